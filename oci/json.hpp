@@ -1,0 +1,63 @@
+// A small JSON document tree and writer. The only place that touches yajl is json.cpp.
+//
+// parse() builds the tree in one yajl pass; numbers keep their source text so callers
+// can read them as int64 or uint64 without loss. Writer produces compact JSON.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+namespace berth::json {
+
+struct Value {
+    enum class Kind { null, boolean, number, string, array, object };
+    Kind kind = Kind::null;
+    bool boolean = false;
+    std::string text;  // string value, or the number's source text
+    std::vector<Value> items;                          // array
+    std::vector<std::pair<std::string, Value>> members;  // object, in document order
+
+    // Object member by key (the last one if repeated), or nullptr.
+    const Value* find(std::string_view key) const;
+};
+
+// Parses a whole document. Throws berth::Error "<source>: line L, column C: <reason>"
+// on a syntax error, and rejects nesting deeper than kMaxDepth.
+inline constexpr int kMaxDepth = 128;
+Value parse(std::string_view text, std::string_view source = "json");
+
+// Streaming writer; throws nothing it cannot (std::bad_alloc only).
+class Writer {
+public:
+    explicit Writer(bool pretty = false);
+    ~Writer();
+    Writer(const Writer&) = delete;
+    Writer& operator=(const Writer&) = delete;
+
+    Writer& begin_object();
+    Writer& end_object();
+    Writer& begin_array();
+    Writer& end_array();
+    Writer& key(std::string_view k);
+    Writer& string(std::string_view s);
+    Writer& integer(std::int64_t v);
+    Writer& unsigned_integer(std::uint64_t v);
+    Writer& boolean(bool v);
+    Writer& null();
+    // Writes a parsed Value back out.
+    Writer& value(const Value& v);
+
+    // The document so far (call after closing the top-level value).
+    std::string str() const;
+
+private:
+    struct Impl;
+    std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace berth::json

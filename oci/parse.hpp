@@ -1,0 +1,24 @@
+// Reading and writing the OCI documents.
+//
+// Every parse_* function validates as runtime-spec says (required fields, types, enum
+// values, ranges, cross-field rules) and throws berth::Error with one line:
+//   "<source>: .linux.namespaces[2].type: unknown namespace type \"foo\""
+// or, for a syntax error, "<source>: line 3, column 7: <reason>". Unknown properties
+// are ignored, as config.md requires. to_json() output parses back to an equal value.
+#pragma once
+
+#include "oci/config.hpp"
+
+#include <string>
+#include <string_view>
+
+namespace berth::oci {
+
+Config parse_config(std::string_view text, std::string_view source = "config.json");
+std::string to_json(const Config& config, bool pretty = false);
+
+// process.json as `exec --process` reads it: a config.md process object.
+Process parse_process(std::string_view text, std::string_view source = "process.json");
+std::string to_json(const Process& process, bool pretty = false);
+
+}  // namespace berth::oci

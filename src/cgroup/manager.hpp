@@ -1,0 +1,65 @@
+// The cgroup manager: one small interface, with the cgroupfs (v1, hybrid, unified) and
+// systemd drivers behind it. Runs in the parent only.
+//
+// Lifecycle as the runtime uses it:
+//   create:  auto m = make_manager({...}); m->create(); m->apply(resources);
+//            clone the init with CLONE_INTO_CGROUP into m->unified_fd() where that is >= 0,
+//            otherwise m->add_process(pid) before the child runs container code;
+//            save m->saved_form() in the container's state directory.
+//   later:   auto m = load_manager(saved, layout); m->freeze(true); m->pids(); m->kill_all(SIGKILL);
+//   delete:  m->destroy()  (kills nothing; the runtime empties the cgroup first)
+// Every method throws berth::Error naming the file and the reason.
+#pragma once
+
+#include "oci/config.hpp"
+
+#include <sys/types.h>
+
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace berth::cgroup {
+
+enum class Layout { legacy, hybrid, unified };  // v1 only, v1 + cgroup2 at /unified, v2 only
+
+// Reads /sys/fs/cgroup once (statfs) and tells the host's layout.
+Layout detect_layout();
+
+struct ManagerOptions {
+    std::string container_id;
+    std::string cgroups_path;  // linux.cgroupsPath, possibly empty
+    bool systemd = false;      // --systemd-cgroup: cgroupsPath is "slice:prefix:name"
+    std::string root = "/sys/fs/cgroup";  // tests point this at a fake tree
+};
+
+class Manager {
+public:
+    virtual ~Manager() = default;
+
+    // Makes the container's cgroup in every hierarchy it uses. Idempotent.
+    virtual void create() = 0;
+    // Writes the resource limits (create and `update`).
+    virtual void apply(const oci::Resources& resources) = 0;
+    // An O_PATH|O_DIRECTORY fd of the cgroup2 directory for clone3(CLONE_INTO_CGROUP),
+    // or -1 where that cannot place the process in every hierarchy (v1 and hybrid).
+    virtual int unified_fd() const = 0;
+    // Moves a process into the container's cgroup in every hierarchy.
+    virtual void add_process(pid_t pid) = 0;
+    // Freezes (true) or thaws (false) and waits until the kernel reports the new state.
+    virtual void freeze(bool frozen) = 0;
+    virtual bool is_frozen() const = 0;
+    // Every pid in the container's cgroup (the freezer or unified hierarchy).
+    virtual std::vector<pid_t> pids() const = 0;
+    // Sends a signal to every process in the cgroup (cgroup.kill for SIGKILL on v2).
+    virtual void kill_all(int signal) = 0;
+    // Removes the cgroup directories; tolerates ones already gone.
+    virtual void destroy() = 0;
+    // A line that load_manager() turns back into an equal manager.
+    virtual std::string saved_form() const = 0;
+};
+
+std::unique_ptr<Manager> make_manager(const ManagerOptions& options);
+std::unique_ptr<Manager> load_manager(const std::string& saved_form);
+
+}  // namespace berth::cgroup

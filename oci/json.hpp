@@ -1,7 +1,8 @@
 // A small JSON document tree and writer. The only place that touches yajl is json.cpp.
 //
 // parse() builds the tree in one yajl pass; numbers keep their source text so callers
-// can read them as int64 or uint64 without loss. Writer produces compact JSON.
+// can read them as int64 or uint64 without loss. Writer produces compact JSON, or
+// tab-indented JSON (as `runc spec` writes it) when asked to be pretty.
 #pragma once
 
 #include <cstdint>
@@ -22,16 +23,21 @@ struct Value {
     std::vector<Value> items;                          // array
     std::vector<std::pair<std::string, Value>> members;  // object, in document order
 
-    // Object member by key (the last one if repeated), or nullptr.
+    // Object member by key, or nullptr. parse() keeps only the last of repeated keys.
     const Value* find(std::string_view key) const;
+    Value* find(std::string_view key);
 };
 
-// Parses a whole document. Throws berth::Error "<source>: line L, column C: <reason>"
-// on a syntax error, and rejects nesting deeper than kMaxDepth.
-inline constexpr int kMaxDepth = 128;
+// Parses a whole document (UTF-8, no comments, exactly one value). Throws berth::Error
+// "<source>: line L, column C: <reason>" on a syntax error, on empty input and on
+// more than kMaxDepth nested arrays/objects. When an object repeats a key, the last
+// occurrence wins and the earlier ones are dropped from the tree.
+// kMaxDepth stays below yajl_gen's own limit (127) so any parsed tree can be written.
+inline constexpr int kMaxDepth = 100;
 Value parse(std::string_view text, std::string_view source = "json");
 
-// Streaming writer; throws nothing it cannot (std::bad_alloc only).
+// Streaming writer. Misuse (unbalanced begin/end, a value where a key is due, nesting
+// deeper than kMaxDepth) throws berth::Error; otherwise only std::bad_alloc.
 class Writer {
 public:
     explicit Writer(bool pretty = false);

@@ -1,0 +1,399 @@
+// The yajl adapter: the only file in berth that includes yajl.
+#include "oci/json.hpp"
+
+#include "util/error.hpp"
+
+#include <yajl/yajl_gen.h>
+#include <yajl/yajl_parse.h>
+
+#include <algorithm>
+#include <charconv>
+#include <exception>
+#include <string>
+#include <unordered_set>
+
+namespace berth::json {
+
+const Value* Value::find(std::string_view key) const {
+    for (auto it = members.rbegin(); it != members.rend(); ++it) {
+        if (it->first == key) {
+            return &it->second;
+        }
+    }
+    return nullptr;
+}
+
+Value* Value::find(std::string_view key) {
+    return const_cast<Value*>(std::as_const(*this).find(key));
+}
+
+namespace {
+
+// Builds the tree from yajl callbacks. Callbacks run inside C code, so nothing may
+// propagate out of them: a failure is stored and the parse cancelled (return 0).
+class Builder {
+public:
+    Value root;
+    bool too_deep = false;
+    std::exception_ptr failure;
+
+    // Places a new value where the document expects one and returns it.
+    Value* place(Value::Kind kind) {
+        Value* slot = nullptr;
+        if (stack_.empty()) {
+            slot = &root;
+        } else if (Value* top = stack_.back(); top->kind == Value::Kind::array) {
+            slot = &top->items.emplace_back();
+        } else {
+            slot = &top->members.back().second;
+        }
+        slot->kind = kind;
+        return slot;
+    }
+
+    bool open(Value::Kind kind) {
+        if (stack_.size() >= static_cast<std::size_t>(kMaxDepth)) {
+            too_deep = true;
+            return false;
+        }
+        stack_.push_back(place(kind));
+        return true;
+    }
+
+    void close() {
+        Value* done = stack_.back();
+        stack_.pop_back();
+        if (done->kind == Value::Kind::object && done->members.size() > 1) {
+            drop_repeated_keys(done->members);
+        }
+    }
+
+    void key(std::string_view k) { stack_.back()->members.emplace_back(std::string(k), Value{}); }
+
+private:
+    using Members = std::vector<std::pair<std::string, Value>>;
+
+    // Keeps only the last occurrence of each key; usually finds none to drop.
+    static void drop_repeated_keys(Members& members) {
+        std::vector<bool> drop;
+        if (members.size() <= 16) {
+            for (std::size_t i = 0; i + 1 < members.size(); ++i) {
+                for (std::size_t j = i + 1; j < members.size(); ++j) {
+                    if (members[i].first == members[j].first) {
+                        drop.resize(members.size());
+                        drop[i] = true;
+                        break;
+                    }
+                }
+            }
+        } else {
+            std::unordered_set<std::string_view> seen;
+            seen.reserve(members.size());
+            for (std::size_t i = members.size(); i-- > 0;) {
+                if (!seen.insert(members[i].first).second) {
+                    drop.resize(members.size());
+                    drop[i] = true;
+                }
+            }
+        }
+        if (drop.empty()) {
+            return;
+        }
+        std::size_t out = 0;
+        for (std::size_t i = 0; i < members.size(); ++i) {
+            if (!drop[i]) {
+                if (out != i) {
+                    members[out] = std::move(members[i]);
+                }
+                ++out;
+            }
+        }
+        members.resize(out);
+    }
+
+    std::vector<Value*> stack_;
+};
+
+Builder& builder(void* ctx) { return *static_cast<Builder*>(ctx); }
+
+// Runs one callback body, turning any exception into a cancelled parse.
+template <typename F>
+int guarded(void* ctx, F&& body) {
+    try {
+        return body(builder(ctx)) ? 1 : 0;
+    } catch (...) {
+        builder(ctx).failure = std::current_exception();
+        return 0;
+    }
+}
+
+std::string_view as_view(const unsigned char* s, std::size_t n) {
+    return {reinterpret_cast<const char*>(s), n};
+}
+
+int on_null(void* ctx) {
+    return guarded(ctx, [](Builder& b) { return b.place(Value::Kind::null) != nullptr; });
+}
+
+int on_boolean(void* ctx, int v) {
+    return guarded(ctx, [v](Builder& b) {
+        b.place(Value::Kind::boolean)->boolean = v != 0;
+        return true;
+    });
+}
+
+int on_number(void* ctx, const char* s, std::size_t n) {
+    return guarded(ctx, [s, n](Builder& b) {
+        b.place(Value::Kind::number)->text.assign(s, n);
+        return true;
+    });
+}
+
+int on_string(void* ctx, const unsigned char* s, std::size_t n) {
+    return guarded(ctx, [s, n](Builder& b) {
+        b.place(Value::Kind::string)->text.assign(as_view(s, n));
+        return true;
+    });
+}
+
+int on_start_map(void* ctx) {
+    return guarded(ctx, [](Builder& b) { return b.open(Value::Kind::object); });
+}
+
+int on_map_key(void* ctx, const unsigned char* s, std::size_t n) {
+    return guarded(ctx, [s, n](Builder& b) {
+        b.key(as_view(s, n));
+        return true;
+    });
+}
+
+int on_start_array(void* ctx) {
+    return guarded(ctx, [](Builder& b) { return b.open(Value::Kind::array); });
+}
+
+int on_end(void* ctx) {
+    return guarded(ctx, [](Builder& b) {
+        b.close();
+        return true;
+    });
+}
+
+constexpr yajl_callbacks kCallbacks = {
+    on_null, on_boolean, nullptr, nullptr, on_number, on_string,
+    on_start_map, on_map_key, on_end, on_start_array, on_end,
+};
+
+struct ParserHandle {
+    yajl_handle h;
+    ~ParserHandle() { yajl_free(h); }
+};
+
+// yajl's short error text ("parse error: premature EOF\n") without its category
+// prefix and trailing whitespace: one line, our own wording around it.
+struct SyntaxError {
+    std::string reason;
+    bool lexical = false;  // yajl points at the bad byte, not past the bad token
+};
+
+SyntaxError describe(yajl_handle h, std::string_view text) {
+    unsigned char* raw = yajl_get_error(h, 0, reinterpret_cast<const unsigned char*>(text.data()),
+                                        text.size());
+    SyntaxError e{raw != nullptr ? reinterpret_cast<const char*>(raw) : "invalid JSON"};
+    if (raw != nullptr) {
+        yajl_free_error(h, raw);
+    }
+    for (std::string_view prefix : {"lexical error: ", "parse error: "}) {
+        if (e.reason.starts_with(prefix)) {
+            e.lexical = prefix.starts_with("lexical");
+            e.reason.erase(0, prefix.size());
+        }
+    }
+    while (!e.reason.empty() && (e.reason.back() == '\n' || e.reason.back() == ' ' || e.reason.back() == '.')) {
+        e.reason.pop_back();
+    }
+    std::replace(e.reason.begin(), e.reason.end(), '\n', ' ');
+    return e;
+}
+
+[[noreturn]] void throw_at(std::string_view source, std::string_view text, std::size_t offset,
+                           std::string_view reason) {
+    offset = std::min(offset, text.size());
+    std::string_view before = text.substr(0, offset);
+    std::size_t line = 1 + static_cast<std::size_t>(std::count(before.begin(), before.end(), '\n'));
+    std::size_t line_start = before.rfind('\n');
+    std::size_t column = line_start == std::string_view::npos ? offset + 1 : offset - line_start;
+    throw_error("{}: line {}, column {}: {}", source, line, column, reason);
+}
+
+}  // namespace
+
+Value parse(std::string_view text, std::string_view source) {
+    if (text.find_first_not_of(" \t\r\n") == std::string_view::npos) {
+        throw_error("{}: line 1, column 1: empty document", source);
+    }
+    Builder b;
+    ParserHandle parser{yajl_alloc(&kCallbacks, nullptr, &b)};
+    if (parser.h == nullptr) {
+        throw std::bad_alloc();
+    }
+    // Comments, trailing garbage and multiple values stay off (the yajl defaults).
+    yajl_config(parser.h, yajl_allow_comments, 0);
+    const auto* bytes = reinterpret_cast<const unsigned char*>(text.data());
+    yajl_status st = yajl_parse(parser.h, bytes, text.size());
+    std::size_t consumed = yajl_get_bytes_consumed(parser.h);
+    if (st == yajl_status_ok) {
+        st = yajl_complete_parse(parser.h);
+        consumed = text.size();
+    }
+    if (b.failure) {
+        std::rethrow_exception(b.failure);
+    }
+    if (st == yajl_status_client_canceled) {
+        // yajl has consumed the opening bracket that went too deep.
+        throw_at(source, text, consumed == 0 ? 0 : consumed - 1,
+                 fmt::format("nesting deeper than {} levels", kMaxDepth));
+    }
+    if (st != yajl_status_ok) {
+        SyntaxError e = describe(parser.h, text);
+        // A parse error is reported after yajl consumed the unexpected token: point at
+        // its last byte instead. At the end of input, point just past the end.
+        if (!e.lexical && e.reason != "premature EOF" && consumed > 0) {
+            --consumed;
+        }
+        throw_at(source, text, consumed, e.reason);
+    }
+    return std::move(b.root);
+}
+
+struct Writer::Impl {
+    yajl_gen gen = nullptr;
+    int depth = 0;
+    ~Impl() { yajl_gen_free(gen); }
+};
+
+namespace {
+
+const char* gen_status_text(yajl_gen_status st) {
+    switch (st) {
+        case yajl_gen_keys_must_be_strings: return "a key is due";
+        case yajl_max_depth_exceeded: return "nesting too deep";
+        case yajl_gen_in_error_state: return "writer is in an error state";
+        case yajl_gen_generation_complete: return "document already complete";
+        case yajl_gen_invalid_number: return "invalid number";
+        case yajl_gen_invalid_string: return "invalid UTF-8 string";
+        default: return "internal error";
+    }
+}
+
+void check(yajl_gen_status st) {
+    if (st != yajl_gen_status_ok) {
+        throw_error("json writer: {}", gen_status_text(st));
+    }
+}
+
+}  // namespace
+
+Writer::Writer(bool pretty) : impl_(std::make_unique<Impl>()) {
+    impl_->gen = yajl_gen_alloc(nullptr);
+    if (impl_->gen == nullptr) {
+        throw std::bad_alloc();
+    }
+    if (pretty) {
+        yajl_gen_config(impl_->gen, yajl_gen_beautify, 1);
+        yajl_gen_config(impl_->gen, yajl_gen_indent_string, "\t");
+    }
+}
+
+Writer::~Writer() = default;
+
+Writer& Writer::begin_object() {
+    if (++impl_->depth > kMaxDepth) {
+        check(yajl_max_depth_exceeded);
+    }
+    check(yajl_gen_map_open(impl_->gen));
+    return *this;
+}
+
+Writer& Writer::end_object() {
+    check(yajl_gen_map_close(impl_->gen));
+    --impl_->depth;
+    return *this;
+}
+
+Writer& Writer::begin_array() {
+    if (++impl_->depth > kMaxDepth) {
+        check(yajl_max_depth_exceeded);
+    }
+    check(yajl_gen_array_open(impl_->gen));
+    return *this;
+}
+
+Writer& Writer::end_array() {
+    check(yajl_gen_array_close(impl_->gen));
+    --impl_->depth;
+    return *this;
+}
+
+Writer& Writer::key(std::string_view k) { return string(k); }
+
+Writer& Writer::string(std::string_view s) {
+    check(yajl_gen_string(impl_->gen, reinterpret_cast<const unsigned char*>(s.data()), s.size()));
+    return *this;
+}
+
+Writer& Writer::integer(std::int64_t v) {
+    check(yajl_gen_integer(impl_->gen, static_cast<long long>(v)));
+    return *this;
+}
+
+Writer& Writer::unsigned_integer(std::uint64_t v) {
+    // yajl_gen_integer takes a long long; write the digits ourselves for the top half.
+    char buf[24];
+    auto [end, ec] = std::to_chars(buf, buf + sizeof buf, v);
+    (void)ec;
+    check(yajl_gen_number(impl_->gen, buf, static_cast<std::size_t>(end - buf)));
+    return *this;
+}
+
+Writer& Writer::boolean(bool v) {
+    check(yajl_gen_bool(impl_->gen, v ? 1 : 0));
+    return *this;
+}
+
+Writer& Writer::null() {
+    check(yajl_gen_null(impl_->gen));
+    return *this;
+}
+
+Writer& Writer::value(const Value& v) {
+    switch (v.kind) {
+        case Value::Kind::null: return null();
+        case Value::Kind::boolean: return boolean(v.boolean);
+        case Value::Kind::number:
+            check(yajl_gen_number(impl_->gen, v.text.data(), v.text.size()));
+            return *this;
+        case Value::Kind::string: return string(v.text);
+        case Value::Kind::array:
+            begin_array();
+            for (const Value& item : v.items) {
+                value(item);
+            }
+            return end_array();
+        case Value::Kind::object:
+            begin_object();
+            for (const auto& [k, member] : v.members) {
+                key(k).value(member);
+            }
+            return end_object();
+    }
+    return *this;
+}
+
+std::string Writer::str() const {
+    const unsigned char* buf = nullptr;
+    std::size_t len = 0;
+    check(yajl_gen_get_buf(impl_->gen, &buf, &len));
+    return {reinterpret_cast<const char*>(buf), len};
+}
+
+}  // namespace berth::json

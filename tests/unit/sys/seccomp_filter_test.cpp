@@ -1,0 +1,219 @@
+// Filters compiled by build_seccomp_plan() and loaded in a forked child: each test checks
+// what the kernel really does to a syscall.
+#include "seccomp_test_util.hpp"
+
+#include "sys/seccomp.hpp"
+
+#include <boost/test/unit_test.hpp>
+
+#include <linux/audit.h>
+#include <linux/seccomp.h>
+#include <pthread.h>
+#include <signal.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cerrno>
+
+using berth::sys::build_seccomp_plan;
+using berth::sys::SeccompPlan;
+using namespace berth::test;
+namespace oci = berth::oci;
+
+namespace {
+
+constexpr std::uint32_t kEnospc = ENOSPC;
+constexpr int kSiSysSeccomp = 1;  // SYS_SECCOMP: si_code of a SIGSYS raised by seccomp
+
+int getppid_errno() { return errno_of(syscall(SYS_getppid)); }
+
+bool exited_with(int status, int code) { return WIFEXITED(status) && WEXITSTATUS(status) == code; }
+bool killed_by(int status, int sig) { return WIFSIGNALED(status) && WTERMSIG(status) == sig; }
+
+// Proves the signal came from a seccomp TRAP of getppid.
+void on_sigsys(int, siginfo_t* info, void*) {
+    _exit(info->si_code == kSiSysSeccomp && info->si_syscall == SYS_getppid ? 42 : 43);
+}
+
+void install_sigsys_handler() {
+    struct sigaction sa {};
+    sa.sa_sigaction = on_sigsys;
+    sa.sa_flags = SA_SIGINFO;
+    sigaction(SIGSYS, &sa, nullptr);
+}
+
+// getpriority(which, 0) under a filter that fails it with ENOSPC when `cmp` matches its
+// first argument; returns which of `probes` matched, as a bit mask.
+int matching_probes(const oci::SeccompArg& cmp, const std::vector<std::uint64_t>& probes) {
+    auto plan = build_seccomp_plan(profile("SCMP_ACT_ALLOW", {rule({"getpriority"}, "SCMP_ACT_ERRNO", kEnospc, {cmp})}), "");
+    int status = run_filtered(plan, [&] {
+        int mask = 0;
+        for (std::size_t i = 0; i < probes.size(); ++i) {
+            if (errno_of(syscall(SYS_getpriority, probes[i], 0)) == ENOSPC) mask |= 1 << i;
+        }
+        return mask;
+    });
+    BOOST_REQUIRE(WIFEXITED(status));
+    return WEXITSTATUS(status);
+}
+
+void* call_getppid(void*) {
+    syscall(SYS_getppid);
+    return nullptr;
+}
+
+// Exits 7 if the main thread survives a thread killed in getppid.
+int main_thread_survives() {
+    pthread_t thread;
+    if (pthread_create(&thread, nullptr, call_getppid, nullptr) != 0) return 1;
+    pthread_join(thread, nullptr);
+    return 7;
+}
+
+}  // namespace
+
+BOOST_AUTO_TEST_SUITE(seccomp_filter)
+
+BOOST_AUTO_TEST_CASE(errno_rule_returns_errno_ret) {
+    auto plan = build_seccomp_plan(profile("SCMP_ACT_ALLOW", {rule({"mkdir", "mkdirat"}, "SCMP_ACT_ERRNO", kEnospc)}), "");
+    // Without the filter this mkdir fails with ENOENT.
+    int status = run_filtered(plan, [] { return mkdir("/nonexistent-berth-dir/x", 0700) < 0 ? errno : 0; });
+    BOOST_TEST(exited_with(status, ENOSPC));
+}
+
+BOOST_AUTO_TEST_CASE(errno_rule_defaults_to_eperm) {
+    auto plan = build_seccomp_plan(profile("SCMP_ACT_ALLOW", {rule({"getppid"}, "SCMP_ACT_ERRNO")}), "");
+    BOOST_TEST(exited_with(run_filtered(plan, getppid_errno), EPERM));
+}
+
+BOOST_AUTO_TEST_CASE(default_errno_ret_applies_to_default_action) {
+    auto seccomp = profile("SCMP_ACT_ERRNO", {rule({"exit", "exit_group"}, "SCMP_ACT_ALLOW")});
+    seccomp.default_errno_ret = ENOSPC;
+    BOOST_TEST(exited_with(run_filtered(build_seccomp_plan(seccomp, ""), getppid_errno), ENOSPC));
+}
+
+BOOST_AUTO_TEST_CASE(default_errno_action_defaults_to_eperm) {
+    auto seccomp = profile("SCMP_ACT_ERRNO", {rule({"exit", "exit_group"}, "SCMP_ACT_ALLOW")});
+    BOOST_TEST(exited_with(run_filtered(build_seccomp_plan(seccomp, ""), getppid_errno), EPERM));
+}
+
+BOOST_AUTO_TEST_CASE(allow_rule_overrides_errno_default) {
+    auto seccomp = profile("SCMP_ACT_ERRNO", {rule({"exit", "exit_group", "getppid"}, "SCMP_ACT_ALLOW")});
+    BOOST_TEST(exited_with(run_filtered(build_seccomp_plan(seccomp, ""), getppid_errno), 0));
+}
+
+BOOST_AUTO_TEST_CASE(each_operator_compares_the_argument) {
+    // probes: 9, 10, 11 around the value 10; bit i set = probe i matched
+    const std::vector<std::uint64_t> probes = {9, 10, 11};
+    BOOST_TEST(matching_probes(arg(0, "SCMP_CMP_NE", 10), probes) == 0b101);
+    BOOST_TEST(matching_probes(arg(0, "SCMP_CMP_LT", 10), probes) == 0b001);
+    BOOST_TEST(matching_probes(arg(0, "SCMP_CMP_LE", 10), probes) == 0b011);
+    BOOST_TEST(matching_probes(arg(0, "SCMP_CMP_EQ", 10), probes) == 0b010);
+    BOOST_TEST(matching_probes(arg(0, "SCMP_CMP_GE", 10), probes) == 0b110);
+    BOOST_TEST(matching_probes(arg(0, "SCMP_CMP_GT", 10), probes) == 0b100);
+}
+
+BOOST_AUTO_TEST_CASE(masked_eq_compares_masked_argument_with_value_two) {
+    // (arg & 0xf0) == 0x20
+    BOOST_TEST(matching_probes(arg(0, "SCMP_CMP_MASKED_EQ", 0xf0, 0x20), {0x25, 0x2f, 0x35, 0x20}) == 0b1011);
+}
+
+BOOST_AUTO_TEST_CASE(comparison_uses_all_64_bits) {
+    BOOST_TEST(matching_probes(arg(0, "SCMP_CMP_EQ", 0x1'0000'000aULL), {0xa, 0x1'0000'000aULL}) == 0b10);
+}
+
+BOOST_AUTO_TEST_CASE(args_on_different_indices_must_all_match) {
+    auto cmp = {arg(0, "SCMP_CMP_EQ", 1), arg(1, "SCMP_CMP_EQ", 7)};
+    auto plan = build_seccomp_plan(profile("SCMP_ACT_ALLOW", {rule({"getpriority"}, "SCMP_ACT_ERRNO", kEnospc, cmp)}), "");
+    int status = run_filtered(plan, [] {
+        int mask = 0;
+        if (errno_of(syscall(SYS_getpriority, 1, 7)) == ENOSPC) mask |= 1;
+        if (errno_of(syscall(SYS_getpriority, 1, 8)) == ENOSPC) mask |= 2;
+        if (errno_of(syscall(SYS_getpriority, 2, 7)) == ENOSPC) mask |= 4;
+        return mask;
+    });
+    BOOST_TEST(exited_with(status, 0b001));
+}
+
+BOOST_AUTO_TEST_CASE(args_repeating_an_index_match_any_as_runc_does) {
+    auto cmp = {arg(0, "SCMP_CMP_EQ", 1), arg(0, "SCMP_CMP_EQ", 2)};
+    BOOST_TEST(matching_probes(arg(0, "SCMP_CMP_EQ", 1), {1, 2}) == 0b01);  // baseline: one arg
+    auto plan = build_seccomp_plan(profile("SCMP_ACT_ALLOW", {rule({"getpriority"}, "SCMP_ACT_ERRNO", kEnospc, cmp)}), "");
+    int status = run_filtered(plan, [] {
+        int mask = 0;
+        for (int which = 1; which <= 3; ++which) {
+            if (errno_of(syscall(SYS_getpriority, which, 0)) == ENOSPC) mask |= 1 << (which - 1);
+        }
+        return mask;
+    });
+    BOOST_TEST(exited_with(status, 0b011));
+}
+
+BOOST_AUTO_TEST_CASE(kill_process_kills_with_sigsys) {
+    auto plan = build_seccomp_plan(profile("SCMP_ACT_ALLOW", {rule({"getppid"}, "SCMP_ACT_KILL_PROCESS")}), "");
+    // The handler would catch a TRAP; KILL_PROCESS cannot be caught, and other threads die too.
+    BOOST_TEST(killed_by(run_filtered(plan, [] { install_sigsys_handler(); return getppid_errno(); }), SIGSYS));
+    BOOST_TEST(killed_by(run_filtered(plan, main_thread_survives), SIGSYS));
+}
+
+BOOST_AUTO_TEST_CASE(kill_thread_kills_only_the_calling_thread) {
+    for (const char* action : {"SCMP_ACT_KILL_THREAD", "SCMP_ACT_KILL"}) {
+        BOOST_TEST_CONTEXT(action) {
+            auto plan = build_seccomp_plan(profile("SCMP_ACT_ALLOW", {rule({"getppid"}, action)}), "");
+            BOOST_TEST(exited_with(run_filtered(plan, main_thread_survives), 7));
+            BOOST_TEST(killed_by(run_filtered(plan, getppid_errno), SIGSYS));
+        }
+    }
+}
+
+BOOST_AUTO_TEST_CASE(trap_raises_catchable_sigsys) {
+    auto plan = build_seccomp_plan(profile("SCMP_ACT_ALLOW", {rule({"getppid"}, "SCMP_ACT_TRAP")}), "");
+    BOOST_TEST(exited_with(run_filtered(plan, [] { install_sigsys_handler(); return getppid_errno(); }), 42));
+    BOOST_TEST(killed_by(run_filtered(plan, getppid_errno), SIGSYS));
+}
+
+BOOST_AUTO_TEST_CASE(log_action_allows_the_call) {
+    auto plan = build_seccomp_plan(profile("SCMP_ACT_ERRNO", {rule({"exit", "exit_group"}, "SCMP_ACT_ALLOW"),
+                                                              rule({"getppid"}, "SCMP_ACT_LOG")}), "");
+    BOOST_TEST(returns_value(plan, SECCOMP_RET_LOG));
+    BOOST_TEST(exited_with(run_filtered(plan, getppid_errno), 0));
+}
+
+BOOST_AUTO_TEST_CASE(trace_carries_errno_ret_and_fails_without_tracer) {
+    auto plan = build_seccomp_plan(profile("SCMP_ACT_ALLOW", {rule({"getppid"}, "SCMP_ACT_TRACE", 5u)}), "");
+    BOOST_TEST(returns_value(plan, SECCOMP_RET_TRACE | 5u));
+    // seccomp(2): with no tracer attached, a TRACE'd syscall fails with ENOSYS.
+    BOOST_TEST(exited_with(run_filtered(plan, getppid_errno), ENOSYS));
+}
+
+BOOST_AUTO_TEST_CASE(unknown_syscall_name_is_skipped) {
+    auto plan = build_seccomp_plan(
+        profile("SCMP_ACT_ALLOW", {rule({"berth_no_such_syscall", "getppid"}, "SCMP_ACT_ERRNO", kEnospc)}), "");
+    BOOST_TEST(exited_with(run_filtered(plan, getppid_errno), ENOSPC));
+    BOOST_CHECK_NO_THROW(build_seccomp_plan(profile("SCMP_ACT_ALLOW", {rule({"berth_no_such_syscall"}, "SCMP_ACT_KILL")}), ""));
+}
+
+BOOST_AUTO_TEST_CASE(rule_repeating_the_default_action_is_skipped) {
+    // libseccomp alone refuses this rule with EACCES.
+    auto seccomp = profile("SCMP_ACT_ERRNO", {rule({"exit", "exit_group"}, "SCMP_ACT_ALLOW"),
+                                              rule({"getppid"}, "SCMP_ACT_ERRNO", EPERM)});
+    auto plan = build_seccomp_plan(seccomp, "");
+    BOOST_TEST(exited_with(run_filtered(plan, getppid_errno), EPERM));
+    // A different errno is a different action and is kept.
+    seccomp.syscalls[1].errno_ret = ENOSPC;
+    BOOST_TEST(exited_with(run_filtered(build_seccomp_plan(seccomp, ""), getppid_errno), ENOSPC));
+}
+
+BOOST_AUTO_TEST_CASE(syscall_names_share_one_rule) {
+    auto plan = build_seccomp_plan(profile("SCMP_ACT_ALLOW", {rule({"getpid", "getppid"}, "SCMP_ACT_ERRNO", kEnospc)}), "");
+    int status = run_filtered(plan, [] { return errno_of(syscall(SYS_getpid)) == ENOSPC && getppid_errno() == ENOSPC ? 0 : 1; });
+    BOOST_TEST(exited_with(status, 0));
+}
+
+BOOST_AUTO_TEST_CASE(empty_plan_loads_nothing) {
+    BOOST_TEST(exited_with(run_filtered(SeccompPlan{}, getppid_errno), 0));
+}
+
+BOOST_AUTO_TEST_SUITE_END()

@@ -1,0 +1,48 @@
+// Helpers shared by the seccomp unit tests: profile builders and running code in a
+// forked child under a loaded filter.
+#pragma once
+
+#include "sys/seccomp.hpp"
+
+#include <functional>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace berth::test {
+
+oci::SeccompSyscall rule(std::vector<std::string> names, std::string action,
+                         std::optional<std::uint32_t> errno_ret = std::nullopt,
+                         std::vector<oci::SeccompArg> args = {});
+oci::SeccompArg arg(std::uint32_t index, std::string op, std::uint64_t value, std::uint64_t value_two = 0);
+oci::Seccomp profile(std::string default_action, std::vector<oci::SeccompSyscall> syscalls = {});
+
+// Exit status of a child whose apply_seccomp() failed.
+inline constexpr int kApplyFailed = 250;
+
+// Forks; the child sets no_new_privs, loads `plan`, runs `body` and _exits with its
+// result (kApplyFailed if the load failed). Returns the raw wait status.
+int run_filtered(const sys::SeccompPlan& plan, const std::function<int()>& body);
+
+// errno of a raw syscall result: 0 when it succeeded.
+int errno_of(long rc);
+
+// True if the program has a `ret #k` instruction with exactly this k.
+bool returns_value(const sys::SeccompPlan& plan, std::uint32_t k);
+// True if the program compares the accumulator with k (jeq #k).
+bool compares_with(const sys::SeccompPlan& plan, std::uint32_t k);
+
+// A temporary directory removed with its contents at scope exit.
+class TempDir {
+public:
+    TempDir();
+    ~TempDir();
+    TempDir(const TempDir&) = delete;
+    TempDir& operator=(const TempDir&) = delete;
+    const std::string& path() const { return path_; }
+
+private:
+    std::string path_;
+};
+
+}  // namespace berth::test

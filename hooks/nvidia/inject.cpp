@@ -1,0 +1,63 @@
+#include "hooks/nvidia/inject.hpp"
+
+#include "hooks/nvidia/cdi_spec.hpp"
+#include "hooks/nvidia/cuda_version.hpp"
+#include "hooks/nvidia/discovery.hpp"
+#include "hooks/nvidia/plan.hpp"
+#include "hooks/nvidia/request.hpp"
+#include "util/error.hpp"
+
+namespace berth::nvidia {
+namespace {
+
+ContainerEdits cdi_edits(const std::vector<std::string>& names, const NvidiaConfig& nvidia,
+                         std::vector<std::string>& warnings) {
+    CdiRegistry registry = load_cdi_specs(nvidia.cdi_spec_dirs);
+    ContainerEdits edits = registry.resolve(names);
+    for (const std::string& e : registry.errors) warnings.push_back("nvidia: CDI: " + e);
+    // CDI hostPaths are host paths; nvidia-ctk leaves the numbers to the runtime.
+    complete_device_nodes(edits, "/");
+    return edits;
+}
+
+void check(const Request& request, const Driver& driver, const std::vector<std::size_t>& selected) {
+    if (request.requirements.empty()) return;
+    RequireFacts facts;
+    facts.driver = driver.version;
+    if (driver.libcuda) facts.cuda = query_cuda_version(*driver.libcuda);
+    // brand and arch need NVML; unknown facts satisfy their terms. One entry per
+    // selected GPU once they are known; identical entries until then.
+    std::vector<RequireFacts> per_gpu(selected.empty() ? 1 : selected.size(), facts);
+    check_requirements(request.requirements, per_gpu);
+}
+
+}  // namespace
+
+InjectResult inject_gpus(oci::Config& config, const NvidiaConfig& nvidia, const std::string& rootfs) {
+    InjectResult result;
+    std::optional<Request> request = detect_request(config, nvidia, result.warnings);
+    if (!request) return result;
+    result.requested = true;
+    if (request->devices.mode == VisibleMode::cdi) {
+        apply_edits(cdi_edits(request->devices.cdi_names, nvidia, result.warnings), config);
+        return result;
+    }
+    if (request->mig_config || request->mig_monitor)
+        throw_error("nvidia: NVIDIA_MIG_CONFIG_DEVICES and NVIDIA_MIG_MONITOR_DEVICES are not supported yet");
+    DiscoveryOptions where{nvidia.driver_root, nvidia.effective_dev_root(), nvidia.proc_root};
+    Driver driver = discover_driver(where);
+    result.warnings.insert(result.warnings.end(), driver.warnings.begin(), driver.warnings.end());
+    std::vector<GpuRef> refs;
+    for (const Gpu& g : driver.gpus) refs.push_back({g.uuid, g.bus});
+    std::vector<std::size_t> selected = select_gpus(refs, request->devices);
+    check(*request, driver, selected);
+    PlanOptions plan;
+    plan.lib_dirs = container_lib_dirs(rootfs);
+    plan.hook_path = effective_hook_path(nvidia);
+    plan.ldconfig = effective_ldconfig(nvidia);
+    plan.proc_root = nvidia.proc_root;
+    apply_edits(plan_edits(driver, selected, request->capabilities, plan), config);
+    return result;
+}
+
+}  // namespace berth::nvidia

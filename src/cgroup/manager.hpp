@@ -11,10 +11,12 @@
 // Every method throws berth::Error naming the file and the reason.
 #pragma once
 
+#include "cgroup/stats.hpp"
 #include "oci/config.hpp"
 
 #include <sys/types.h>
 
+#include <map>
 #include <memory>
 #include <string>
 #include <vector>
@@ -25,12 +27,17 @@ enum class Layout { legacy, hybrid, unified };  // v1 only, v1 + cgroup2 at /uni
 
 // Reads /sys/fs/cgroup once (statfs) and tells the host's layout.
 Layout detect_layout();
+// The same for another root (layout.hpp: a test's directory is read by its marker files).
+Layout detect_layout(const std::string& root);
 
 struct ManagerOptions {
     std::string container_id;
     std::string cgroups_path;  // linux.cgroupsPath, possibly empty
     bool systemd = false;      // --systemd-cgroup: cgroupsPath is "slice:prefix:name"
     std::string root = "/sys/fs/cgroup";  // tests point this at a fake tree
+    // config.md annotations; the systemd driver turns "org.systemd.property.<Name>" into unit
+    // properties, as runc does. The cgroupfs driver ignores them.
+    std::map<std::string, std::string> annotations;
 };
 
 class Manager {
@@ -57,6 +64,9 @@ public:
     virtual void destroy() = 0;
     // A line that load_manager() turns back into an equal manager.
     virtual std::string saved_form() const = 0;
+    // Current usage for `events --stats` (stats.hpp; also read_stats()). The default throws
+    // "stats: not supported", so a test double need not implement it.
+    virtual Stats stats() const;
 };
 
 std::unique_ptr<Manager> make_manager(const ManagerOptions& options);

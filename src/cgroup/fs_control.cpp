@@ -1,0 +1,149 @@
+// FsManager: freezing, signalling, listing pids and removal.
+#include "cgroup/fs_io.hpp"
+#include "cgroup/fs_manager.hpp"
+#include "util/error.hpp"
+#include "util/log.hpp"
+
+#include <signal.h>
+
+#include <chrono>
+#include <optional>
+#include <thread>
+
+namespace berth::cgroup {
+
+namespace {
+
+using std::chrono::milliseconds;
+
+bool v2_frozen(const std::string& dir) {
+    // cgroup.events: "populated 1\nfrozen 1\n"; cgroup.freeze only says what was asked.
+    auto events = fsio::read_if_exists(dir + "/cgroup.events");
+    return events && events->find("frozen 1") != std::string::npos;
+}
+
+}  // namespace
+
+void FsManager::freeze_v1(const std::string& dir, bool frozen) const {
+    const std::string want = frozen ? "FROZEN" : "THAWED";
+    // The v1 freezer reports FREEZING until every task has stopped; a task in an
+    // uninterruptible sleep can hold it there, and writing FROZEN again restarts the attempt
+    // (runc does the same). Give up after ~2 s, thawing again so nothing is left half frozen.
+    for (int attempt = 0; attempt < 400; ++attempt) {
+        if (attempt % 50 == 0) fsio::write(dir, "freezer.state", want, emulated_);
+        const std::string state = fsio::trim(fsio::read(dir + "/freezer.state"));
+        if (state == want) return;
+        std::this_thread::sleep_for(milliseconds(attempt < 10 ? 1 : 5));
+    }
+    if (frozen) {
+        try {
+            fsio::write(dir, "freezer.state", "THAWED", emulated_);
+        } catch (const Error& e) {
+            log::warn("thaw after a failed freeze: {}", e.what());
+        }
+    }
+    throw_error("{} cgroup \"{}\": timed out waiting for freezer.state {}", frozen ? "freeze" : "thaw", dir, want);
+}
+
+void FsManager::freeze_v2(const std::string& dir, bool frozen) const {
+    fsio::write(dir, "cgroup.freeze", frozen ? "1" : "0", emulated_);
+    if (emulated_) return;  // a test's tree has no kernel to report the state
+    for (int attempt = 0; attempt < 400; ++attempt) {
+        if (v2_frozen(dir) == frozen) return;
+        std::this_thread::sleep_for(milliseconds(attempt < 10 ? 1 : 5));
+    }
+    if (frozen) {
+        try {
+            fsio::write(dir, "cgroup.freeze", "0", emulated_);
+        } catch (const Error& e) {
+            log::warn("thaw after a failed freeze: {}", e.what());
+        }
+    }
+    throw_error("{} cgroup \"{}\": timed out waiting for cgroup.events", frozen ? "freeze" : "thaw", dir);
+}
+
+void FsManager::freeze(bool frozen) {
+    if (layout_ != Layout::unified) {
+        const Dir* d = dir_for("freezer");
+        if (!d) throw_error("{}: freezer controller not available", frozen ? "pause" : "resume");
+        freeze_v1(d->path, frozen);
+        return;
+    }
+    const Dir* u = dir_for("");
+    if (!u) throw_error("{}: no cgroup2 directory", frozen ? "pause" : "resume");
+    freeze_v2(u->path, frozen);
+}
+
+bool FsManager::is_frozen() const {
+    if (layout_ != Layout::unified) {
+        const Dir* d = dir_for("freezer");
+        if (!d) return false;
+        auto state = fsio::read_if_exists(d->path + "/freezer.state");
+        return state && fsio::trim(*state) == "FROZEN";
+    }
+    const Dir* u = dir_for("");
+    if (!u) return false;
+    if (emulated_) {
+        auto f = fsio::read_if_exists(u->path + "/cgroup.freeze");
+        return f && fsio::trim(*f) == "1";
+    }
+    return v2_frozen(u->path);
+}
+
+std::vector<pid_t> FsManager::pids() const {
+    // The freezer hierarchy on v1, as runc: it is the one the pause/kill logic relies on.
+    const Dir* d = layout_ == Layout::unified ? dir_for("") : dir_for("freezer");
+    if (!d && !dirs_.empty()) d = &dirs_.front();
+    if (!d) return {};
+    return fsio::read_pids_recursive(d->path);
+}
+
+void FsManager::signal_pids(int signal) const {
+    for (pid_t pid : pids()) {
+        if (::kill(pid, signal) != 0 && errno != ESRCH) throw_errno("kill {} with signal {}", pid, signal);
+    }
+}
+
+void FsManager::kill_all(int signal) {
+    // cgroup.kill (5.14+) kills every process atomically, forks in flight included; on a
+    // hybrid host the container is in the cgroup2 tree too, so it works there as well.
+    const Dir* u = unified_dir();
+    if (signal == SIGKILL && u && !emulated_ && fsio::exists(u->path + "/cgroup.kill")) {
+        fsio::write(u->path, "cgroup.kill", "1", false);
+        return;
+    }
+    const bool can_freeze = layout_ == Layout::unified ? u != nullptr : dir_for("freezer") != nullptr;
+    // Without cgroup.kill, a process could fork between reading the pids and the kill: freeze
+    // first so the list cannot change, signal, then thaw so the signals are delivered (runc).
+    // For SIGKILL, repeat until the cgroup is empty, in case a task escaped the first pass.
+    for (int round = 0; round < 10; ++round) {
+        if (can_freeze) freeze(true);
+        try {
+            signal_pids(signal);
+        } catch (...) {
+            if (can_freeze) freeze(false);
+            throw;
+        }
+        if (can_freeze) freeze(false);
+        if (signal != SIGKILL) return;
+        for (int wait = 0; wait < 20 && !pids().empty(); ++wait) std::this_thread::sleep_for(milliseconds(5));
+        if (pids().empty()) return;
+    }
+    throw_error("kill cgroup: processes are left after SIGKILL");
+}
+
+void FsManager::destroy() {
+    unified_fd_.reset();
+    std::optional<Error> first_error;
+    // Every directory is tried even when one fails, so a retry has less to do.
+    for (const auto& d : dirs_) {
+        try {
+            fsio::remove_cgroup(d.path, emulated_);
+        } catch (const Error& e) {
+            if (!first_error) first_error = e;
+        }
+    }
+    if (first_error) throw *first_error;
+}
+
+}  // namespace berth::cgroup

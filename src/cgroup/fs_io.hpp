@@ -1,0 +1,54 @@
+// Small file operations on cgroup directories, with the error texts the drivers report.
+// Runs in the parent. Every function throws berth::Error naming the file and the errno.
+#pragma once
+
+#include <sys/types.h>
+
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace berth::cgroup::fsio {
+
+bool exists(const std::string& path);
+// The whole file; throws `read "<path>": <errno>`.
+std::string read(const std::string& path);
+// The file, or nullopt when it does not exist (other errors still throw).
+std::optional<std::string> read_if_exists(const std::string& path);
+std::string trim(std::string s);
+
+// Writes `value` to dir/file in one write(2), as the kernel wants a control file written.
+// `create` makes a missing file (emulated trees only: cgroupfs files cannot be created).
+// Throws `write "<file>" = "<value>": <errno>`, with the cgroup dir in the message only via
+// the caller's context.
+void write(const std::string& dir, const std::string& file, const std::string& value, bool create);
+
+// mkdir -p of `path` below the existing `base`; calls `made(dir)` for each directory it
+// creates or finds on the way (base excluded, path included), top down.
+template <typename F>
+void make_path(const std::string& base, const std::string& path, F&& made);
+
+// Removes a cgroup directory and its sub-cgroups depth first, retrying EBUSY (processes that
+// are exiting still pin the cgroup for a moment) for about a second. A missing directory is
+// fine. `emulated`: remove plain files too (a test's tree).
+void remove_cgroup(const std::string& path, bool emulated);
+
+// Pids in cgroup.procs of `dir` and all its descendants.
+std::vector<pid_t> read_pids_recursive(const std::string& dir);
+
+void mkdir_one(const std::string& path);
+
+template <typename F>
+void make_path(const std::string& base, const std::string& path, F&& made) {
+    std::size_t pos = base.size();
+    while (pos < path.size()) {
+        auto next = path.find('/', pos + 1);
+        if (next == std::string::npos) next = path.size();
+        const std::string dir = path.substr(0, next);
+        mkdir_one(dir);
+        made(dir);
+        pos = next;
+    }
+}
+
+}  // namespace berth::cgroup::fsio

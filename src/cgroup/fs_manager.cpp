@@ -1,0 +1,281 @@
+// FsManager: construction, create, apply and the saved form. Freezing, signalling, pids and
+// removal are in fs_control.cpp.
+#include "cgroup/fs_manager.hpp"
+
+#include "cgroup/device_filter_v2.hpp"
+#include "cgroup/fs_io.hpp"
+#include "cgroup/translate.hpp"
+#include "util/error.hpp"
+#include "util/log.hpp"
+
+#include <fcntl.h>
+
+#include <algorithm>
+
+namespace berth::cgroup {
+
+namespace {
+
+const char* layout_name(Layout l) {
+    switch (l) {
+    case Layout::legacy: return "legacy";
+    case Layout::hybrid: return "hybrid";
+    case Layout::unified: return "unified";
+    }
+    return "legacy";
+}
+
+Layout layout_from_name(const std::string& s) {
+    if (s == "legacy") return Layout::legacy;
+    if (s == "hybrid") return Layout::hybrid;
+    if (s == "unified") return Layout::unified;
+    throw_error("load cgroup state: unknown layout \"{}\"", s);
+}
+
+std::string join(const std::vector<std::string>& v, char sep) {
+    std::string out;
+    for (const auto& s : v) out += (out.empty() ? "" : std::string(1, sep)) + s;
+    return out;
+}
+
+std::vector<std::string> split_list(const std::string& s, char sep) {
+    std::vector<std::string> out;
+    std::size_t pos = 0;
+    while (pos <= s.size() && !s.empty()) {
+        const auto next = s.find(sep, pos);
+        out.push_back(s.substr(pos, next == std::string::npos ? std::string::npos : next - pos));
+        if (next == std::string::npos) break;
+        pos = next + 1;
+    }
+    return out;
+}
+
+bool has(const std::vector<std::string>& v, const std::string& s) {
+    return std::find(v.begin(), v.end(), s) != v.end();
+}
+
+}  // namespace
+
+Stats Manager::stats() const { throw_error("stats: not supported by this cgroup driver"); }
+
+FsManager::FsManager(Layout layout, bool emulated, std::vector<Dir> dirs)
+    : layout_(layout), emulated_(emulated), dirs_(std::move(dirs)) {}
+
+std::unique_ptr<FsManager> FsManager::make(const ManagerOptions& options) {
+    const HostView host = discover_host(options.root);
+    const std::string inner = inner_path(options.cgroups_path, options.container_id);
+    std::vector<OwnCgroup> own;
+    if (inner[0] != '/') own = parse_proc_cgroup(fsio::read("/proc/self/cgroup"));
+    std::vector<Dir> dirs;
+    for (const auto& h : host.v1) dirs.push_back({h, resolve_path(h, host.layout, inner, own)});
+    // On hybrid hosts runc places the container in the cgroup2 tree too, so that tools that
+    // look there (and cgroup.kill) see it; no controller is enabled there.
+    if (host.unified) dirs.push_back({*host.unified, resolve_path(*host.unified, host.layout, inner, own)});
+    return std::make_unique<FsManager>(host.layout, host.emulated, std::move(dirs));
+}
+
+void FsManager::add_to_saved_form(SavedForm& form) const {
+    form.add("layout", layout_name(layout_));
+    form.add("emulated", emulated_ ? "1" : "0");
+    for (const auto& d : dirs_) {
+        form.add("dir", d.hierarchy.unified ? "v2" : "v1");
+        form.add("mount", d.hierarchy.mount);
+        form.add("controllers", join(d.hierarchy.controllers, ','));
+        form.add("path", d.path);
+    }
+}
+
+std::string FsManager::saved_form() const {
+    SavedForm form;
+    form.add("driver", "fs");
+    add_to_saved_form(form);
+    return form.encode();
+}
+
+std::unique_ptr<FsManager> FsManager::load(const SavedForm& form) {
+    std::vector<Dir> dirs;
+    for (const auto& [key, value] : form.items()) {
+        if (key == "dir") {
+            dirs.push_back({});
+            dirs.back().hierarchy.unified = value == "v2";
+        } else if (dirs.empty()) {
+            continue;
+        } else if (key == "mount") {
+            dirs.back().hierarchy.mount = value;
+        } else if (key == "controllers") {
+            dirs.back().hierarchy.controllers = split_list(value, ',');
+        } else if (key == "path") {
+            dirs.back().path = value;
+        }
+    }
+    for (const auto& d : dirs) {
+        if (d.path.empty() || d.path.rfind(d.hierarchy.mount, 0) != 0) {
+            throw_error("load cgroup state: bad cgroup path \"{}\"", d.path);
+        }
+    }
+    return std::make_unique<FsManager>(layout_from_name(form.get("layout")), form.get("emulated") == "1",
+                                       std::move(dirs));
+}
+
+const FsManager::Dir* FsManager::unified_dir() const {
+    for (const auto& d : dirs_) {
+        if (d.hierarchy.unified) return &d;
+    }
+    return nullptr;
+}
+
+const FsManager::Dir* FsManager::dir_for(const std::string& controller) const {
+    if (layout_ == Layout::unified) {
+        const Dir* u = unified_dir();
+        if (!u || controller.empty()) return u;
+        // The controllers delegated to this cgroup; a test's tree has only the root's list.
+        auto own = fsio::read_if_exists(u->path + "/cgroup.controllers");
+        const auto list = own && !emulated_ ? split_list(fsio::trim(*own), ' ') : u->hierarchy.controllers;
+        return has(list, controller) ? u : nullptr;
+    }
+    for (const auto& d : dirs_) {
+        if (!d.hierarchy.unified && has(d.hierarchy.controllers, controller)) return &d;
+    }
+    return nullptr;
+}
+
+void FsManager::init_dir(const Dir& dir, const std::string& path) const {
+    // A new cpuset cgroup starts with empty cpus and mems, and no task may join it until both
+    // are set: inherit the parent's, as runc does, unless already set.
+    if (has(dir.hierarchy.controllers, "cpuset")) {
+        const std::string parent = path.substr(0, path.rfind('/'));
+        for (const char* file : {"cpuset.cpus", "cpuset.mems"}) {
+            auto mine = fsio::read_if_exists(path + "/" + file);
+            if (mine && !fsio::trim(*mine).empty()) continue;
+            const std::string value = fsio::trim(fsio::read(parent + "/" + file));
+            if (!value.empty()) fsio::write(path, file, value, emulated_);
+        }
+    }
+}
+
+void FsManager::enable_controllers(const Dir& d, const std::string& dir) const {
+    // cgroup v2's "no internal processes" rule: a parent delegates controllers to its children
+    // through cgroup.subtree_control. A controller the kernel refuses is left out, as runc
+    // does, and reported when a setting needs it (dir_for).
+    std::string all;
+    for (const auto& c : d.hierarchy.controllers) all += (all.empty() ? "+" : " +") + c;
+    if (all.empty()) return;
+    try {
+        fsio::write(dir, "cgroup.subtree_control", all, emulated_);
+    } catch (const Error&) {
+        for (const auto& c : d.hierarchy.controllers) {
+            try {
+                fsio::write(dir, "cgroup.subtree_control", "+" + c, emulated_);
+            } catch (const Error& e) {
+                log::debug("cgroup: enable \"{}\" in \"{}\": {}", c, dir, e.what());
+            }
+        }
+    }
+}
+
+void FsManager::create() {
+    for (const auto& d : dirs_) {
+        if (d.hierarchy.unified && layout_ == Layout::unified) {
+            enable_controllers(d, d.hierarchy.mount);
+            fsio::make_path(d.hierarchy.mount, d.path, [&](const std::string& dir) {
+                if (dir != d.path) enable_controllers(d, dir);
+            });
+            continue;
+        }
+        fsio::make_path(d.hierarchy.mount, d.path, [&](const std::string& dir) { init_dir(d, dir); });
+    }
+}
+
+int FsManager::unified_fd() const {
+    if (layout_ != Layout::unified) return -1;
+    if (!unified_fd_) {
+        const Dir* u = unified_dir();
+        if (!u) return -1;
+        unified_fd_.reset(::open(u->path.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC));
+        if (!unified_fd_) throw_errno("open cgroup \"{}\"", u->path);
+    }
+    return unified_fd_.get();
+}
+
+void FsManager::add_process(pid_t pid) {
+    for (const auto& d : dirs_) fsio::write(d.path, "cgroup.procs", std::to_string(pid), emulated_);
+}
+
+void FsManager::apply(const oci::Resources& resources) {
+    apply_translation(layout_ == Layout::unified ? translate_v2(resources) : translate_v1(resources));
+}
+
+void FsManager::apply_translation(const Translation& t) {
+    for (const auto& w : t.warnings) log::warn("{}", w);
+    if (t.check_memory_below_usage) check_memory_usage(*t.check_memory_below_usage);
+    if (layout_ == Layout::unified && t.devices_requested) apply_device_filter(t.device_rules);
+    for (const auto& s : order_memory_v1(t.settings)) write_setting(s);
+}
+
+void FsManager::write_setting(const Setting& s) const {
+    const Dir* d = dir_for(s.controller);
+    if (!d) throw_error("{}: {} controller not available", s.field, s.controller);
+    std::string file = s.file;
+    std::string value = s.value;
+    if (!emulated_ && (!s.fallback.empty() || s.optional) && !fsio::exists(d->path + "/" + file)) {
+        if (s.optional) return;
+        if (fsio::exists(d->path + "/" + s.fallback)) {
+            file = s.fallback;
+            if (!s.fallback_value.empty()) value = s.fallback_value;
+        }
+    }
+    try {
+        fsio::write(d->path, file, value, emulated_);
+    } catch (const Error& e) {
+        throw e.with_context(s.field);
+    }
+}
+
+std::vector<Setting> FsManager::order_memory_v1(std::vector<Setting> settings) const {
+    // On an update, memory.memsw.limit_in_bytes must stay >= memory.limit_in_bytes after each
+    // write: when the new memsw is above the current limit (or unlimited), write memsw first.
+    auto find = [&](const char* file) {
+        return std::find_if(settings.begin(), settings.end(), [&](const Setting& s) { return s.file == file; });
+    };
+    auto limit = find("memory.limit_in_bytes");
+    auto memsw = find("memory.memsw.limit_in_bytes");
+    if (limit == settings.end() || memsw == settings.end() || emulated_) return settings;
+    const Dir* d = dir_for("memory");
+    if (!d) return settings;
+    auto current = fsio::read_if_exists(d->path + "/memory.limit_in_bytes");
+    if (!current) return settings;
+    const bool memsw_first = memsw->value == "-1" || std::stoull(fsio::trim(*current)) < std::stoull(memsw->value);
+    if (memsw_first && memsw > limit) std::iter_swap(limit, memsw);
+    return settings;
+}
+
+void FsManager::check_memory_usage(std::int64_t new_limit) const {
+    // runtime-spec config-linux.md#memory checkBeforeUpdate: reject a limit below usage.
+    const Dir* d = dir_for("memory");
+    if (!d) return;
+    auto current = fsio::read_if_exists(d->path + "/memory.current");
+    if (!current || fsio::trim(*current).empty()) return;
+    const auto usage = std::stoll(fsio::trim(*current));
+    if (usage > new_limit) {
+        throw_error(".linux.resources.memory.limit: new limit {} is below the current usage {}", new_limit, usage);
+    }
+}
+
+void FsManager::apply_device_filter(const std::vector<DeviceRule>& rules) {
+    // A test's tree is no cgroup2: nothing to attach the program to. The rules were
+    // validated by the translation; the program itself is tested on a real cgroup2 mount.
+    if (emulated_) return;
+    const Dir* u = unified_dir();
+    if (!u) throw_error(".linux.resources.devices: no cgroup2 directory");
+    UniqueFd program = load_device_filter(rules);
+    // bpf(2) looks the cgroup up with fdget(), which refuses O_PATH fds: open it for reading.
+    UniqueFd dir(::open(u->path.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+    if (!dir) throw_errno("open cgroup \"{}\"", u->path);
+    try {
+        replace_device_filter(dir.get(), program.get());
+    } catch (const Error& e) {
+        throw e.with_context(".linux.resources.devices");
+    }
+}
+
+}  // namespace berth::cgroup

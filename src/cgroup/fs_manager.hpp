@@ -1,0 +1,74 @@
+// The cgroupfs driver: writes the control files directly, on legacy (v1), hybrid (v1 with a
+// cgroup2 tree joined alongside, as runc does) and unified (v2) hosts. Runs in the parent.
+#pragma once
+
+#include "cgroup/layout.hpp"
+#include "cgroup/manager.hpp"
+#include "cgroup/saved_form.hpp"
+#include "cgroup/setting.hpp"
+#include "util/unique_fd.hpp"
+
+#include <string>
+#include <vector>
+
+namespace berth::cgroup {
+
+class FsManager final : public Manager {
+public:
+    // The container's directory in one hierarchy.
+    struct Dir {
+        Hierarchy hierarchy;
+        std::string path;  // absolute, below hierarchy.mount
+        bool operator==(const Dir&) const = default;
+    };
+
+    // Resolves options.cgroups_path in every hierarchy under options.root (layout.hpp).
+    // Throws berth::Error when the root cannot be read.
+    static std::unique_ptr<FsManager> make(const ManagerOptions& options);
+    // From a saved form whose driver is "fs"; throws for a malformed one.
+    static std::unique_ptr<FsManager> load(const SavedForm& form);
+
+    FsManager(Layout layout, bool emulated, std::vector<Dir> dirs);
+
+    void create() override;
+    void apply(const oci::Resources& resources) override;
+    int unified_fd() const override;
+    void add_process(pid_t pid) override;
+    void freeze(bool frozen) override;
+    bool is_frozen() const override;
+    std::vector<pid_t> pids() const override;
+    void kill_all(int signal) override;
+    void destroy() override;
+    std::string saved_form() const override;
+    Stats stats() const override;
+
+    // Writes already translated settings (apply() without the translation); the systemd
+    // driver uses it for what systemd has no property for.
+    void apply_translation(const Translation& translation);
+
+    Layout layout() const { return layout_; }
+    bool emulated() const { return emulated_; }
+    const std::vector<Dir>& dirs() const { return dirs_; }
+    // The directory that holds `controller` ("" for the v2 core files), or nullptr.
+    const Dir* dir_for(const std::string& controller) const;
+    void add_to_saved_form(SavedForm& form) const;
+
+private:
+    const Dir* unified_dir() const;
+    void init_dir(const Dir& dir, const std::string& path) const;
+    void enable_controllers(const Dir& dir, const std::string& path) const;
+    void write_setting(const Setting& setting) const;
+    std::vector<Setting> order_memory_v1(std::vector<Setting> settings) const;
+    void check_memory_usage(std::int64_t new_limit) const;
+    void apply_device_filter(const std::vector<DeviceRule>& rules);
+    void freeze_v1(const std::string& dir, bool frozen) const;
+    void freeze_v2(const std::string& dir, bool frozen) const;
+    void signal_pids(int signal) const;
+
+    Layout layout_;
+    bool emulated_;
+    std::vector<Dir> dirs_;
+    mutable UniqueFd unified_fd_;
+};
+
+}  // namespace berth::cgroup

@@ -1,0 +1,24 @@
+// The drivers' factory: make_manager() for a new container, load_manager() for a saved one.
+#include "cgroup/manager.hpp"
+
+#include "cgroup/fs_manager.hpp"
+#include "cgroup/saved_form.hpp"
+#include "util/error.hpp"
+
+namespace berth::cgroup {
+
+std::unique_ptr<Manager> make_manager(const ManagerOptions& options) {
+    if (options.systemd) throw_error("cgroup: the systemd driver is not built yet");
+    return FsManager::make(options);
+}
+
+std::unique_ptr<Manager> load_manager(const std::string& saved_form) {
+    const SavedForm form = SavedForm::decode(saved_form);
+    const std::string& driver = form.get("driver");
+    if (driver == "fs") return FsManager::load(form);
+    throw_error("load cgroup state: unknown driver \"{}\"", driver);
+}
+
+Stats read_stats(const Manager& manager) { return manager.stats(); }
+
+}  // namespace berth::cgroup

@@ -1,0 +1,42 @@
+// The pure half of the cgroup drivers: what to write where, decided without touching the
+// host. translate_v1() and translate_v2() turn oci::Resources into a Translation; the drivers
+// carry it out. Runs in the parent only.
+#pragma once
+
+#include "cgroup/devices.hpp"
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace berth::cgroup {
+
+// One write of one control file.
+struct Setting {
+    std::string controller;  // "memory", "cpu", …; "" for the core cgroup.* files of v2
+    std::string file;        // "memory.limit_in_bytes"
+    std::string value;       // written as is, without a newline
+    std::string field;       // the JSON path it came from, for errors: ".linux.resources.memory.limit"
+    std::string fallback;    // written instead when `file` does not exist (blkio.bfq.weight)
+    std::string fallback_value;  // the value for `fallback`; empty: the same `value`
+    bool optional = false;   // skipped when the file does not exist (hugetlb .rsvd on old kernels)
+    bool operator==(const Setting&) const = default;
+};
+
+struct Translation {
+    // In the order they must be written; config-linux.md does not order controllers, but some
+    // files depend on others (cpu period before quota, rt period before runtime).
+    std::vector<Setting> settings;
+    // linux.resources.devices, normalised. Empty: leave the device policy alone. v1 renders
+    // these as devices.allow/deny settings already; v2 needs them for the eBPF program.
+    std::vector<DeviceRule> device_rules;
+    bool devices_requested = false;
+    // memory.checkBeforeUpdate on v2: the new memory.max, to compare with memory.current
+    // before writing (v1 kernels reject such a limit themselves with EBUSY).
+    std::optional<std::int64_t> check_memory_below_usage;
+    // Fields accepted but not applied (deprecated kernel memory); the driver logs them.
+    std::vector<std::string> warnings;
+};
+
+}  // namespace berth::cgroup

@@ -26,7 +26,7 @@ struct CacheHeader {
     std::uint32_t needs_listener;
     std::uint32_t instructions;
     Sha256Digest key;
-    Sha256Digest program_digest;
+    Sha256Digest digest;  // of this header (with a zero digest) and the program
 };
 static_assert(sizeof(CacheHeader) == 88, "the cache header has a fixed layout");
 
@@ -58,6 +58,14 @@ public:
 private:
     Sha256& hash_;
 };
+
+Sha256Digest file_digest(CacheHeader header, const void* program, std::size_t program_size) {
+    header.digest = {};
+    Sha256 hash;
+    hash.update(&header, sizeof header);
+    hash.update(program, program_size);
+    return hash.finish();
+}
 
 bool valid_header(const CacheHeader& header, const Sha256Digest& key, std::size_t size) {
     if (std::memcmp(header.magic, kMagic, sizeof kMagic) != 0) return false;
@@ -132,7 +140,7 @@ std::optional<SeccompPlan> load_cached_seccomp(const std::string& dir, const Sha
     }
     const std::uint8_t* program_bytes = bytes.data() + sizeof header;
     std::size_t program_size = size - sizeof header;
-    if (sha256(program_bytes, program_size) != header.program_digest) {
+    if (file_digest(header, program_bytes, program_size) != header.digest) {
         log::debug("seccomp cache: ignoring corrupt file \"{}\"", path);
         return std::nullopt;
     }
@@ -158,7 +166,7 @@ bool store_cached_seccomp(const std::string& dir, const Sha256Digest& key, const
     header.instructions = static_cast<std::uint32_t>(plan.program.size());
     header.key = key;
     std::size_t program_size = plan.program.size() * sizeof(sock_filter);
-    header.program_digest = sha256(plan.program.data(), program_size);
+    header.digest = file_digest(header, plan.program.data(), program_size);
 
     std::string path = seccomp_cache_path(dir, key);
     // A per-process temporary name: concurrent creates of the same profile each write

@@ -3,7 +3,8 @@
 // Key: SHA-256 of a canonical, length-prefixed serialisation of everything in the
 // profile that shapes the BPF (not listenerPath/listenerMetadata), plus the libseccomp
 // run-time version and the native architecture. Value: `<dir>/<hex key>.bpf`, a fixed
-// header (magic, format version, flags, key, SHA-256 of the program) and the program.
+// header (magic, format version, flags, key, SHA-256 of header and program), then the
+// program.
 // A file that fails any check is treated as absent and rewritten after a compile.
 // The cache lives under the runtime's state root: whoever can write there can already
 // change any container, so the digest guards against corruption, not against an attacker.

@@ -147,7 +147,13 @@ void add_architectures(const Context& ctx, const oci::Seccomp& seccomp) {
         if (entry == nullptr) throw_error("{}.architectures[{}]: unknown architecture \"{}\"", kField, i, name);
         int rc = seccomp_arch_add(ctx.get(), entry->arch);
         // The native architecture is always in a new filter.
-        if (rc < 0 && rc != -EEXIST) {
+        if (rc == -EEXIST) continue;
+        // libseccomp cannot mix byte orders in one filter; runc and crun fail here too.
+        if (rc == -EDOM) {
+            throw_error("{}.architectures[{}]: \"{}\" cannot share a filter with the native architecture "
+                        "(different byte order)", kField, i, name);
+        }
+        if (rc < 0) {
             throw Error(fmt::format("{}.architectures[{}]: add architecture \"{}\"", kField, i, name), -rc);
         }
     }

@@ -20,6 +20,9 @@ oci::Seccomp profile(std::string default_action, std::vector<oci::SeccompSyscall
 // Exit status of a child whose apply_seccomp() failed.
 inline constexpr int kApplyFailed = 250;
 
+// In a forked child: default dispositions for every signal.
+void reset_signals_in_child();
+
 // Forks; the child sets no_new_privs, loads `plan`, runs `body` and _exits with its
 // result (kApplyFailed if the load failed). Returns the raw wait status.
 int run_filtered(const sys::SeccompPlan& plan, const std::function<int()>& body);

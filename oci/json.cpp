@@ -1,6 +1,7 @@
 // The yajl adapter: the only file in berth that includes yajl.
 #include "oci/json.hpp"
 
+#include "oci/json_position.hpp"
 #include "util/error.hpp"
 
 #include <yajl/yajl_gen.h>
@@ -249,18 +250,20 @@ Value parse(std::string_view text, std::string_view source) {
         std::rethrow_exception(b.failure);
     }
     if (st == yajl_status_client_canceled) {
-        // yajl has consumed the opening bracket that went too deep.
-        throw_at(source, text, consumed == 0 ? 0 : consumed - 1,
+        // yajl stopped just past the bracket that went too deep.
+        throw_at(source, text, detail::locate_error(text, consumed, detail::ErrorKind::after_token),
                  fmt::format("nesting deeper than {} levels", kMaxDepth));
     }
     if (st != yajl_status_ok) {
         SyntaxError e = describe(parser.h, text);
-        // A parse error is reported after yajl consumed the unexpected token: point at
-        // its last byte instead. At the end of input, point just past the end.
-        if (!e.lexical && e.reason != "premature EOF" && consumed > 0) {
-            --consumed;
+        if (e.reason == "premature EOF") {
+            throw_at(source, text, text.size(), e.reason);
         }
-        throw_at(source, text, consumed, e.reason);
+        // Only this message's yajl error path steps back into the token it rejects.
+        auto kind = e.lexical ? detail::ErrorKind::lexical
+            : e.reason.starts_with("after key and value") ? detail::ErrorKind::inside_token
+                                                          : detail::ErrorKind::after_token;
+        throw_at(source, text, detail::locate_error(text, consumed, kind), e.reason);
     }
     return std::move(b.root);
 }

@@ -150,6 +150,12 @@ BOOST_AUTO_TEST_CASE(lifecycle_on_real_v1_hierarchies) {
         cg.m->add_process(child.pid());
         BOOST_TEST(cg.m->pids() == std::vector<pid_t>{child.pid()});
         BOOST_TEST(slurp(cg.path_in("unified") + "/cgroup.procs") == std::to_string(child.pid()));
+        const Stats stats = read_stats(*cg.m);
+        BOOST_TEST(stats.pids.current == 1u);
+        BOOST_TEST(stats.pids.limit == 64u);
+        BOOST_TEST(stats.memory.usage.limit == 64u << 20);
+        // memory.usage may be 0: v1 does not move the child's pages in unless move_charge_at_immigrate.
+        BOOST_TEST(stats_to_json(stats).find("\"pids\":{\"current\":1,\"limit\":64}") != std::string::npos);
 
         cg.m->freeze(true);
         BOOST_TEST(slurp(cg.path_in("freezer") + "/freezer.state") == "FROZEN");

@@ -1,0 +1,152 @@
+// Seccomp compile vs cache-hit time for podman's default profile.
+//
+//   seccomp-bench [PROFILE_JSON] [RUNS]
+//
+// PROFILE_JSON defaults to /usr/share/containers/seccomp.json (containers-common). It
+// is converted to an oci::Seccomp the way podman does for a default container on this
+// architecture: entries gated on capabilities (includes.caps) are left out, entries
+// gated on other architectures are left out, excludes are ignored (the default
+// capability set has none of the excluded capabilities), and the archMap entry of the
+// native architecture gives `architectures`.
+#include "oci/json.hpp"
+#include "sys/seccomp.hpp"
+
+#include <fmt/format.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <string>
+#include <vector>
+
+namespace {
+
+using berth::json::Value;
+namespace oci = berth::oci;
+
+#if defined(__x86_64__)
+constexpr const char* kNativeArch = "SCMP_ARCH_X86_64";
+constexpr const char* kGoArchs[] = {"amd64", "x32", "386"};
+#elif defined(__aarch64__)
+constexpr const char* kNativeArch = "SCMP_ARCH_AARCH64";
+constexpr const char* kGoArchs[] = {"arm64", "arm"};
+#else
+#error "seccomp-bench knows x86_64 and aarch64"
+#endif
+
+std::vector<std::string> strings(const Value* v) {
+    std::vector<std::string> out;
+    if (v != nullptr) {
+        for (const Value& item : v->items) out.push_back(item.text);
+    }
+    return out;
+}
+
+bool applies_here(const Value& entry) {
+    const Value* includes = entry.find("includes");
+    if (includes == nullptr) return true;
+    if (!strings(includes->find("caps")).empty()) return false;
+    std::vector<std::string> arches = strings(includes->find("arches"));
+    if (arches.empty()) return true;
+    return std::any_of(arches.begin(), arches.end(), [](const std::string& a) {
+        return std::find(std::begin(kGoArchs), std::end(kGoArchs), a) != std::end(kGoArchs);
+    });
+}
+
+oci::SeccompSyscall to_syscall(const Value& entry) {
+    oci::SeccompSyscall out;
+    out.names = strings(entry.find("names"));
+    out.action = entry.find("action")->text;
+    if (const Value* e = entry.find("errnoRet"); e != nullptr && e->kind == Value::Kind::number) {
+        out.errno_ret = static_cast<std::uint32_t>(std::stoul(e->text));
+    }
+    if (const Value* args = entry.find("args"); args != nullptr) {
+        for (const Value& a : args->items) {
+            oci::SeccompArg arg;
+            arg.index = static_cast<std::uint32_t>(std::stoul(a.find("index")->text));
+            arg.value = std::stoull(a.find("value")->text);
+            if (const Value* two = a.find("valueTwo"); two != nullptr) arg.value_two = std::stoull(two->text);
+            arg.op = a.find("op")->text;
+            out.args.push_back(arg);
+        }
+    }
+    return out;
+}
+
+oci::Seccomp load_profile(const std::string& path) {
+    std::ifstream in(path);
+    if (!in) throw std::runtime_error("cannot read " + path);
+    std::stringstream text;
+    text << in.rdbuf();
+    Value doc = berth::json::parse(text.str(), path);
+    oci::Seccomp out;
+    out.default_action = doc.find("defaultAction")->text;
+    if (const Value* e = doc.find("defaultErrnoRet"); e != nullptr && e->kind == Value::Kind::number) {
+        out.default_errno_ret = static_cast<std::uint32_t>(std::stoul(e->text));
+    }
+    if (const Value* arch_map = doc.find("archMap"); arch_map != nullptr) {
+        for (const Value& m : arch_map->items) {
+            if (m.find("architecture")->text != kNativeArch) continue;
+            out.architectures.push_back(kNativeArch);
+            for (const std::string& sub : strings(m.find("subArchitectures"))) out.architectures.push_back(sub);
+        }
+    }
+    for (const Value& entry : doc.find("syscalls")->items) {
+        if (applies_here(entry)) out.syscalls.push_back(to_syscall(entry));
+    }
+    return out;
+}
+
+struct Stats {
+    double min_us;
+    double median_us;
+};
+
+template <typename F>
+Stats measure(int runs, F&& f) {
+    std::vector<double> us;
+    for (int i = 0; i < runs; ++i) {
+        auto start = std::chrono::steady_clock::now();
+        f();
+        us.push_back(std::chrono::duration<double, std::micro>(std::chrono::steady_clock::now() - start).count());
+    }
+    std::sort(us.begin(), us.end());
+    return {us.front(), us[us.size() / 2]};
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+    std::string path = argc > 1 ? argv[1] : "/usr/share/containers/seccomp.json";
+    int runs = argc > 2 ? std::atoi(argv[2]) : 50;
+    try {
+        oci::Seccomp seccomp = load_profile(path);
+        std::size_t names = 0;
+        for (const auto& s : seccomp.syscalls) names += s.names.size();
+
+        std::string cache = fmt::format("{}/berth-seccomp-bench-{}", std::filesystem::temp_directory_path().string(), getpid());
+        std::filesystem::remove_all(cache);
+        auto cold = measure(1, [&] { berth::sys::build_seccomp_plan(seccomp, cache); });
+        berth::sys::SeccompPlan plan;
+        auto compile = measure(runs, [&] { plan = berth::sys::build_seccomp_plan(seccomp, ""); });
+        auto hit = measure(runs, [&] { berth::sys::build_seccomp_plan(seccomp, cache); });
+        std::filesystem::remove_all(cache);
+
+        fmt::print("profile: {} ({} rules, {} names, {} architectures) -> {} BPF instructions\n", path,
+                   seccomp.syscalls.size(), names, seccomp.architectures.size(), plan.program.size());
+        fmt::print("compile (libseccomp, no cache): min {:.0f} us, median {:.0f} us over {} runs\n", compile.min_us,
+                   compile.median_us, runs);
+        fmt::print("first build with cache (compile + store): {:.0f} us\n", cold.min_us);
+        fmt::print("cache hit (read + validate):     min {:.0f} us, median {:.0f} us over {} runs\n", hit.min_us,
+                   hit.median_us, runs);
+    } catch (const std::exception& e) {
+        std::fprintf(stderr, "seccomp-bench: %s\n", e.what());
+        return 1;
+    }
+    return 0;
+}

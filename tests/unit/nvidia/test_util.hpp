@@ -1,0 +1,43 @@
+// Helpers shared by the berth::nvidia unit tests.
+#pragma once
+
+#include "util/error.hpp"
+
+#include <boost/test/unit_test.hpp>
+
+#include <string>
+
+namespace berth::nvidia::test {
+
+// Checks that `expr` throws berth::Error whose message contains `text`.
+#define NV_CHECK_THROWS_WITH(expr, text)                                                  \
+    BOOST_CHECK_EXCEPTION(expr, ::berth::Error, [&](const ::berth::Error& nv_err_) {      \
+        bool ok = std::string(nv_err_.what()).find(text) != std::string::npos;                 \
+        if (!ok) BOOST_TEST_MESSAGE("message was: " << nv_err_.what());                        \
+        return ok;                                                                       \
+    })
+
+// A fresh directory under $TMPDIR, removed (recursively) by the destructor.
+class TempDir {
+public:
+    TempDir();
+    ~TempDir();
+    TempDir(const TempDir&) = delete;
+    TempDir& operator=(const TempDir&) = delete;
+    const std::string& path() const { return path_; }
+    // Writes `text` to path()/rel, creating parent directories.
+    std::string write(const std::string& rel, const std::string& text) const;
+
+private:
+    std::string path_;
+};
+
+// The fake driver root built once per test run by tests/fixtures/fake_nvidia/
+// make-fake-driver.sh (550.54.15, 2 GPUs, CUDA 12040). Empty when it could not be built.
+const std::string& fake_root();
+// True when the fake root has device nodes (the builder ran as root).
+bool fake_root_has_devices();
+
+std::string read_text(const std::string& path);
+
+}  // namespace berth::nvidia::test

@@ -112,6 +112,9 @@ std::string read_file(const std::string& path) {
     if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0) _exit(10);
     int listener = sys::apply_seccomp(plan);
     if (listener <= 0) _exit(11);
+    // The listener must not survive execve: a container holding it could answer its
+    // own notifications.
+    if ((fcntl(listener, F_GETFD) & FD_CLOEXEC) == 0) _exit(14);
     send_fd(sock, listener);
     close(listener);
     // The agent answers: mkdir "succeeds" without creating the directory...

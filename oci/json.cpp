@@ -32,47 +32,62 @@ namespace {
 
 // Builds the tree from yajl callbacks. Callbacks run inside C code, so nothing may
 // propagate out of them: a failure is stored and the parse cancelled (return 0).
+//
+// Children of open containers wait on two scratch stacks and move into their
+// container, sized exactly, when it closes: one allocation per container instead of a
+// vector regrowing item by item.
 class Builder {
 public:
     Value root;
-    bool too_deep = false;
     std::exception_ptr failure;
 
-    // Places a new value where the document expects one and returns it.
+    // The slot for the next value: the root, a new array item, or the pending member.
     Value* place(Value::Kind kind) {
         Value* slot = nullptr;
-        if (stack_.empty()) {
+        if (frames_.empty()) {
             slot = &root;
-        } else if (Value* top = stack_.back(); top->kind == Value::Kind::array) {
-            slot = &top->items.emplace_back();
+        } else if (frames_.back().kind == Value::Kind::array) {
+            slot = &items_.emplace_back();
         } else {
-            slot = &top->members.back().second;
+            slot = &members_.back().second;
         }
         slot->kind = kind;
         return slot;
     }
 
+    // False when the container would nest deeper than kMaxDepth.
     bool open(Value::Kind kind) {
-        if (stack_.size() >= static_cast<std::size_t>(kMaxDepth)) {
-            too_deep = true;
+        if (frames_.size() >= static_cast<std::size_t>(kMaxDepth)) {
             return false;
         }
-        stack_.push_back(place(kind));
+        frames_.push_back({kind, kind == Value::Kind::array ? items_.size() : members_.size()});
         return true;
     }
 
     void close() {
-        Value* done = stack_.back();
-        stack_.pop_back();
-        if (done->kind == Value::Kind::object && done->members.size() > 1) {
-            drop_repeated_keys(done->members);
+        Frame frame = frames_.back();
+        frames_.pop_back();
+        Value done;
+        done.kind = frame.kind;
+        if (frame.kind == Value::Kind::array) {
+            auto first = items_.begin() + static_cast<std::ptrdiff_t>(frame.start);
+            done.items.assign(std::make_move_iterator(first), std::make_move_iterator(items_.end()));
+            items_.erase(first, items_.end());
+        } else {
+            auto first = members_.begin() + static_cast<std::ptrdiff_t>(frame.start);
+            done.members.assign(std::make_move_iterator(first), std::make_move_iterator(members_.end()));
+            members_.erase(first, members_.end());
+            if (done.members.size() > 1) {
+                drop_repeated_keys(done.members);
+            }
         }
+        *place(frame.kind) = std::move(done);
     }
 
-    void key(std::string_view k) { stack_.back()->members.emplace_back(std::string(k), Value{}); }
+    void key(std::string_view k) { members_.emplace_back(std::string(k), Value{}); }
 
 private:
-    using Members = std::vector<std::pair<std::string, Value>>;
+    using Members = std::vector<Member>;
 
     // Keeps only the last occurrence of each key; usually finds none to drop.
     static void drop_repeated_keys(Members& members) {
@@ -112,7 +127,13 @@ private:
         members.resize(out);
     }
 
-    std::vector<Value*> stack_;
+    struct Frame {
+        Value::Kind kind;
+        std::size_t start;  // where its children begin on items_ or members_
+    };
+    std::vector<Frame> frames_;
+    std::vector<Value> items_;
+    std::vector<Member> members_;
 };
 
 Builder& builder(void* ctx) { return *static_cast<Builder*>(ctx); }

@@ -15,17 +15,29 @@
 
 namespace berth::json {
 
+struct Member;
+
 struct Value {
     enum class Kind { null, boolean, number, string, array, object };
     Kind kind = Kind::null;
     bool boolean = false;
     std::string text;  // string value, or the number's source text
-    std::vector<Value> items;                          // array
-    std::vector<std::pair<std::string, Value>> members;  // object, in document order
+    std::vector<Value> items;      // array
+    std::vector<Member> members;  // object, in document order
 
     // Object member by key, or nullptr. parse() keeps only the last of repeated keys.
     const Value* find(std::string_view key) const;
     Value* find(std::string_view key);
+};
+
+// An object member. Pair-like (first/second) but a complete type of its own:
+// std::pair<std::string, Value> cannot be instantiated while Value is incomplete.
+struct Member {
+    std::string first;
+    Value second;
+
+    Member() = default;
+    Member(std::string key, Value value) : first(std::move(key)), second(std::move(value)) {}
 };
 
 // Parses a whole document (UTF-8, no comments, exactly one value). Throws berth::Error

@@ -1,0 +1,197 @@
+// The built berth binary, end to end, for the commands that need no container:
+// --version, --help, usage errors, spec, check, features. $BERTH names the binary;
+// $RUNC and $CRUN, when set, name reference runtimes whose `spec` output berth must accept.
+#define BOOST_TEST_MODULE cli_binary
+#include "oci/json.hpp"
+
+#include <boost/test/unit_test.hpp>
+
+#include <fcntl.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+namespace fs = std::filesystem;
+
+namespace {
+
+struct Result {
+    int status = -1;
+    std::string out;
+    std::string err;
+};
+
+std::string slurp(const fs::path& path) {
+    std::ifstream in(path);
+    std::ostringstream text;
+    text << in.rdbuf();
+    return text.str();
+}
+
+struct TempDir {
+    fs::path dir;
+    TempDir() {
+        std::string pattern = (fs::temp_directory_path() / "berth-cli-bin-XXXXXX").string();
+        BOOST_REQUIRE(::mkdtemp(pattern.data()));
+        dir = pattern;
+    }
+    ~TempDir() {
+        std::error_code ec;
+        fs::remove_all(dir, ec);
+    }
+};
+
+// Runs `program args...` in `cwd`, capturing stdout and stderr through files.
+Result run(const std::string& program, std::vector<std::string> args, const fs::path& cwd) {
+    TempDir capture;
+    auto out = capture.dir / "out", err = capture.dir / "err";
+    pid_t pid = ::fork();
+    BOOST_REQUIRE(pid >= 0);
+    if (pid == 0) {
+        int o = ::open(out.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
+        int e = ::open(err.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
+        if (o < 0 || e < 0 || ::dup2(o, 1) < 0 || ::dup2(e, 2) < 0 || ::chdir(cwd.c_str()) != 0) _exit(126);
+        std::vector<char*> argv{const_cast<char*>(program.c_str())};
+        for (auto& a : args) argv.push_back(a.data());
+        argv.push_back(nullptr);
+        ::execv(program.c_str(), argv.data());
+        _exit(127);
+    }
+    int wstatus = 0;
+    BOOST_REQUIRE(::waitpid(pid, &wstatus, 0) == pid);
+    Result r;
+    r.status = WIFEXITED(wstatus) ? WEXITSTATUS(wstatus) : 128 + WTERMSIG(wstatus);
+    r.out = slurp(out);
+    r.err = slurp(err);
+    return r;
+}
+
+std::string berth() {
+    const char* path = std::getenv("BERTH");
+    BOOST_REQUIRE_MESSAGE(path, "BERTH must name the berth binary");
+    return path;
+}
+
+Result run_berth(std::vector<std::string> args, const fs::path& cwd = fs::current_path()) {
+    return run(berth(), std::move(args), cwd);
+}
+
+bool contains(const std::string& text, std::string_view part) { return text.find(part) != std::string::npos; }
+
+// Checks that `tool spec` (run in a fresh bundle) produces a config berth accepts.
+void check_reference_spec(const char* env) {
+    const char* tool = std::getenv(env);
+    if (!tool) {
+        BOOST_TEST_MESSAGE(env << " not set: skipped");
+        return;
+    }
+    TempDir bundle;
+    auto made = run(tool, {"spec"}, bundle.dir);
+    BOOST_REQUIRE_MESSAGE(made.status == 0, tool << " spec: " << made.err);
+    fs::create_directory(bundle.dir / "rootfs");
+    auto checked = run_berth({"check"}, bundle.dir);
+    BOOST_TEST(checked.status == 0, env << ": " << checked.err);
+    BOOST_TEST(checked.out == "ok\n");
+}
+
+}  // namespace
+
+BOOST_AUTO_TEST_CASE(version_has_runc_shape) {
+    auto r = run_berth({"--version"});
+    BOOST_TEST(r.status == 0);
+    std::istringstream lines(r.out);
+    std::string first, second, third;
+    std::getline(lines, first);
+    std::getline(lines, second);
+    std::getline(lines, third);
+    BOOST_TEST(first.starts_with("berth version "));
+    BOOST_TEST(second.starts_with("commit: "));
+    BOOST_TEST(third == "spec: 1.3.0");
+    BOOST_TEST(contains(r.out, "libseccomp: "));
+    // docker takes any line containing "version" as the runtime's name and version.
+    for (std::string line; std::getline(lines, line);) BOOST_TEST(!contains(line, "version"));
+}
+
+BOOST_AUTO_TEST_CASE(help_lists_commands) {
+    auto r = run_berth({"--help"});
+    BOOST_TEST(r.status == 0);
+    for (auto command : {"create", "start", "run", "exec", "kill", "delete", "spec", "check", "features"}) {
+        BOOST_TEST(contains(r.out, command));
+    }
+    auto c = run_berth({"create", "--help"});
+    BOOST_TEST(c.status == 0);
+    BOOST_TEST(contains(c.out, "--console-socket"));
+}
+
+BOOST_AUTO_TEST_CASE(usage_errors_exit_1_with_one_line) {
+    auto r = run_berth({"create"});
+    BOOST_TEST(r.status == 1);
+    BOOST_TEST(r.err == "berth create: missing <container-id>\n");
+    auto u = run_berth({"foo"});
+    BOOST_TEST(u.status == 1);
+    BOOST_TEST(u.err == "berth: unknown command \"foo\"\n");
+    auto v = run_berth({"create", "c1", "--pid-file"});
+    BOOST_TEST(v.err == "berth create: flag --pid-file needs a value\n");
+}
+
+BOOST_AUTO_TEST_CASE(checkpoint_is_not_implemented) {
+    TempDir dir;
+    auto log = dir.dir / "log.json";
+    auto r = run_berth({"--log", log.string(), "--log-format", "json", "checkpoint", "c1"});
+    BOOST_TEST(r.status == 1);
+    BOOST_TEST(contains(r.err, "not implemented"));
+    // Engines read the error from the JSON log.
+    auto line = slurp(log);
+    BOOST_TEST(contains(line, "\"level\":\"error\""));
+    BOOST_TEST(contains(line, "checkpoint: not implemented"));
+}
+
+BOOST_AUTO_TEST_CASE(spec_then_check_passes_and_spec_refuses_to_overwrite) {
+    TempDir bundle;
+    auto made = run_berth({"spec"}, bundle.dir);
+    BOOST_REQUIRE_MESSAGE(made.status == 0, made.err);
+    BOOST_REQUIRE(fs::exists(bundle.dir / "config.json"));
+    fs::create_directory(bundle.dir / "rootfs");
+    auto checked = run_berth({"check"}, bundle.dir);
+    BOOST_TEST(checked.status == 0, checked.err);
+    BOOST_TEST(checked.out == "ok\n");
+    auto again = run_berth({"spec", "--bundle", bundle.dir.string()});
+    BOOST_TEST(again.status == 1);
+    BOOST_TEST(contains(again.err, "exists"));
+}
+
+BOOST_AUTO_TEST_CASE(rootless_spec_passes_check) {
+    TempDir bundle;
+    auto made = run_berth({"spec", "--rootless", "-b", bundle.dir.string()});
+    BOOST_REQUIRE_MESSAGE(made.status == 0, made.err);
+    fs::create_directory(bundle.dir / "rootfs");
+    auto checked = run_berth({"check", "--bundle", bundle.dir.string()});
+    BOOST_TEST(checked.status == 0, checked.err);
+    BOOST_TEST(contains(slurp(bundle.dir / "config.json"), "uidMappings"));
+}
+
+BOOST_AUTO_TEST_CASE(check_of_a_broken_config_prints_the_json_path) {
+    TempDir bundle;
+    std::ofstream(bundle.dir / "config.json")
+        << R"({"ociVersion": "1.3.0", "root": {"path": "rootfs"}, "process": {"cwd": "/", "args": "sh"}})";
+    fs::create_directory(bundle.dir / "rootfs");
+    auto r = run_berth({"check"}, bundle.dir);
+    BOOST_TEST(r.status == 1);
+    BOOST_TEST(contains(r.err, ".process.args"), r.err);
+    BOOST_TEST(std::count(r.err.begin(), r.err.end(), '\n') == 1);
+}
+
+BOOST_AUTO_TEST_CASE(runc_spec_passes_check) { check_reference_spec("RUNC"); }
+
+BOOST_AUTO_TEST_CASE(crun_spec_passes_check) { check_reference_spec("CRUN"); }
+
+BOOST_AUTO_TEST_CASE(features_prints_json) {
+    auto r = run_berth({"features"});
+    BOOST_TEST(r.status == 0);
+    auto doc = berth::json::parse(r.out, "features");
+    BOOST_TEST(doc.find("ociVersionMax")->text == "1.3.0");
+}

@@ -34,7 +34,10 @@ Layout layout_from_name(const std::string& s) {
 
 std::string join(const std::vector<std::string>& v, char sep) {
     std::string out;
-    for (const auto& s : v) out += (out.empty() ? "" : std::string(1, sep)) + s;
+    for (const auto& s : v) {
+        if (!out.empty()) out += sep;
+        out += s;
+    }
     return out;
 }
 
@@ -158,7 +161,10 @@ void FsManager::enable_controllers(const Dir& d, const std::string& dir) const {
     // through cgroup.subtree_control. A controller the kernel refuses is left out, as runc
     // does, and reported when a setting needs it (dir_for).
     std::string all;
-    for (const auto& c : d.hierarchy.controllers) all += (all.empty() ? "+" : " +") + c;
+    for (const auto& c : d.hierarchy.controllers) {
+        all += all.empty() ? "+" : " +";
+        all += c;
+    }
     if (all.empty()) return;
     try {
         fsio::write(dir, "cgroup.subtree_control", all, emulated_);

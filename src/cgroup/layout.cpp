@@ -123,7 +123,10 @@ std::string clean_path(const std::string& path) {
         parts.push_back(p);
     }
     std::string out = !path.empty() && path[0] == '/' ? "/" : "";
-    for (std::size_t i = 0; i < parts.size(); ++i) out += (i ? "/" : "") + parts[i];
+    for (std::size_t i = 0; i < parts.size(); ++i) {
+        if (i) out += "/";
+        out += parts[i];
+    }
     return out;
 }
 

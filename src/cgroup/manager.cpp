@@ -3,12 +3,13 @@
 
 #include "cgroup/fs_manager.hpp"
 #include "cgroup/saved_form.hpp"
+#include "cgroup/systemd_manager.hpp"
 #include "util/error.hpp"
 
 namespace berth::cgroup {
 
 std::unique_ptr<Manager> make_manager(const ManagerOptions& options) {
-    if (options.systemd) throw_error("cgroup: the systemd driver is not built yet");
+    if (options.systemd) return SystemdManager::make(options);
     return FsManager::make(options);
 }
 
@@ -16,6 +17,7 @@ std::unique_ptr<Manager> load_manager(const std::string& saved_form) {
     const SavedForm form = SavedForm::decode(saved_form);
     const std::string& driver = form.get("driver");
     if (driver == "fs") return FsManager::load(form);
+    if (driver == "systemd") return SystemdManager::load(form);
     throw_error("load cgroup state: unknown driver \"{}\"", driver);
 }
 

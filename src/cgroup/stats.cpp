@@ -219,14 +219,19 @@ std::string blkio_list_json(const std::vector<BlkioEntry>& list) {
         field(one, "minor", e.minor, true);
         if (!e.op.empty()) one += fmt::format("{}\"op\":{}", one.back() == '{' ? "" : ",", json_string(e.op));
         field(one, "value", e.value, true);
-        o += (o.size() > 1 ? "," : "") + one + "}";
+        if (o.size() > 1) o += ",";
+        o += one;
+        o += "}";
     }
     return o + "]";
 }
 
 std::string u64_list_json(const std::vector<std::uint64_t>& v) {
     std::string o = "[";
-    for (std::size_t i = 0; i < v.size(); ++i) o += (i ? "," : "") + std::to_string(v[i]);
+    for (std::size_t i = 0; i < v.size(); ++i) {
+        if (i) o += ",";
+        o += std::to_string(v[i]);
+    }
     return o + "]";
 }
 

@@ -21,27 +21,33 @@ constexpr std::array kNames{
 constexpr std::array kUtilityLibs{"libnvidia-ml"sv, "libnvidia-cfg"sv, "libnvidia-nscq"sv};
 constexpr std::array kUtilityBins{"nvidia-smi"sv, "nvidia-debugdump"sv, "nvidia-persistenced"sv,
                                   "nv-fabricmanager"sv};
-constexpr std::array kUtilityIpcs{"/run/nvidia-persistenced/socket"sv,
-                                  "/run/nvidia-fabricmanager/socket"sv};
+constexpr std::array kUtilityIpcs{"/run/nvidia-persistenced/socket"sv, "/run/nvidia-fabricmanager/socket"sv};
 
-constexpr std::array kComputeLibs{
-    "libcuda"sv,          "libcudadebugger"sv,           "libnvidia-opencl"sv,
-    "libnvidia-gpucomp"sv, "libnvidia-ptxjitcompiler"sv, "libnvidia-fatbinaryloader"sv,
-    "libnvidia-allocator"sv, "libnvidia-compiler"sv,     "libnvidia-pkcs11"sv,
-    "libnvidia-pkcs11-openssl3"sv, "libnvidia-nvvm"sv,   "libnvidia-tileiras"sv};
+constexpr std::array kComputeLibs{"libcuda"sv,
+                                  "libcudadebugger"sv,
+                                  "libnvidia-opencl"sv,
+                                  "libnvidia-gpucomp"sv,
+                                  "libnvidia-ptxjitcompiler"sv,
+                                  "libnvidia-fatbinaryloader"sv,
+                                  "libnvidia-allocator"sv,
+                                  "libnvidia-compiler"sv,
+                                  "libnvidia-pkcs11"sv,
+                                  "libnvidia-pkcs11-openssl3"sv,
+                                  "libnvidia-nvvm"sv,
+                                  "libnvidia-tileiras"sv};
 constexpr std::array kComputeBins{"nvidia-cuda-mps-control"sv, "nvidia-cuda-mps-server"sv};
 constexpr std::array kComputeIpcs{"/tmp/nvidia-mps"sv};
 
-constexpr std::array kVideoLibs{"libvdpau_nvidia"sv, "libnvidia-encode"sv,
-                                "libnvidia-opticalflow"sv, "libnvcuvid"sv};
+constexpr std::array kVideoLibs{"libvdpau_nvidia"sv, "libnvidia-encode"sv, "libnvidia-opticalflow"sv,
+                                "libnvcuvid"sv};
 
 // GLVND vendor libraries only: the non-GLVND libGL/libEGL need a dependency check
 // (they must link libnvidia-glcore) that discovery does not do yet.
-constexpr std::array kGraphicsLibs{
-    "libnvidia-eglcore"sv, "libnvidia-glcore"sv,   "libnvidia-tls"sv,       "libnvidia-glsi"sv,
-    "libnvidia-fbc"sv,     "libnvidia-ifr"sv,      "libnvidia-rtcore"sv,    "libnvoptix"sv,
-    "libGLX_nvidia"sv,     "libEGL_nvidia"sv,      "libGLESv2_nvidia"sv,    "libGLESv1_CM_nvidia"sv,
-    "libnvidia-glvkspirv"sv, "libnvidia-cbl"sv};
+constexpr std::array kGraphicsLibs{"libnvidia-eglcore"sv,   "libnvidia-glcore"sv, "libnvidia-tls"sv,
+                                   "libnvidia-glsi"sv,      "libnvidia-fbc"sv,    "libnvidia-ifr"sv,
+                                   "libnvidia-rtcore"sv,    "libnvoptix"sv,       "libGLX_nvidia"sv,
+                                   "libEGL_nvidia"sv,       "libGLESv2_nvidia"sv, "libGLESv1_CM_nvidia"sv,
+                                   "libnvidia-glvkspirv"sv, "libnvidia-cbl"sv};
 
 constexpr std::array kNgxLibs{"libnvidia-ngx"sv};
 
@@ -80,7 +86,9 @@ CapabilitySet CapabilitySet::all() {
     return s;
 }
 
-CapabilitySet CapabilitySet::defaults() { return {Capability::utility, Capability::compute}; }
+CapabilitySet CapabilitySet::defaults() {
+    return {Capability::utility, Capability::compute};
+}
 
 std::string CapabilitySet::str() const {
     std::string out;
@@ -99,7 +107,9 @@ CapabilitySet CapabilitySet::expanded() const {
     return s;
 }
 
-std::span<const std::pair<std::string_view, Capability>> capability_names() { return kNames; }
+std::span<const std::pair<std::string_view, Capability>> capability_names() {
+    return kNames;
+}
 
 CapabilitySet parse_capabilities(std::string_view value, CapabilitySet empty_default) {
     CapabilitySet caps;
@@ -115,8 +125,10 @@ CapabilitySet parse_capabilities(std::string_view value, CapabilitySet empty_def
                 auto it = std::find_if(kNames.begin(), kNames.end(),
                                        [&](const auto& n) { return n.first == item; });
                 if (it == kNames.end())
-                    throw_error("nvidia: unsupported capability '{}' in NVIDIA_DRIVER_CAPABILITIES "
-                                "(supported: {},all)", item, CapabilitySet::all().str());
+                    throw_error(
+                        "nvidia: unsupported capability '{}' in NVIDIA_DRIVER_CAPABILITIES "
+                        "(supported: {},all)",
+                        item, CapabilitySet::all().str());
                 caps.add(it->second);
             }
         }
@@ -126,7 +138,9 @@ CapabilitySet parse_capabilities(std::string_view value, CapabilitySet empty_def
     return any ? caps : empty_default;
 }
 
-std::span<const CapabilityFiles> capability_files() { return kFiles; }
+std::span<const CapabilityFiles> capability_files() {
+    return kFiles;
+}
 
 bool library_capability(std::string_view soname, Capability& out) {
     // The longest matching stem wins, so "libnvidia-pkcs11-openssl3.so.1" is not read

@@ -7,9 +7,15 @@
 namespace berth::nvidia {
 namespace {
 
-bool is_letter(char c) { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'); }
-bool is_digit(char c) { return c >= '0' && c <= '9'; }
-bool is_alnum(char c) { return is_letter(c) || is_digit(c); }
+bool is_letter(char c) {
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
+}
+bool is_digit(char c) {
+    return c >= '0' && c <= '9';
+}
+bool is_alnum(char c) {
+    return is_letter(c) || is_digit(c);
+}
 
 // Shared rule of vendor and class names.
 std::string vendor_like_error(std::string_view what, std::string_view text) {
@@ -30,9 +36,13 @@ std::string_view trim(std::string_view s) {
 
 }  // namespace
 
-std::string vendor_name_error(std::string_view vendor) { return vendor_like_error("vendor", vendor); }
+std::string vendor_name_error(std::string_view vendor) {
+    return vendor_like_error("vendor", vendor);
+}
 
-std::string class_name_error(std::string_view class_) { return vendor_like_error("class", class_); }
+std::string class_name_error(std::string_view class_) {
+    return vendor_like_error("class", class_);
+}
 
 std::string device_name_error(std::string_view name) {
     if (name.empty()) return "name is empty";
@@ -55,8 +65,8 @@ std::string kind_error(std::string_view kind) {
 bool looks_qualified(std::string_view text) {
     size_t slash = text.find('/');
     size_t eq = text.find('=');
-    return slash != std::string_view::npos && eq != std::string_view::npos && slash > 0 &&
-           eq > slash + 1 && eq + 1 < text.size();
+    return slash != std::string_view::npos && eq != std::string_view::npos && slash > 0 && eq > slash + 1 &&
+           eq + 1 < text.size();
 }
 
 QualifiedName parse_qualified_name(std::string_view text) {
@@ -73,8 +83,8 @@ QualifiedName parse_qualified_name(std::string_view text) {
     return q;
 }
 
-std::vector<std::string> cdi_names_from_annotations(
-    const std::map<std::string, std::string>& annotations, const std::vector<std::string>& prefixes) {
+std::vector<std::string> cdi_names_from_annotations(const std::map<std::string, std::string>& annotations,
+                                                    const std::vector<std::string>& prefixes) {
     std::vector<std::string> names;
     for (const auto& [key, value] : annotations) {
         bool ours = std::any_of(prefixes.begin(), prefixes.end(),

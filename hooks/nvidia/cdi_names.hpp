@@ -40,7 +40,7 @@ std::string kind_error(std::string_view kind);
 // `prefixes`: each value is a comma list of qualified names. Returns them deduplicated,
 // in key order then list order. Throws berth::Error
 // "nvidia: annotation 'cdi.k8s.io/x': invalid CDI device name 'gpu0': ...".
-std::vector<std::string> cdi_names_from_annotations(
-    const std::map<std::string, std::string>& annotations, const std::vector<std::string>& prefixes);
+std::vector<std::string> cdi_names_from_annotations(const std::map<std::string, std::string>& annotations,
+                                                    const std::vector<std::string>& prefixes);
 
 }  // namespace berth::nvidia

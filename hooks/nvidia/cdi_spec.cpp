@@ -29,7 +29,8 @@ std::map<std::string, std::string> read_annotations(const JsonContext& ctx, cons
 std::optional<std::uint32_t> read_u32(ObjectReader& r, std::string_view key) {
     const json::Value* v = r.get(key);
     if (v == nullptr) return std::nullopt;
-    return static_cast<std::uint32_t>(json_int(r.context(), *v, r.path(key), 0, std::numeric_limits<std::uint32_t>::max()));
+    return static_cast<std::uint32_t>(
+        json_int(r.context(), *v, r.path(key), 0, std::numeric_limits<std::uint32_t>::max()));
 }
 
 void check_env(const JsonContext& ctx, const std::vector<std::string>& env, const std::string& path) {
@@ -84,7 +85,8 @@ HookEdit read_hook(const JsonContext& ctx, const json::Value& v, const std::stri
     r.read("env", h.hook.env);
     check_env(ctx, h.hook.env, r.path("env"));
     if (const json::Value* t = r.get("timeout"))
-        h.hook.timeout = static_cast<std::int32_t>(json_int(ctx, *t, r.path("timeout"), 1, std::numeric_limits<std::int32_t>::max()));
+        h.hook.timeout = static_cast<std::int32_t>(
+            json_int(ctx, *t, r.path("timeout"), 1, std::numeric_limits<std::int32_t>::max()));
     r.finish();
     return h;
 }
@@ -122,12 +124,14 @@ ContainerEdits read_edits(const JsonContext& ctx, const json::Value& v, const st
         json_each(ctx, *a, r.path("additionalGids"), [&](const json::Value& item, const std::string& p) {
             e.additional_gids.push_back(static_cast<std::uint32_t>(json_int(ctx, item, p, 0, 0xffffffff)));
         });
-    if (const json::Value* rdt = r.get("intelRdt")) e.intel_rdt = read_intel_rdt(ctx, *rdt, r.path("intelRdt"));
+    if (const json::Value* rdt = r.get("intelRdt"))
+        e.intel_rdt = read_intel_rdt(ctx, *rdt, r.path("intelRdt"));
     if (const json::Value* a = r.get("netDevices"))
         json_each(ctx, *a, r.path("netDevices"), [&](const json::Value& item, const std::string& p) {
             ObjectReader nr(ctx, item, p);
             NetDeviceEdit nd;
-            nd.host_interface_name = json_string(ctx, nr.require("hostInterfaceName"), nr.path("hostInterfaceName"));
+            nd.host_interface_name =
+                json_string(ctx, nr.require("hostInterfaceName"), nr.path("hostInterfaceName"));
             nd.name = json_string(ctx, nr.require("name"), nr.path("name"));
             nr.finish();
             e.net_devices.push_back(std::move(nd));
@@ -142,7 +146,8 @@ CdiDevice read_device(const JsonContext& ctx, const json::Value& v, const std::s
     d.name = json_string(ctx, r.require("name"), r.path("name"));
     if (std::string why = device_name_error(d.name); !why.empty())
         throw_at(ctx, r.path("name"), "invalid device name '" + d.name + "': " + why);
-    if (const json::Value* a = r.get("annotations")) d.annotations = read_annotations(ctx, *a, r.path("annotations"));
+    if (const json::Value* a = r.get("annotations"))
+        d.annotations = read_annotations(ctx, *a, r.path("annotations"));
     d.edits = read_edits(ctx, r.require("containerEdits"), r.path("containerEdits"));
     if (d.edits.empty()) throw_at(ctx, r.path("containerEdits"), "empty container edits");
     r.finish();
@@ -191,7 +196,9 @@ const std::vector<std::string_view>& cdi_versions() {
     return kVersions;
 }
 
-std::string minimum_cdi_version(const CdiSpec& spec) { return version_need(spec).first; }
+std::string minimum_cdi_version(const CdiSpec& spec) {
+    return version_need(spec).first;
+}
 
 CdiSpec parse_cdi_spec(std::string_view text, std::string_view source) {
     size_t first = text.find_first_not_of(" \t\r\n");
@@ -208,7 +215,8 @@ CdiSpec parse_cdi_spec(std::string_view text, std::string_view source) {
     spec.kind = json_string(ctx, r.require("kind"), ".kind");
     if (std::string why = kind_error(spec.kind); !why.empty())
         throw_at(ctx, ".kind", "invalid kind '" + spec.kind + "': " + why);
-    if (const json::Value* a = r.get("annotations")) spec.annotations = read_annotations(ctx, *a, ".annotations");
+    if (const json::Value* a = r.get("annotations"))
+        spec.annotations = read_annotations(ctx, *a, ".annotations");
     json_each(ctx, r.require("devices"), ".devices", [&](const json::Value& item, const std::string& p) {
         spec.devices.push_back(read_device(ctx, item, p));
     });
@@ -220,7 +228,8 @@ CdiSpec parse_cdi_spec(std::string_view text, std::string_view source) {
         if (!names.insert(d.name).second) throw_at(ctx, ".devices", "device '" + d.name + "' defined twice");
     auto [need, why] = version_need(spec);
     if (*compare_versions(need, spec.version) > 0)
-        throw_at(ctx, ".cdiVersion", fmt::format("{} needs cdiVersion {}, the spec declares {}", why, need, spec.version));
+        throw_at(ctx, ".cdiVersion",
+                 fmt::format("{} needs cdiVersion {}, the spec declares {}", why, need, spec.version));
     return spec;
 }
 
@@ -250,16 +259,20 @@ ContainerEdits CdiRegistry::resolve(const std::vector<std::string>& names) const
     std::vector<const Entry*> found;
     for (const std::string& name : names) {
         auto it = devices_.find(name);
-        if (it == devices_.end()) missing.push_back(name);
-        else if (it->second.conflict) conflicts.push_back(name);
-        else found.push_back(&it->second);
+        if (it == devices_.end())
+            missing.push_back(name);
+        else if (it->second.conflict)
+            conflicts.push_back(name);
+        else
+            found.push_back(&it->second);
     }
     if (!missing.empty() || !conflicts.empty()) {
         std::vector<std::string> known = device_names();
         std::string msg = fmt::format("nvidia: unresolvable CDI devices {} (known: {})",
                                       fmt::join(missing.empty() ? conflicts : missing, ", "),
                                       known.empty() ? "none" : fmt::format("{}", fmt::join(known, ", ")));
-        if (!conflicts.empty()) msg += fmt::format("; defined twice at one priority: {}", fmt::join(conflicts, ", "));
+        if (!conflicts.empty())
+            msg += fmt::format("; defined twice at one priority: {}", fmt::join(conflicts, ", "));
         if (!errors.empty()) msg += fmt::format("; spec errors: {}", fmt::join(errors, "; "));
         throw Error(msg);
     }

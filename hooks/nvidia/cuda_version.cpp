@@ -40,7 +40,8 @@ std::string format_cuda_version(int version) {
     return std::to_string(version / 1000) + "." + std::to_string((version % 1000) / 10);
 }
 
-std::optional<std::string> query_cuda_version(const std::string& libcuda_path, std::chrono::milliseconds timeout) {
+std::optional<std::string> query_cuda_version(const std::string& libcuda_path,
+                                              std::chrono::milliseconds timeout) {
     int fds[2];
     if (::pipe2(fds, O_CLOEXEC) < 0) throw_errno("nvidia: pipe for the CUDA version query");
     UniqueFd read_end(fds[0]), write_end(fds[1]);

@@ -16,8 +16,9 @@ namespace {
 using namespace std::string_view_literals;
 
 // Where a library is looked for when the driver root has no usable ld.so.cache.
-constexpr std::array kLibDirs{"/usr/lib/x86_64-linux-gnu"sv, "/usr/lib64"sv, "/lib/x86_64-linux-gnu"sv,
-                              "/lib64"sv, "/usr/lib/aarch64-linux-gnu"sv, "/usr/lib"sv};
+constexpr std::array kLibDirs{"/usr/lib/x86_64-linux-gnu"sv,  "/usr/lib64"sv,
+                              "/lib/x86_64-linux-gnu"sv,      "/lib64"sv,
+                              "/usr/lib/aarch64-linux-gnu"sv, "/usr/lib"sv};
 constexpr std::array kLib32Dirs{"/usr/lib/i386-linux-gnu"sv, "/usr/lib32"sv};
 constexpr std::array kBinDirs{"/usr/bin"sv, "/usr/sbin"sv, "/bin"sv, "/sbin"sv};
 constexpr std::array kFirmwareDirs{"/lib/firmware/nvidia/"sv, "/usr/lib/firmware/nvidia/"sv};
@@ -34,8 +35,8 @@ std::string describe(const struct stat& st) {
 // The node at /dev/<name> if it is char major:minor; nullopt if absent. A node that
 // exists but is something else is an error: injecting it would hand the container
 // a different device than the driver means.
-std::optional<DeviceNodeInfo> device_node(const DiscoveryOptions& o, std::string_view name,
-                                          std::uint32_t maj, std::uint32_t min) {
+std::optional<DeviceNodeInfo> device_node(const DiscoveryOptions& o, std::string_view name, std::uint32_t maj,
+                                          std::uint32_t min) {
     DeviceNodeInfo node;
     node.path = "/dev/" + std::string(name);
     node.host_path = under_root(o.dev_root, node.path);
@@ -83,7 +84,9 @@ std::vector<Gpu> read_gpus(const DiscoveryOptions& o) {
 
 void read_control_nodes(const DiscoveryOptions& o, Driver& d) {
     auto ctl = device_node(o, "nvidiactl", kNvidiaMajor, kNvidiaCtlMinor);
-    if (!ctl) throw_error("nvidia: no NVIDIA driver found ('{}' missing)", under_root(o.dev_root, "/dev/nvidiactl"));
+    if (!ctl)
+        throw_error("nvidia: no NVIDIA driver found ('{}' missing)",
+                    under_root(o.dev_root, "/dev/nvidiactl"));
     d.ctl = *ctl;
     d.modeset = device_node(o, "nvidia-modeset", kNvidiaMajor, kNvidiaModesetMinor);
     std::string devices_path = under_root(o.proc_root, "/proc/devices");
@@ -136,14 +139,16 @@ bool libraries_from_cache(const DiscoveryOptions& o, Driver& d) {
         add_library(d, DriverFile{*host, std::string(base_name(*host)), cap, compat32, e.soname});
     }
     if (!d.libcuda && !stale.empty())
-        throw_error("nvidia: driver/library version mismatch: kernel module {}, libcuda is '{}'", d.version, stale);
+        throw_error("nvidia: driver/library version mismatch: kernel module {}, libcuda is '{}'", d.version,
+                    stale);
     return true;
 }
 
 void libraries_from_dirs(const DiscoveryOptions& o, Driver& d) {
     std::string suffix = ".so." + d.version;
     auto scan = [&](std::string_view dir, bool compat32) {
-        for (const std::string& name : list_dir(under_root(o.driver_root, dir)).value_or(std::vector<std::string>{})) {
+        for (const std::string& name :
+             list_dir(under_root(o.driver_root, dir)).value_or(std::vector<std::string>{})) {
             Capability cap{};
             if (!name.ends_with(suffix) || !library_capability(name, cap)) continue;
             std::optional<std::string> host = resolve_in_root(o.driver_root, std::string(dir) + "/" + name);
@@ -158,10 +163,12 @@ void read_binaries(const DiscoveryOptions& o, Driver& d) {
     for (const CapabilityFiles& files : capability_files()) {
         for (std::string_view name : files.binaries) {
             for (std::string_view dir : kBinDirs) {
-                std::optional<std::string> host = resolve_in_root(o.driver_root, std::string(dir) + "/" + std::string(name));
+                std::optional<std::string> host =
+                    resolve_in_root(o.driver_root, std::string(dir) + "/" + std::string(name));
                 std::optional<struct stat> st = host ? lstat_if_exists(*host) : std::nullopt;
                 if (!st || !S_ISREG(st->st_mode)) continue;
-                d.binaries.push_back(DriverFile{*host, "/usr/bin/" + std::string(name), files.capability, false, {}});
+                d.binaries.push_back(
+                    DriverFile{*host, "/usr/bin/" + std::string(name), files.capability, false, {}});
                 break;
             }
         }
@@ -171,18 +178,21 @@ void read_binaries(const DiscoveryOptions& o, Driver& d) {
 void read_firmware_and_ipcs(const DiscoveryOptions& o, Driver& d) {
     for (std::string_view base : kFirmwareDirs) {
         std::string dir = std::string(base) + d.version;
-        for (const std::string& name : list_dir(under_root(o.driver_root, dir)).value_or(std::vector<std::string>{})) {
+        for (const std::string& name :
+             list_dir(under_root(o.driver_root, dir)).value_or(std::vector<std::string>{})) {
             if (!name.starts_with("gsp") || !name.ends_with(".bin")) continue;
             std::optional<std::string> host = resolve_in_root(o.driver_root, dir + "/" + name);
             bool seen = host && std::any_of(d.firmware.begin(), d.firmware.end(),
                                             [&](const DriverFile& f) { return f.host_path == *host; });
-            if (host && !seen) d.firmware.push_back(DriverFile{*host, dir + "/" + name, Capability::utility, false, {}});
+            if (host && !seen)
+                d.firmware.push_back(DriverFile{*host, dir + "/" + name, Capability::utility, false, {}});
         }
     }
     for (const CapabilityFiles& files : capability_files()) {
         for (std::string_view ipc : files.ipcs) {
             std::string host = under_root(o.driver_root, ipc);
-            if (lstat_if_exists(host)) d.ipcs.push_back(DriverFile{host, std::string(ipc), files.capability, false, {}});
+            if (lstat_if_exists(host))
+                d.ipcs.push_back(DriverFile{host, std::string(ipc), files.capability, false, {}});
         }
     }
 }
@@ -199,7 +209,8 @@ Driver discover_driver(const DiscoveryOptions& options) {
                              "'; searched the standard library directories");
         libraries_from_dirs(options, d);
     }
-    if (!d.libcuda) d.warnings.push_back("nvidia: libcuda.so." + d.version + " not found; CUDA will not work");
+    if (!d.libcuda)
+        d.warnings.push_back("nvidia: libcuda.so." + d.version + " not found; CUDA will not work");
     read_binaries(options, d);
     read_firmware_and_ipcs(options, d);
     return d;

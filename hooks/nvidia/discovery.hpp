@@ -41,7 +41,7 @@ struct DeviceNodeInfo {
 };
 
 struct Gpu {
-    std::string uuid;   // "GPU-…"
+    std::string uuid;  // "GPU-…"
     std::string model;
     PciAddress bus;
     std::string proc_name;  // its directory under /proc/driver/nvidia/gpus/

@@ -33,7 +33,9 @@ std::vector<oci::Hook>& stage_hooks(oci::Hooks& hooks, HookStage stage) {
     return hooks.prestart;
 }
 
-std::string_view env_key(std::string_view entry) { return entry.substr(0, entry.find('=')); }
+std::string_view env_key(std::string_view entry) {
+    return entry.substr(0, entry.find('='));
+}
 
 void apply_env(const std::vector<std::string>& env, oci::Config& config) {
     if (env.empty()) return;
@@ -42,8 +44,10 @@ void apply_env(const std::vector<std::string>& env, oci::Config& config) {
     for (const std::string& entry : env) {
         auto same = std::find_if(target.begin(), target.end(),
                                  [&](const std::string& e) { return env_key(e) == env_key(entry); });
-        if (same != target.end()) *same = entry;
-        else target.push_back(entry);
+        if (same != target.end())
+            *same = entry;
+        else
+            target.push_back(entry);
     }
 }
 
@@ -74,8 +78,10 @@ void apply_device_nodes(const std::vector<DeviceNodeEdit>& nodes, oci::Config& c
         std::vector<oci::Device>& devices = config.linux_->devices;
         auto same = std::find_if(devices.begin(), devices.end(),
                                  [&](const oci::Device& d) { return d.path == dev.path; });
-        if (same != devices.end()) *same = dev;
-        else devices.push_back(dev);
+        if (same != devices.end())
+            *same = dev;
+        else
+            devices.push_back(dev);
         if (dev.type != "b" && dev.type != "c") continue;
         oci::DeviceCgroupRule rule{true, dev.type, dev.major, dev.minor,
                                    node.permissions.empty() ? "rwm" : node.permissions};
@@ -89,8 +95,10 @@ size_t depth(std::string_view path) {
     size_t n = 0;
     bool in_part = false;
     for (char c : path) {
-        if (c == '/') in_part = false;
-        else if (!in_part) ++n, in_part = true;
+        if (c == '/')
+            in_part = false;
+        else if (!in_part)
+            ++n, in_part = true;
     }
     return n;
 }
@@ -106,9 +114,9 @@ void apply_mounts(const std::vector<MountEdit>& mounts, oci::Config& config) {
         std::erase_if(config.mounts, [&](const oci::Mount& x) { return x.destination == mount.destination; });
         config.mounts.push_back(std::move(mount));
     }
-    std::stable_sort(config.mounts.begin(), config.mounts.end(), [](const oci::Mount& a, const oci::Mount& b) {
-        return depth(a.destination) < depth(b.destination);
-    });
+    std::stable_sort(
+        config.mounts.begin(), config.mounts.end(),
+        [](const oci::Mount& a, const oci::Mount& b) { return depth(a.destination) < depth(b.destination); });
 }
 
 void apply_hooks(const std::vector<HookEdit>& hooks, oci::Config& config) {
@@ -159,8 +167,8 @@ void ContainerEdits::append(const ContainerEdits& other) {
 
 void complete_device_nodes(ContainerEdits& edits, const std::string& dev_root) {
     for (DeviceNodeEdit& node : edits.device_nodes) {
-        bool complete = !node.type.empty() && node.file_mode &&
-                        (node.type == "p" || (node.major && node.minor));
+        bool complete =
+            !node.type.empty() && node.file_mode && (node.type == "p" || (node.major && node.minor));
         if (complete) continue;
         std::string host = under_root(dev_root, node.host_path.empty() ? node.path : node.host_path);
         std::optional<struct stat> st = lstat_if_exists(host);

@@ -38,7 +38,7 @@ struct MountEdit {
 };
 
 enum class HookStage { prestart, create_runtime, create_container, start_container, poststart, poststop };
-const char* to_string(HookStage stage);                           // the CDI hookName
+const char* to_string(HookStage stage);  // the CDI hookName
 std::optional<HookStage> hook_stage_from_string(std::string_view name);
 
 struct HookEdit {

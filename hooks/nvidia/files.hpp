@@ -16,8 +16,7 @@ namespace berth::nvidia {
 
 // The whole file, or nullopt if it does not exist (ENOENT, ENOTDIR). Files larger than
 // max_size are an error: these are small text files and a cache, never GBs.
-std::optional<std::string> read_file_if_exists(const std::string& path,
-                                               std::size_t max_size = 64u << 20);
+std::optional<std::string> read_file_if_exists(const std::string& path, std::size_t max_size = 64u << 20);
 
 // `path` (absolute) under `root`: ("/", "/etc/x") -> "/etc/x"; ("/r/", "/etc") -> "/r/etc".
 std::string under_root(std::string_view root, std::string_view path);

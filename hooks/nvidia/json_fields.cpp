@@ -24,20 +24,20 @@ bool json_bool(const JsonContext& ctx, const json::Value& v, std::string_view pa
     return v.boolean;
 }
 
-std::int64_t json_int(const JsonContext& ctx, const json::Value& v, std::string_view path,
-                      std::int64_t min, std::int64_t max) {
+std::int64_t json_int(const JsonContext& ctx, const json::Value& v, std::string_view path, std::int64_t min,
+                      std::int64_t max) {
     std::int64_t value = 0;
     if (v.kind != Kind::number) throw_at(ctx, path, "expected an integer");
     const char* end = v.text.data() + v.text.size();
     auto [ptr, ec] = std::from_chars(v.text.data(), end, value);
     if (ec != std::errc{} || ptr != end || value < min || value > max)
-        throw_at(ctx, path, "expected an integer from " + std::to_string(min) + " to " +
-                                std::to_string(max) + ", got " + v.text);
+        throw_at(ctx, path,
+                 "expected an integer from " + std::to_string(min) + " to " + std::to_string(max) + ", got " +
+                     v.text);
     return value;
 }
 
-std::vector<std::string> json_strings(const JsonContext& ctx, const json::Value& v,
-                                      std::string_view path) {
+std::vector<std::string> json_strings(const JsonContext& ctx, const json::Value& v, std::string_view path) {
     std::vector<std::string> out;
     json_each(ctx, v, path, [&](const json::Value& item, const std::string& p) {
         out.push_back(json_string(ctx, item, p));

@@ -25,10 +25,9 @@ struct JsonContext {
 
 std::string json_string(const JsonContext& ctx, const json::Value& v, std::string_view path);
 bool json_bool(const JsonContext& ctx, const json::Value& v, std::string_view path);
-std::int64_t json_int(const JsonContext& ctx, const json::Value& v, std::string_view path,
-                      std::int64_t min, std::int64_t max);
-std::vector<std::string> json_strings(const JsonContext& ctx, const json::Value& v,
-                                      std::string_view path);
+std::int64_t json_int(const JsonContext& ctx, const json::Value& v, std::string_view path, std::int64_t min,
+                      std::int64_t max);
+std::vector<std::string> json_strings(const JsonContext& ctx, const json::Value& v, std::string_view path);
 // Calls fn(item, "<path>[i]") for each element; throws unless `v` is an array.
 template <typename Fn>
 void json_each(const JsonContext& ctx, const json::Value& v, std::string_view path, Fn&& fn) {

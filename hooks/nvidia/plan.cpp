@@ -24,7 +24,8 @@ DeviceNodeEdit node_edit(const DeviceNodeInfo& n) {
                           .gid = n.gid};
 }
 
-MountEdit bind(const std::string& host, const std::string& container, const std::vector<std::string>& options) {
+MountEdit bind(const std::string& host, const std::string& container,
+               const std::vector<std::string>& options) {
     return MountEdit{host, container, "bind", options};
 }
 
@@ -59,18 +60,22 @@ bool add_libraries(const Driver& d, CapabilitySet caps, const PlanOptions& o, Co
 void add_files(const Driver& d, CapabilitySet caps, ContainerEdits& e) {
     for (const DriverFile& bin : d.binaries)
         if (caps.has(bin.capability)) e.mounts.push_back(bind(bin.host_path, bin.container_path, kRoOptions));
-    for (const DriverFile& fw : d.firmware) e.mounts.push_back(bind(fw.host_path, fw.container_path, kRoOptions));
+    for (const DriverFile& fw : d.firmware)
+        e.mounts.push_back(bind(fw.host_path, fw.container_path, kRoOptions));
     for (const DriverFile& ipc : d.ipcs)
-        if (caps.has(ipc.capability)) e.mounts.push_back(bind(ipc.host_path, ipc.container_path, kIpcOptions));
+        if (caps.has(ipc.capability))
+            e.mounts.push_back(bind(ipc.host_path, ipc.container_path, kIpcOptions));
 }
 
 void add_hooks(const Driver& d, const std::vector<std::size_t>& selected, CapabilitySet caps, bool libcuda,
                const PlanOptions& o, ContainerEdits& e) {
     if (libcuda)
-        e.hooks.push_back({HookStage::create_container,
-                           hook(o, {"create-symlinks", "--link", "libcuda.so.1::" + o.lib_dirs.lib + "/libcuda.so"})});
+        e.hooks.push_back(
+            {HookStage::create_container,
+             hook(o, {"create-symlinks", "--link", "libcuda.so.1::" + o.lib_dirs.lib + "/libcuda.so"})});
     bool any_lib = std::any_of(e.mounts.begin(), e.mounts.end(), [&](const MountEdit& m) {
-        return m.container_path.starts_with(o.lib_dirs.lib + "/") || m.container_path.starts_with(o.lib_dirs.lib32 + "/");
+        return m.container_path.starts_with(o.lib_dirs.lib + "/") ||
+               m.container_path.starts_with(o.lib_dirs.lib32 + "/");
     });
     if (any_lib) {
         std::vector<std::string> args{"update-ldcache", "--ldconfig", o.ldconfig, "--folder", o.lib_dirs.lib};
@@ -88,7 +93,12 @@ void add_hooks(const Driver& d, const std::vector<std::size_t>& selected, Capabi
 }  // namespace
 
 LibDirs container_lib_dirs(const std::string& rootfs) {
-    if (resolve_in_root(rootfs, "/etc/debian_version")) return {"/usr/lib/x86_64-linux-gnu", "/usr/lib/i386-linux-gnu"};
+#if defined(__aarch64__)
+    constexpr const char* kMultiarch = "/usr/lib/aarch64-linux-gnu";
+#else
+    constexpr const char* kMultiarch = "/usr/lib/x86_64-linux-gnu";
+#endif
+    if (resolve_in_root(rootfs, "/etc/debian_version")) return {kMultiarch, "/usr/lib/i386-linux-gnu"};
     return {"/usr/lib64", "/usr/lib"};
 }
 

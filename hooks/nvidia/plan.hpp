@@ -45,7 +45,7 @@ struct PlanOptions {
 //   libcuda.so, "update-ldcache" over the lib dirs, and "mask-procfs" so the container's
 //   /proc/driver/nvidia shows only the selected GPUs.
 // The process env is not touched.
-ContainerEdits plan_edits(const Driver& driver, const std::vector<std::size_t>& selected,
-                          CapabilitySet caps, const PlanOptions& options);
+ContainerEdits plan_edits(const Driver& driver, const std::vector<std::size_t>& selected, CapabilitySet caps,
+                          const PlanOptions& options);
 
 }  // namespace berth::nvidia

@@ -170,8 +170,7 @@ std::vector<MigMinor> parse_mig_minors(std::string_view text, std::string_view s
         line = trim(line);
         if (line.empty()) return;
         size_t space = line.find_first_of(" \t");
-        auto minor = space == std::string_view::npos ? std::nullopt
-                                                      : parse_u32(trim(line.substr(space)));
+        auto minor = space == std::string_view::npos ? std::nullopt : parse_u32(trim(line.substr(space)));
         if (!minor) throw_error("{}: bad line \"{}\"", source, line);
         out.push_back({std::string(line.substr(0, space)), *minor});
     });

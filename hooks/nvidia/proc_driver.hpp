@@ -37,9 +37,9 @@ std::string parse_driver_version(std::string_view text, std::string_view source)
 
 // One gpus/<bus>/information file.
 struct GpuInformation {
-    std::string model;   // "Model:", may be empty
-    std::string uuid;    // "GPU UUID:", "GPU-<uuid>"
-    PciAddress bus;      // "Bus Location:"
+    std::string model;        // "Model:", may be empty
+    std::string uuid;         // "GPU UUID:", "GPU-<uuid>"
+    PciAddress bus;           // "Bus Location:"
     std::uint32_t minor = 0;  // "Device Minor:"
 };
 GpuInformation parse_gpu_information(std::string_view text, std::string_view source);

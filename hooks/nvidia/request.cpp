@@ -17,7 +17,8 @@ std::vector<std::string> ids_from_mounts(const oci::Config& config, std::vector<
         if (m.source != "/dev/null" || !m.destination.starts_with(prefix)) continue;
         std::string id = m.destination.substr(prefix.size());
         if (id.starts_with("imex/")) {
-            warnings.push_back("nvidia: IMEX channel mounts are not supported yet, ignoring '" + m.destination + "'");
+            warnings.push_back("nvidia: IMEX channel mounts are not supported yet, ignoring '" +
+                               m.destination + "'");
             continue;
         }
         if (id.starts_with("cdi/")) {
@@ -40,7 +41,8 @@ std::vector<Requirement> requirements(const oci::Config& config, bool legacy_ima
         std::string_view e = entry;
         size_t eq = e.find('=');
         std::string_view key = e.substr(0, eq);
-        if (!key.starts_with("NVIDIA_REQUIRE_") || key == "NVIDIA_REQUIRE_JETPACK" || eq == std::string_view::npos)
+        if (!key.starts_with("NVIDIA_REQUIRE_") || key == "NVIDIA_REQUIRE_JETPACK" ||
+            eq == std::string_view::npos)
             continue;
         if (find_env(config, key) != e.substr(eq + 1)) continue;  // an earlier duplicate
         out.push_back(parse_requirement(key, e.substr(eq + 1)));
@@ -75,18 +77,21 @@ std::optional<Request> from_env(const oci::Config& config, const NvidiaConfig& n
     Request r;
     if (!is_privileged(config) && !nvidia.accept_envvar_unprivileged) {
         if (visible || legacy_image)
-            warnings.push_back("nvidia: ignoring NVIDIA_VISIBLE_DEVICES in an unprivileged container "
-                                 "(acceptEnvvarUnprivileged is false)");
+            warnings.push_back(
+                "nvidia: ignoring NVIDIA_VISIBLE_DEVICES in an unprivileged container "
+                "(acceptEnvvarUnprivileged is false)");
         return std::nullopt;
     }
     if (visible && *visible == kVolumeMountDevicesRoot)
-        throw_error("nvidia: NVIDIA_VISIBLE_DEVICES asks for volume-mount devices but acceptVolumeMounts is off");
+        throw_error(
+            "nvidia: NVIDIA_VISIBLE_DEVICES asks for volume-mount devices but acceptVolumeMounts is off");
     r.devices = visible ? parse_visible_devices(*visible) : VisibleDevices{};
     if (!visible && legacy_image) r.devices.mode = VisibleMode::all;
     if (r.devices.mode == VisibleMode::void_) return std::nullopt;
     if (r.devices.mode == VisibleMode::cdi) return r;
     auto caps = find_env(config, "NVIDIA_DRIVER_CAPABILITIES");
-    r.capabilities = parse_capabilities(caps.value_or(""), legacy_image ? CapabilitySet::all() : CapabilitySet::defaults());
+    r.capabilities = parse_capabilities(caps.value_or(""),
+                                        legacy_image ? CapabilitySet::all() : CapabilitySet::defaults());
     r.requirements = requirements(config, legacy_image);
     check_mig(config, r);
     return r;
@@ -99,7 +104,8 @@ std::optional<std::string_view> find_env(const oci::Config& config, std::string_
     const std::vector<std::string>& env = config.process->env;
     for (auto it = env.rbegin(); it != env.rend(); ++it) {
         std::string_view e = *it;
-        if (e.size() > key.size() && e.starts_with(key) && e[key.size()] == '=') return e.substr(key.size() + 1);
+        if (e.size() > key.size() && e.starts_with(key) && e[key.size()] == '=')
+            return e.substr(key.size() + 1);
     }
     return std::nullopt;
 }

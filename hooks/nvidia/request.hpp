@@ -30,8 +30,8 @@ struct Request {
     VisibleDevices devices;
     CapabilitySet capabilities;
     std::vector<Requirement> requirements;  // empty when NVIDIA_DISABLE_REQUIRE is true
-    bool mig_config = false;   // NVIDIA_MIG_CONFIG_DEVICES=all (privileged only)
-    bool mig_monitor = false;  // NVIDIA_MIG_MONITOR_DEVICES=all (privileged only)
+    bool mig_config = false;                // NVIDIA_MIG_CONFIG_DEVICES=all (privileged only)
+    bool mig_monitor = false;               // NVIDIA_MIG_MONITOR_DEVICES=all (privileged only)
 };
 
 // The value of `key` in process.env, nullopt if unset.

@@ -13,8 +13,12 @@ namespace {
 
 // Longest operators first so "<=" is not read as "<".
 constexpr std::array<std::pair<std::string_view, RequireOp>, 6> kOps{{
-    {">=", RequireOp::ge}, {"<=", RequireOp::le}, {"!=", RequireOp::ne},
-    {"=", RequireOp::eq},  {"<", RequireOp::lt},  {">", RequireOp::gt},
+    {">=", RequireOp::ge},
+    {"<=", RequireOp::le},
+    {"!=", RequireOp::ne},
+    {"=", RequireOp::eq},
+    {"<", RequireOp::lt},
+    {">", RequireOp::gt},
 }};
 
 std::string lower(std::string_view s) {
@@ -24,7 +28,9 @@ std::string lower(std::string_view s) {
     return out;
 }
 
-bool is_version_key(std::string_view key) { return key == "cuda" || key == "driver" || key == "arch"; }
+bool is_version_key(std::string_view key) {
+    return key == "cuda" || key == "driver" || key == "arch";
+}
 
 [[noreturn]] void invalid(std::string_view name, std::string_view term) {
     throw_error("nvidia: requirement error: invalid expression '{}' in {}", term, name);
@@ -37,7 +43,8 @@ RequireTerm parse_term(std::string_view name, std::string_view text) {
     term.text = std::string(text);
     term.key = lower(text.substr(0, at));
     std::string_view rest = text.substr(at);
-    auto op = std::find_if(kOps.begin(), kOps.end(), [&](const auto& o) { return rest.starts_with(o.first); });
+    auto op =
+        std::find_if(kOps.begin(), kOps.end(), [&](const auto& o) { return rest.starts_with(o.first); });
     if (op == kOps.end()) invalid(name, text);
     term.op = op->second;
     term.value = std::string(rest.substr(op->first.size()));
@@ -64,10 +71,14 @@ bool holds(int cmp, RequireOp op) {
 
 bool term_holds(const RequireTerm& term, const RequireFacts& facts) {
     const std::optional<std::string>* fact = nullptr;
-    if (term.key == "cuda") fact = &facts.cuda;
-    else if (term.key == "driver") fact = &facts.driver;
-    else if (term.key == "arch") fact = &facts.arch;
-    else if (term.key == "brand") fact = &facts.brand;
+    if (term.key == "cuda")
+        fact = &facts.cuda;
+    else if (term.key == "driver")
+        fact = &facts.driver;
+    else if (term.key == "arch")
+        fact = &facts.arch;
+    else if (term.key == "brand")
+        fact = &facts.brand;
     if (fact == nullptr || !fact->has_value()) return true;  // unknown key or fact
     if (term.key == "brand") return holds(lower(**fact) == lower(term.value) ? 0 : 1, term.op);
     auto cmp = compare_versions(**fact, term.value);
@@ -89,7 +100,9 @@ std::vector<std::string_view> split(std::string_view s, std::string_view seps) {
 
 std::optional<int> compare_versions(std::string_view a, std::string_view b) {
     std::vector<std::string_view> pa = split(a, "."), pb = split(b, ".");
-    auto empty_part = [](std::string_view v) { return v.find("..") != std::string_view::npos || v.front() == '.' || v.back() == '.'; };
+    auto empty_part = [](std::string_view v) {
+        return v.find("..") != std::string_view::npos || v.front() == '.' || v.back() == '.';
+    };
     if (a.empty() || b.empty() || empty_part(a) || empty_part(b)) return std::nullopt;
     for (size_t i = 0; i < std::max(pa.size(), pb.size()); ++i) {
         std::optional<std::uint32_t> x = i < pa.size() ? parse_u32(pa[i]) : std::optional<std::uint32_t>(0);
@@ -113,7 +126,8 @@ Requirement parse_requirement(std::string_view name, std::string_view value) {
 bool satisfied(const Requirement& requirement, const RequireFacts& facts) {
     if (requirement.any_of.empty()) return true;
     return std::any_of(requirement.any_of.begin(), requirement.any_of.end(), [&](const auto& terms) {
-        return std::all_of(terms.begin(), terms.end(), [&](const RequireTerm& t) { return term_holds(t, facts); });
+        return std::all_of(terms.begin(), terms.end(),
+                           [&](const RequireTerm& t) { return term_holds(t, facts); });
     });
 }
 
@@ -125,9 +139,10 @@ void check_requirements(const std::vector<Requirement>& requirements,
             std::string_view first = req.text;
             first = first.substr(first.find_first_not_of(" \t"));
             first = first.substr(0, first.find_first_of(" \t"));
-            throw_error("nvidia: requirement error: unsatisfied condition: {} ({}; driver {} supports "
-                        "CUDA {})", first, req.name, f.driver.value_or("unknown"),
-                        f.cuda.value_or("unknown"));
+            throw_error(
+                "nvidia: requirement error: unsatisfied condition: {} ({}; driver {} supports "
+                "CUDA {})",
+                first, req.name, f.driver.value_or("unknown"), f.cuda.value_or("unknown"));
         }
     }
 }

@@ -25,8 +25,8 @@ struct RequireTerm {
 };
 
 struct Requirement {
-    std::string name;                               // "NVIDIA_REQUIRE_CUDA"
-    std::string text;                               // the whole value
+    std::string name;                              // "NVIDIA_REQUIRE_CUDA"
+    std::string text;                              // the whole value
     std::vector<std::vector<RequireTerm>> any_of;  // OR of ANDs
 };
 
@@ -53,8 +53,7 @@ bool satisfied(const Requirement& requirement, const RequireFacts& facts);
 // "nvidia: requirement error: unsatisfied condition: cuda>=12.8 (NVIDIA_REQUIRE_CUDA;
 //  driver 550.54.15 supports CUDA 12.4)". The quoted term is the requirement's first
 // space-separated alternative, as libnvidia-container reports it.
-void check_requirements(const std::vector<Requirement>& requirements,
-                        const std::vector<RequireFacts>& facts);
+void check_requirements(const std::vector<Requirement>& requirements, const std::vector<RequireFacts>& facts);
 
 // Go strconv.ParseBool's true spellings, for NVIDIA_DISABLE_REQUIRE.
 bool parse_go_bool_true(std::string_view value);

@@ -130,8 +130,7 @@ VisibleDevices parse_visible_devices(std::string_view value) {
     }
     size_t qualified = static_cast<size_t>(std::count_if(items.begin(), items.end(), looks_qualified));
     if (qualified != 0 && qualified != items.size())
-        throw_error("nvidia: NVIDIA_VISIBLE_DEVICES '{}' mixes CDI device names and device ids",
-                    trim(value));
+        throw_error("nvidia: NVIDIA_VISIBLE_DEVICES '{}' mixes CDI device names and device ids", trim(value));
     for (std::string_view item : items) {
         if (qualified != 0) {
             if (std::find(out.cdi_names.begin(), out.cdi_names.end(), item) == out.cdi_names.end())
@@ -169,16 +168,16 @@ std::vector<std::size_t> select_gpus(const std::vector<GpuRef>& gpus, const Visi
             case DeviceIdKind::mig_uuid:
             case DeviceIdKind::mig_legacy:
             case DeviceIdKind::mig_index:
-                throw_error("nvidia: MIG device '{}' needs NVML (libnvidia-ml), which berth does "
-                            "not load yet (available: {})", id.text, available(gpus));
-            case DeviceIdKind::unknown:
-                break;
+                throw_error(
+                    "nvidia: MIG device '{}' needs NVML (libnvidia-ml), which berth does "
+                    "not load yet (available: {})",
+                    id.text, available(gpus));
+            case DeviceIdKind::unknown: break;
         }
         if (!found)
-            throw_error("nvidia: unknown device '{}' in NVIDIA_VISIBLE_DEVICES (available: {})",
-                        id.text, available(gpus));
-        if (std::find(selected.begin(), selected.end(), *found) == selected.end())
-            selected.push_back(*found);
+            throw_error("nvidia: unknown device '{}' in NVIDIA_VISIBLE_DEVICES (available: {})", id.text,
+                        available(gpus));
+        if (std::find(selected.begin(), selected.end(), *found) == selected.end()) selected.push_back(*found);
     }
     return selected;
 }

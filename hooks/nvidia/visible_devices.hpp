@@ -21,10 +21,10 @@ enum class DeviceIdKind { index, gpu_uuid, pci_bus_id, mig_uuid, mig_legacy, mig
 
 struct DeviceId {
     DeviceIdKind kind = DeviceIdKind::unknown;
-    std::string text;              // as written (trimmed)
-    std::uint32_t index = 0;       // index; mig_index: the GPU
-    std::uint32_t mig_index = 0;   // mig_index: the MIG device
-    PciAddress bus;                // pci_bus_id
+    std::string text;             // as written (trimmed)
+    std::uint32_t index = 0;      // index; mig_index: the GPU
+    std::uint32_t mig_index = 0;  // mig_index: the MIG device
+    PciAddress bus;               // pci_bus_id
     bool operator==(const DeviceId& o) const { return kind == o.kind && text == o.text; }
 };
 
@@ -32,14 +32,14 @@ enum class VisibleMode {
     void_,  // unset, empty or "void": not a GPU container
     none,   // driver files and control nodes, no GPU
     all,
-    list,   // `ids`
-    cdi,    // `cdi_names`
+    list,  // `ids`
+    cdi,   // `cdi_names`
 };
 
 struct VisibleDevices {
     VisibleMode mode = VisibleMode::void_;
-    std::vector<DeviceId> ids;             // list: duplicates removed, first kept
-    std::vector<std::string> cdi_names;    // cdi: duplicates removed
+    std::vector<DeviceId> ids;           // list: duplicates removed, first kept
+    std::vector<std::string> cdi_names;  // cdi: duplicates removed
 };
 
 // Classifies one id; never throws (an unparseable id is DeviceIdKind::unknown and fails

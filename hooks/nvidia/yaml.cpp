@@ -57,8 +57,8 @@ json::Value scalar(const yaml_event_t& e) {
     if (e.data.scalar.style != YAML_PLAIN_SCALAR_STYLE) return v;
     if (text == "null" || text == "~" || text == "Null" || text == "NULL" || text.empty()) {
         v.kind = Kind::null;
-    } else if (text == "true" || text == "True" || text == "TRUE" || text == "false" ||
-               text == "False" || text == "FALSE") {
+    } else if (text == "true" || text == "True" || text == "TRUE" || text == "false" || text == "False" ||
+               text == "FALSE") {
         v.kind = Kind::boolean;
         v.boolean = text[0] == 't' || text[0] == 'T';
     } else if (std::string number = integer_text(text); !number.empty()) {
@@ -75,7 +75,8 @@ public:
     // Reads the next event into `e`.
     void next(Event& e) {
         if (yaml_parser_parse(&parser_, &e.event) == 0)
-            fail(source_, parser_.problem_mark, parser_.problem != nullptr ? parser_.problem : "syntax error");
+            fail(source_, parser_.problem_mark,
+                 parser_.problem != nullptr ? parser_.problem : "syntax error");
     }
 
     // Builds the node that starts with event `e`.
@@ -86,15 +87,15 @@ public:
                 if (e.data.scalar.anchor != nullptr) fail(source_, e.start_mark, "anchors are not supported");
                 return scalar(e);
             case YAML_SEQUENCE_START_EVENT:
-                if (e.data.sequence_start.anchor != nullptr) fail(source_, e.start_mark, "anchors are not supported");
+                if (e.data.sequence_start.anchor != nullptr)
+                    fail(source_, e.start_mark, "anchors are not supported");
                 return sequence(depth);
             case YAML_MAPPING_START_EVENT:
-                if (e.data.mapping_start.anchor != nullptr) fail(source_, e.start_mark, "anchors are not supported");
+                if (e.data.mapping_start.anchor != nullptr)
+                    fail(source_, e.start_mark, "anchors are not supported");
                 return mapping(depth);
-            case YAML_ALIAS_EVENT:
-                fail(source_, e.start_mark, "aliases are not supported");
-            default:
-                fail(source_, e.start_mark, "unexpected YAML event");
+            case YAML_ALIAS_EVENT: fail(source_, e.start_mark, "aliases are not supported");
+            default: fail(source_, e.start_mark, "unexpected YAML event");
         }
     }
 
@@ -117,8 +118,10 @@ private:
             Event k;
             next(k);
             if (k.event.type == YAML_MAPPING_END_EVENT) return v;
-            if (k.event.type != YAML_SCALAR_EVENT) fail(source_, k.event.start_mark, "mapping keys must be scalars");
-            std::string key(reinterpret_cast<const char*>(k.event.data.scalar.value), k.event.data.scalar.length);
+            if (k.event.type != YAML_SCALAR_EVENT)
+                fail(source_, k.event.start_mark, "mapping keys must be scalars");
+            std::string key(reinterpret_cast<const char*>(k.event.data.scalar.value),
+                            k.event.data.scalar.length);
             Event val;
             next(val);
             json::Value value = node(val.event, depth + 1);
@@ -150,7 +153,8 @@ json::Value parse_yaml(std::string_view text, std::string_view source) {
     b.next(doc_end);
     Event after;
     b.next(after);
-    if (after.event.type != YAML_STREAM_END_EVENT) fail(source, after.event.start_mark, "more than one document");
+    if (after.event.type != YAML_STREAM_END_EVENT)
+        fail(source, after.event.start_mark, "more than one document");
     return value;
 }
 

@@ -107,10 +107,10 @@ BOOST_AUTO_TEST_CASE(invalid_names) {
 }
 
 BOOST_AUTO_TEST_CASE(annotations) {
-    std::map<std::string, std::string> a{{"cdi.k8s.io/p_1", "v.com/c=1, v.com/c=2"},
-                                         {"cdi.k8s.io/p_2", "v.com/c=2"},
-                                         {"io.other/x", "junk"}};
-    BOOST_TEST(cdi_names_from_annotations(a, {"cdi.k8s.io/"}) == (std::vector<std::string>{"v.com/c=1", "v.com/c=2"}));
+    std::map<std::string, std::string> a{
+        {"cdi.k8s.io/p_1", "v.com/c=1, v.com/c=2"}, {"cdi.k8s.io/p_2", "v.com/c=2"}, {"io.other/x", "junk"}};
+    BOOST_TEST(cdi_names_from_annotations(a, {"cdi.k8s.io/"}) ==
+               (std::vector<std::string>{"v.com/c=1", "v.com/c=2"}));
     BOOST_TEST(cdi_names_from_annotations(a, {"nothing/"}).empty());
 }
 
@@ -153,27 +153,41 @@ BOOST_AUTO_TEST_CASE(every_known_version_loads) {
             BOOST_TEST(parse_cdi_spec(with(kJson, "0.3.0", std::string(v)), "s").version == v);
             // The YAML spec has a device named "0", which needs 0.5.0.
             if (*compare_versions(v, "0.5.0") >= 0)
-                BOOST_TEST(parse_cdi_spec(with(kCtkYaml, "0.5.0", std::string(v)), "s.yaml").devices.size() == 3u);
+                BOOST_TEST(parse_cdi_spec(with(kCtkYaml, "0.5.0", std::string(v)), "s.yaml").devices.size() ==
+                           3u);
             else
-                NV_CHECK_THROWS_WITH(parse_cdi_spec(with(kCtkYaml, "0.5.0", std::string(v)), "s.yaml"), "needs cdiVersion 0.5.0");
+                NV_CHECK_THROWS_WITH(parse_cdi_spec(with(kCtkYaml, "0.5.0", std::string(v)), "s.yaml"),
+                                     "needs cdiVersion 0.5.0");
         }
     }
-    NV_CHECK_THROWS_WITH(parse_cdi_spec(with(kJson, "0.3.0", "0.2.0"), "s"), "s: .cdiVersion: unsupported version '0.2.0'");
+    NV_CHECK_THROWS_WITH(parse_cdi_spec(with(kJson, "0.3.0", "0.2.0"), "s"),
+                         "s: .cdiVersion: unsupported version '0.2.0'");
     NV_CHECK_THROWS_WITH(parse_cdi_spec(with(kJson, "0.3.0", "2.0.0"), "s"), "unsupported version");
 }
 
 BOOST_AUTO_TEST_CASE(fields_need_their_version) {
-    struct Case { const char* from; const char* to; const char* need; };
+    struct Case {
+        const char* from;
+        const char* to;
+        const char* need;
+    };
     const Case cases[] = {
-        {R"("path": "/dev/foo0")", R"("path": "/dev/foo0", "hostPath": "/dev/x")", "device node hostPath needs cdiVersion 0.5.0"},
+        {R"("path": "/dev/foo0")", R"("path": "/dev/foo0", "hostPath": "/dev/x")",
+         "device node hostPath needs cdiVersion 0.5.0"},
         {R"("name": "dev0")", R"("name": "0dev")", "needs cdiVersion 0.5.0"},
-        {R"("kind": "vendor.com/device")", R"("kind": "vendor.com/dev.ice")", "a dot in the class name needs cdiVersion 0.6.0"},
-        {R"("devices": [)", R"("annotations": {"a": "b"}, "devices": [)", "annotations needs cdiVersion 0.6.0"},
-        {R"("env": ["FOO=bar"])", R"("env": ["FOO=bar"], "additionalGids": [5])", "additionalGids needs cdiVersion 0.7.0"},
-        {R"("env": ["FOO=bar"])", R"("env": ["FOO=bar"], "intelRdt": {"closID": "x"})", "intelRdt needs cdiVersion 0.7.0"},
-        {R"("env": ["FOO=bar"])", R"("env": ["FOO=bar"], "netDevices": [{"hostInterfaceName": "eth1", "name": "e"}])",
+        {R"("kind": "vendor.com/device")", R"("kind": "vendor.com/dev.ice")",
+         "a dot in the class name needs cdiVersion 0.6.0"},
+        {R"("devices": [)", R"("annotations": {"a": "b"}, "devices": [)",
+         "annotations needs cdiVersion 0.6.0"},
+        {R"("env": ["FOO=bar"])", R"("env": ["FOO=bar"], "additionalGids": [5])",
+         "additionalGids needs cdiVersion 0.7.0"},
+        {R"("env": ["FOO=bar"])", R"("env": ["FOO=bar"], "intelRdt": {"closID": "x"})",
+         "intelRdt needs cdiVersion 0.7.0"},
+        {R"("env": ["FOO=bar"])",
+         R"("env": ["FOO=bar"], "netDevices": [{"hostInterfaceName": "eth1", "name": "e"}])",
          "netDevices needs cdiVersion 1.1.0"},
-        {R"("env": ["FOO=bar"])", R"("env": ["FOO=bar"], "mounts": [{"hostPath": "/a", "containerPath": "/b", "type": "bind"}])",
+        {R"("env": ["FOO=bar"])",
+         R"("env": ["FOO=bar"], "mounts": [{"hostPath": "/a", "containerPath": "/b", "type": "bind"}])",
          "mount type needs cdiVersion 0.4.0"},
     };
     for (const Case& c : cases) {
@@ -185,10 +199,16 @@ BOOST_AUTO_TEST_CASE(fields_need_their_version) {
 }
 
 BOOST_AUTO_TEST_CASE(invalid_specs_are_rejected) {
-    struct Case { const char* from; const char* to; const char* error; };
+    struct Case {
+        const char* from;
+        const char* to;
+        const char* error;
+    };
     const Case cases[] = {
-        {R"("kind": "vendor.com/device")", R"("kind": "vendor.com/device", "bogus": 1)", "s: .bogus: unknown field"},
-        {R"("minor": 200)", R"("minor": 200, "majr": 1)", ".devices[0].containerEdits.deviceNodes[0].majr: unknown field"},
+        {R"("kind": "vendor.com/device")", R"("kind": "vendor.com/device", "bogus": 1)",
+         "s: .bogus: unknown field"},
+        {R"("minor": 200)", R"("minor": 200, "majr": 1)",
+         ".devices[0].containerEdits.deviceNodes[0].majr: unknown field"},
         {R"("kind": "vendor.com/device")", R"("kind": "device")", ".kind: invalid kind 'device'"},
         {R"("name": "dev0")", R"("name": "dev/0")", "invalid device name 'dev/0'"},
         {R"("type": "c")", R"("type": "x")", "invalid device type 'x'"},
@@ -200,24 +220,31 @@ BOOST_AUTO_TEST_CASE(invalid_specs_are_rejected) {
         {R"("timeout": 5)", R"("timeout": 0)", ".timeout: expected an integer from 1"},
         {R"({"path": "/dev/foo0")", R"({"pth": "/dev/foo0")", ".path: required"},
         {R"("cdiVersion": "0.3.0",)", "", ".cdiVersion: required"},
-        {R"("name": "dev0", "containerEdits": {)", R"("name": "dev0", "containerEdits": {"env": [], "x": {}}, "y": {)",
-         "unknown field"},
+        {R"("name": "dev0", "containerEdits": {)",
+         R"("name": "dev0", "containerEdits": {"env": [], "x": {}}, "y": {)", "unknown field"},
     };
     for (const Case& c : cases) {
-        BOOST_TEST_CONTEXT(c.to) { NV_CHECK_THROWS_WITH(parse_cdi_spec(with(kJson, c.from, c.to), "s"), c.error); }
+        BOOST_TEST_CONTEXT(c.to) {
+            NV_CHECK_THROWS_WITH(parse_cdi_spec(with(kJson, c.from, c.to), "s"), c.error);
+        }
     }
-    NV_CHECK_THROWS_WITH(parse_cdi_spec(R"({"cdiVersion": "0.3.0", "kind": "a/b", "devices": []})", "s"), "no devices");
+    NV_CHECK_THROWS_WITH(parse_cdi_spec(R"({"cdiVersion": "0.3.0", "kind": "a/b", "devices": []})", "s"),
+                         "no devices");
     NV_CHECK_THROWS_WITH(parse_cdi_spec(R"({"cdiVersion": "0.3.0", "kind": "a/b", "devices": [{"name": "x",
-        "containerEdits": {}}]})", "s"), "empty container edits");
+        "containerEdits": {}}]})",
+                                        "s"),
+                         "empty container edits");
     NV_CHECK_THROWS_WITH(parse_cdi_spec(R"({"cdiVersion": "0.3.0", "kind": "a/b", "devices": [
-        {"name": "x", "containerEdits": {"env": ["A=1"]}}, {"name": "x", "containerEdits": {"env": ["A=1"]}}]})", "s"),
+        {"name": "x", "containerEdits": {"env": ["A=1"]}}, {"name": "x", "containerEdits": {"env": ["A=1"]}}]})",
+                                        "s"),
                          "device 'x' defined twice");
     NV_CHECK_THROWS_WITH(parse_cdi_spec("{\"cdiVersion\": ", "s.json"), "s.json: line 1");
     NV_CHECK_THROWS_WITH(parse_cdi_spec("cdiVersion: [0.3.0\nkind: a/b\n", "s.yaml"), "s.yaml: line");
 }
 
 BOOST_AUTO_TEST_CASE(yaml_subset_and_limits) {
-    json::Value v = parse_yaml("a: 1\nb: 0x10\nc: \"1\"\nd: true\ne: ~\nf: [x, 'y']\ng: 0o17\nh: -3\ni: 1.5\n", "y");
+    json::Value v =
+        parse_yaml("a: 1\nb: 0x10\nc: \"1\"\nd: true\ne: ~\nf: [x, 'y']\ng: 0o17\nh: -3\ni: 1.5\n", "y");
     BOOST_TEST((v.find("a")->kind == json::Value::Kind::number));
     BOOST_TEST(v.find("b")->text == "16");
     BOOST_TEST((v.find("c")->kind == json::Value::Kind::string));
@@ -247,8 +274,9 @@ std::string spec_text(const std::string& kind, const std::string& name, const st
 BOOST_AUTO_TEST_CASE(later_dirs_win_and_equal_priority_conflicts) {
     TempDir t;
     t.write("etc/a.json", spec_text("v.com/gpu", "0", "FROM=etc"));
-    t.write("run/a.yaml", "cdiVersion: 0.5.0\nkind: v.com/gpu\ndevices:\n- name: \"0\"\n  containerEdits:\n"
-                          "    env: [FROM=run]\n");
+    t.write("run/a.yaml",
+            "cdiVersion: 0.5.0\nkind: v.com/gpu\ndevices:\n- name: \"0\"\n  containerEdits:\n"
+            "    env: [FROM=run]\n");
     t.write("run/b.json", spec_text("v.com/gpu", "1", "ONE=1"));
     t.write("run/c.json", spec_text("v.com/gpu", "1", "ONE=2"));
     t.write("run/broken.json", "{");

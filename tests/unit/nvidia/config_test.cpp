@@ -28,7 +28,8 @@ BOOST_AUTO_TEST_CASE(every_field) {
         "driverRoot": "/run/nvidia/driver", "devRoot": "/", "procRoot": "/host",
         "cdiSpecDirs": ["/etc/cdi"], "cdiAnnotationPrefixes": ["cdi.k8s.io/", "x/"],
         "acceptEnvvarUnprivileged": false, "acceptVolumeMounts": true,
-        "ldconfig": "/sbin/ldconfig", "hookPath": "/opt/hook"}})", "c");
+        "ldconfig": "/sbin/ldconfig", "hookPath": "/opt/hook"}})",
+                                         "c");
     BOOST_TEST(c.driver_root == "/run/nvidia/driver");
     BOOST_TEST(c.effective_dev_root() == "/");
     BOOST_TEST(c.proc_root == "/host");
@@ -45,15 +46,19 @@ BOOST_AUTO_TEST_CASE(every_field) {
 }
 
 BOOST_AUTO_TEST_CASE(errors_name_the_field) {
-    NV_CHECK_THROWS_WITH(parse_nvidia_config(R"({"nvidia": {"driverRoot": "relative"}})", "/etc/berth/config.json"),
-                         "/etc/berth/config.json: .nvidia.driverRoot: must be an absolute path");
-    NV_CHECK_THROWS_WITH(parse_nvidia_config(R"({"nvidia": {"driverroot": "/"}})", "c"), ".nvidia.driverroot: unknown field");
+    NV_CHECK_THROWS_WITH(
+        parse_nvidia_config(R"({"nvidia": {"driverRoot": "relative"}})", "/etc/berth/config.json"),
+        "/etc/berth/config.json: .nvidia.driverRoot: must be an absolute path");
+    NV_CHECK_THROWS_WITH(parse_nvidia_config(R"({"nvidia": {"driverroot": "/"}})", "c"),
+                         ".nvidia.driverroot: unknown field");
     NV_CHECK_THROWS_WITH(parse_nvidia_config(R"({"nvidia": {"acceptVolumeMounts": "yes"}})", "c"),
                          ".nvidia.acceptVolumeMounts: expected true or false");
     NV_CHECK_THROWS_WITH(parse_nvidia_config(R"({"nvidia": {"cdiSpecDirs": "/etc/cdi"}})", "c"),
                          ".nvidia.cdiSpecDirs: expected an array");
-    NV_CHECK_THROWS_WITH(parse_nvidia_config(R"({"nvidia": {"cdiSpecDirs": ["cdi"]}})", "c"), "must be an absolute path");
-    NV_CHECK_THROWS_WITH(parse_nvidia_config(R"({"nvidia": {"ldconfig": "@ldconfig"}})", "c"), ".nvidia.ldconfig");
+    NV_CHECK_THROWS_WITH(parse_nvidia_config(R"({"nvidia": {"cdiSpecDirs": ["cdi"]}})", "c"),
+                         "must be an absolute path");
+    NV_CHECK_THROWS_WITH(parse_nvidia_config(R"({"nvidia": {"ldconfig": "@ldconfig"}})", "c"),
+                         ".nvidia.ldconfig");
     NV_CHECK_THROWS_WITH(parse_nvidia_config(R"({"nvidia": []})", "c"), ".nvidia: expected an object");
     NV_CHECK_THROWS_WITH(parse_nvidia_config("[]", "c"), "c: .: expected an object");
     NV_CHECK_THROWS_WITH(parse_nvidia_config("{", "c"), "c: line 1");

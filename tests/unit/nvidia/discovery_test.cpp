@@ -19,13 +19,15 @@ namespace {
 using test::fake_root;
 
 // Every case here needs the fake root; without gcc or root it is reported and skipped.
-#define NEEDS_FAKE_ROOT()                                                                 \
-    if (fake_root().empty() || !test::fake_root_has_devices()) {                          \
-        BOOST_TEST_MESSAGE("skipped: the fake driver root needs gcc and root (mknod)");    \
-        return;                                                                           \
+#define NEEDS_FAKE_ROOT()                                                               \
+    if (fake_root().empty() || !test::fake_root_has_devices()) {                        \
+        BOOST_TEST_MESSAGE("skipped: the fake driver root needs gcc and root (mknod)"); \
+        return;                                                                         \
     }
 
-DiscoveryOptions at_fake() { return {fake_root(), fake_root(), fake_root()}; }
+DiscoveryOptions at_fake() {
+    return {fake_root(), fake_root(), fake_root()};
+}
 
 NvidiaConfig fake_config() {
     NvidiaConfig c;
@@ -94,9 +96,9 @@ BOOST_AUTO_TEST_CASE(binaries_firmware_and_ipc) {
     Driver d = discover_driver(at_fake());
     std::vector<std::string> bins;
     for (const auto& b : d.binaries) bins.push_back(b.container_path);
-    BOOST_TEST(bins == (std::vector<std::string>{"/usr/bin/nvidia-smi", "/usr/bin/nvidia-debugdump",
-                                                 "/usr/bin/nvidia-persistenced", "/usr/bin/nvidia-cuda-mps-control",
-                                                 "/usr/bin/nvidia-cuda-mps-server"}));
+    BOOST_TEST(bins == (std::vector<std::string>{
+                           "/usr/bin/nvidia-smi", "/usr/bin/nvidia-debugdump", "/usr/bin/nvidia-persistenced",
+                           "/usr/bin/nvidia-cuda-mps-control", "/usr/bin/nvidia-cuda-mps-server"}));
     BOOST_REQUIRE_EQUAL(d.firmware.size(), 2u);
     BOOST_TEST(d.firmware[0].container_path == "/lib/firmware/nvidia/550.54.15/gsp_ga10x.bin");
     BOOST_REQUIRE_EQUAL(d.ipcs.size(), 2u);
@@ -116,8 +118,9 @@ BOOST_AUTO_TEST_CASE(cuda_version_from_the_fake_libcuda_in_a_child) {
 BOOST_AUTO_TEST_CASE(no_driver_and_node_mismatches) {
     NEEDS_FAKE_ROOT();
     test::TempDir t;
-    NV_CHECK_THROWS_WITH(discover_driver({t.path(), t.path(), t.path()}),
-                         "nvidia: no NVIDIA driver found ('" + t.path() + "/proc/driver/nvidia/version' missing)");
+    NV_CHECK_THROWS_WITH(
+        discover_driver({t.path(), t.path(), t.path()}),
+        "nvidia: no NVIDIA driver found ('" + t.path() + "/proc/driver/nvidia/version' missing)");
     // A dev root whose nvidia1 is a regular file, then the wrong minor.
     std::string dev = t.path() + "/dev";
     std::filesystem::create_directories(dev);
@@ -128,8 +131,9 @@ BOOST_AUTO_TEST_CASE(no_driver_and_node_mismatches) {
     }
     t.write("dev/nvidia1", "not a device");
     DiscoveryOptions o{fake_root(), t.path(), fake_root()};
-    NV_CHECK_THROWS_WITH(discover_driver(o), "nvidia: device node mismatch: '" + dev + "/nvidia1' is a regular file, "
-                                             "the driver says c 195:1");
+    NV_CHECK_THROWS_WITH(discover_driver(o), "nvidia: device node mismatch: '" + dev +
+                                                 "/nvidia1' is a regular file, "
+                                                 "the driver says c 195:1");
     std::filesystem::remove(dev + "/nvidia1");
     BOOST_REQUIRE_EQUAL(::mknod((dev + "/nvidia1").c_str(), S_IFCHR | 0666, makedev(195, 7)), 0);
     NV_CHECK_THROWS_WITH(discover_driver(o), "'" + dev + "/nvidia1' is c 195:7, the driver says c 195:1");
@@ -147,7 +151,8 @@ BOOST_AUTO_TEST_CASE(library_version_mismatch) {
     test::TempDir t;
     t.write("proc/driver/nvidia/version", "NVRM version: NVIDIA UNIX x86_64 Kernel Module  560.1.2  x\n");
     DiscoveryOptions o{fake_root(), fake_root(), t.path()};
-    NV_CHECK_THROWS_WITH(discover_driver(o), "nvidia: driver/library version mismatch: kernel module 560.1.2, libcuda is");
+    NV_CHECK_THROWS_WITH(discover_driver(o),
+                         "nvidia: driver/library version mismatch: kernel module 560.1.2, libcuda is");
 }
 
 BOOST_AUTO_TEST_CASE(without_ld_cache_the_lib_dirs_are_searched) {
@@ -155,8 +160,9 @@ BOOST_AUTO_TEST_CASE(without_ld_cache_the_lib_dirs_are_searched) {
     test::TempDir t;
     // A copy of the fake root's /usr, without etc/ld.so.cache. (Symlinks to the fake
     // root would not do: resolution stays inside the driver root, by design.)
-    std::filesystem::copy(fake_root() + "/usr", t.path() + "/usr",
-                          std::filesystem::copy_options::recursive | std::filesystem::copy_options::copy_symlinks);
+    std::filesystem::copy(
+        fake_root() + "/usr", t.path() + "/usr",
+        std::filesystem::copy_options::recursive | std::filesystem::copy_options::copy_symlinks);
     Driver d = discover_driver({t.path(), fake_root(), fake_root()});
     BOOST_TEST(find_lib(d, "libcuda.so.550.54.15") != nullptr);
     BOOST_TEST(find_lib(d, "libnvidia-glcore.so.550.54.15") != nullptr);
@@ -166,12 +172,14 @@ BOOST_AUTO_TEST_CASE(without_ld_cache_the_lib_dirs_are_searched) {
 
 BOOST_AUTO_TEST_CASE(inject_env_request_end_to_end) {
     NEEDS_FAKE_ROOT();
-    oci::Config c = gpu_config({"NVIDIA_VISIBLE_DEVICES=1", "NVIDIA_REQUIRE_CUDA=cuda>=12.8 brand=tesla,driver>=550"});
+    oci::Config c =
+        gpu_config({"NVIDIA_VISIBLE_DEVICES=1", "NVIDIA_REQUIRE_CUDA=cuda>=12.8 brand=tesla,driver>=550"});
     InjectResult r = inject_gpus(c, fake_config(), "/nonexistent-rootfs");
     BOOST_TEST(r.requested);
     std::vector<std::string> nodes;
     for (const auto& d : c.linux_->devices) nodes.push_back(d.path);
-    BOOST_TEST(nodes == (std::vector<std::string>{"/dev/nvidiactl", "/dev/nvidia1", "/dev/nvidia-uvm", "/dev/nvidia-uvm-tools"}));
+    BOOST_TEST(nodes == (std::vector<std::string>{"/dev/nvidiactl", "/dev/nvidia1", "/dev/nvidia-uvm",
+                                                  "/dev/nvidia-uvm-tools"}));
     BOOST_TEST(c.linux_->resources->devices.size() == 4u);
     BOOST_TEST(std::any_of(c.mounts.begin(), c.mounts.end(), [](const oci::Mount& m) {
         return m.destination == "/usr/lib64/libcuda.so.550.54.15";  // no /etc/debian_version in the rootfs
@@ -185,13 +193,15 @@ BOOST_AUTO_TEST_CASE(inject_requirement_failures_quote_the_cuda_version) {
     NEEDS_FAKE_ROOT();
     oci::Config c = gpu_config({"NVIDIA_VISIBLE_DEVICES=all", "NVIDIA_REQUIRE_CUDA=cuda>=12.8"});
     oci::Config before = c;
-    NV_CHECK_THROWS_WITH(inject_gpus(c, fake_config(), "/"),
-                         "unsatisfied condition: cuda>=12.8 (NVIDIA_REQUIRE_CUDA; driver 550.54.15 supports CUDA 12.4)");
+    NV_CHECK_THROWS_WITH(
+        inject_gpus(c, fake_config(), "/"),
+        "unsatisfied condition: cuda>=12.8 (NVIDIA_REQUIRE_CUDA; driver 550.54.15 supports CUDA 12.4)");
     BOOST_TEST((c == before));
     c.process->env.push_back("NVIDIA_DISABLE_REQUIRE=1");
     BOOST_CHECK_NO_THROW(inject_gpus(c, fake_config(), "/"));
     oci::Config bad = gpu_config({"NVIDIA_VISIBLE_DEVICES=7"});
-    NV_CHECK_THROWS_WITH(inject_gpus(bad, fake_config(), "/"), "unknown device '7' in NVIDIA_VISIBLE_DEVICES (available: 0 GPU-");
+    NV_CHECK_THROWS_WITH(inject_gpus(bad, fake_config(), "/"),
+                         "unknown device '7' in NVIDIA_VISIBLE_DEVICES (available: 0 GPU-");
 }
 
 BOOST_AUTO_TEST_CASE(inject_cdi_request_from_the_fixture_spec) {
@@ -201,7 +211,7 @@ BOOST_AUTO_TEST_CASE(inject_cdi_request_from_the_fixture_spec) {
     BOOST_REQUIRE(c.linux_);
     BOOST_REQUIRE_EQUAL(c.linux_->devices.size(), 2u);
     BOOST_TEST(c.linux_->devices[0].path == "/dev/nvidiactl");  // spec edits first
-    BOOST_TEST(c.linux_->devices[1].minor == 1);                 // filled in from the host node
+    BOOST_TEST(c.linux_->devices[1].minor == 1);                // filled in from the host node
     BOOST_TEST(c.process->env.front() == "NVIDIA_VISIBLE_DEVICES=void");
     BOOST_TEST(c.hooks->create_container.size() == 1u);
     oci::Config annotated = gpu_config({});
@@ -210,7 +220,8 @@ BOOST_AUTO_TEST_CASE(inject_cdi_request_from_the_fixture_spec) {
     BOOST_TEST(annotated.linux_->devices.size() == 3u);
     oci::Config unknown = gpu_config({"NVIDIA_VISIBLE_DEVICES=nvidia.com/gpu=9"});
     NV_CHECK_THROWS_WITH(inject_gpus(unknown, fake_config(), "/"),
-                         "unresolvable CDI devices nvidia.com/gpu=9 (known: nvidia.com/gpu=0, nvidia.com/gpu=1, nvidia.com/gpu=all)");
+                         "unresolvable CDI devices nvidia.com/gpu=9 (known: nvidia.com/gpu=0, "
+                         "nvidia.com/gpu=1, nvidia.com/gpu=all)");
 }
 
 BOOST_AUTO_TEST_SUITE_END()

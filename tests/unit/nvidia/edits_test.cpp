@@ -44,7 +44,8 @@ ContainerEdits sample_edits() {
     e.device_nodes.push_back(node("/dev/nvidiactl", "c", 195, 255));
     e.mounts.push_back(MountEdit{"/host/libcuda.so.1", "/usr/lib/libcuda.so.1", "bind", {"ro", "bind"}});
     e.mounts.push_back(MountEdit{"/host/dev-thing", "/dev/shm/x", "bind", {"bind"}});
-    e.hooks.push_back(HookEdit{HookStage::create_container, oci::Hook{"/bin/hook", {"hook", "a"}, {}, std::nullopt}});
+    e.hooks.push_back(
+        HookEdit{HookStage::create_container, oci::Hook{"/bin/hook", {"hook", "a"}, {}, std::nullopt}});
     e.additional_gids = {0, 44};
     return e;
 }
@@ -63,9 +64,9 @@ BOOST_AUTO_TEST_CASE(apply_twice_is_apply_once) {
 BOOST_AUTO_TEST_CASE(what_apply_does) {
     oci::Config c = oci::parse_config(kConfig);
     apply_edits(sample_edits(), c);
-    BOOST_TEST(c.process->env == (std::vector<std::string>{"PATH=/usr/bin", "NVIDIA_DRIVER_CAPABILITIES=all",
-                                                          "CUDA_VERSION=12.0", "NVIDIA_REQUIRE_CUDA=cuda>=12",
-                                                          "NVIDIA_VISIBLE_DEVICES=void"}));
+    BOOST_TEST(c.process->env == (std::vector<std::string>{
+                                     "PATH=/usr/bin", "NVIDIA_DRIVER_CAPABILITIES=all", "CUDA_VERSION=12.0",
+                                     "NVIDIA_REQUIRE_CUDA=cuda>=12", "NVIDIA_VISIBLE_DEVICES=void"}));
     const auto& devices = c.linux_->devices;
     BOOST_REQUIRE_EQUAL(devices.size(), 2u);
     BOOST_TEST(*devices[0].uid == 1000u);  // CDI: the process user owns unowned nodes
@@ -77,7 +78,8 @@ BOOST_AUTO_TEST_CASE(what_apply_does) {
     // Mounts sorted by depth: /dev/shm/x (3) after /dev/pts (2), libcuda (3) kept in order.
     std::vector<std::string> dests;
     for (const auto& m : c.mounts) dests.push_back(m.destination);
-    BOOST_TEST(dests == (std::vector<std::string>{"/proc", "/dev", "/dev/pts", "/usr/lib/libcuda.so.1", "/dev/shm/x"}));
+    BOOST_TEST(dests == (std::vector<std::string>{"/proc", "/dev", "/dev/pts", "/usr/lib/libcuda.so.1",
+                                                  "/dev/shm/x"}));
     BOOST_TEST(c.hooks->create_container.size() == 1u);
     BOOST_TEST(c.process->user.additional_gids == (std::vector<std::uint32_t>{44}));
 }
@@ -146,7 +148,8 @@ BOOST_AUTO_TEST_CASE(no_gpu_request_leaves_the_config_byte_identical) {
 }
 
 BOOST_AUTO_TEST_CASE(hook_stage_names) {
-    for (const char* name : {"prestart", "createRuntime", "createContainer", "startContainer", "poststart", "poststop"})
+    for (const char* name :
+         {"prestart", "createRuntime", "createContainer", "startContainer", "poststart", "poststop"})
         BOOST_TEST(to_string(*hook_stage_from_string(name)) == std::string(name));
     BOOST_TEST(!hook_stage_from_string("createcontainer"));
 }
@@ -167,17 +170,21 @@ Driver synthetic_driver() {
     d.modeset = node("nvidia-modeset", 195, 254);
     for (std::uint32_t i = 0; i < 2; ++i)
         d.gpus.push_back(Gpu{"GPU-" + std::to_string(i), "M", PciAddress{0, i + 1, 0, 0},
-                             PciAddress{0, i + 1, 0, 0}.str(), i, node("nvidia" + std::to_string(i), 195, i)});
+                             PciAddress{0, i + 1, 0, 0}.str(), i,
+                             node("nvidia" + std::to_string(i), 195, i)});
     auto lib = [](std::string stem, Capability c, bool m32 = false) {
-        return DriverFile{"/drv/lib/" + stem + ".so.550.54.15", stem + ".so.550.54.15", c, m32, stem + ".so.1"};
+        return DriverFile{"/drv/lib/" + stem + ".so.550.54.15", stem + ".so.550.54.15", c, m32,
+                          stem + ".so.1"};
     };
     d.libraries = {lib("libnvidia-ml", Capability::utility), lib("libcuda", Capability::compute),
                    lib("libcuda", Capability::compute, true), lib("libnvcuvid", Capability::video),
                    lib("libGLX_nvidia", Capability::graphics)};
     d.binaries = {DriverFile{"/drv/bin/nvidia-smi", "/usr/bin/nvidia-smi", Capability::utility, false, {}}};
-    d.firmware = {DriverFile{"/drv/fw/gsp.bin", "/lib/firmware/nvidia/550.54.15/gsp.bin", Capability::utility, false, {}}};
-    d.ipcs = {DriverFile{"/drv/run/socket", "/run/nvidia-persistenced/socket", Capability::utility, false, {}},
-              DriverFile{"/drv/tmp/nvidia-mps", "/tmp/nvidia-mps", Capability::compute, false, {}}};
+    d.firmware = {DriverFile{
+        "/drv/fw/gsp.bin", "/lib/firmware/nvidia/550.54.15/gsp.bin", Capability::utility, false, {}}};
+    d.ipcs = {
+        DriverFile{"/drv/run/socket", "/run/nvidia-persistenced/socket", Capability::utility, false, {}},
+        DriverFile{"/drv/tmp/nvidia-mps", "/tmp/nvidia-mps", Capability::compute, false, {}}};
     return d;
 }
 
@@ -198,12 +205,14 @@ BOOST_AUTO_TEST_CASE(utility_compute_on_gpu_one) {
     ContainerEdits e = plan_edits(synthetic_driver(), {1}, CapabilitySet::defaults(), options());
     std::vector<std::string> nodes;
     for (const auto& n : e.device_nodes) nodes.push_back(n.path);
-    BOOST_TEST(nodes == (std::vector<std::string>{"/dev/nvidiactl", "/dev/nvidia1", "/dev/nvidia-uvm", "/dev/nvidia-uvm-tools"}));
+    BOOST_TEST(nodes == (std::vector<std::string>{"/dev/nvidiactl", "/dev/nvidia1", "/dev/nvidia-uvm",
+                                                  "/dev/nvidia-uvm-tools"}));
     BOOST_TEST(e.device_nodes[1].permissions == "rw");
-    BOOST_TEST(container_paths(e) == (std::vector<std::string>{
-        "/usr/lib/x86_64-linux-gnu/libnvidia-ml.so.550.54.15", "/usr/lib/x86_64-linux-gnu/libcuda.so.550.54.15",
-        "/usr/bin/nvidia-smi", "/lib/firmware/nvidia/550.54.15/gsp.bin", "/run/nvidia-persistenced/socket",
-        "/tmp/nvidia-mps"}));
+    BOOST_TEST(container_paths(e) ==
+               (std::vector<std::string>{"/usr/lib/x86_64-linux-gnu/libnvidia-ml.so.550.54.15",
+                                         "/usr/lib/x86_64-linux-gnu/libcuda.so.550.54.15",
+                                         "/usr/bin/nvidia-smi", "/lib/firmware/nvidia/550.54.15/gsp.bin",
+                                         "/run/nvidia-persistenced/socket", "/tmp/nvidia-mps"}));
     BOOST_TEST(e.mounts[0].options == (std::vector<std::string>{"ro", "nosuid", "nodev", "bind"}));
     BOOST_TEST(e.mounts[4].options == (std::vector<std::string>{"nosuid", "nodev", "noexec", "bind"}));
     BOOST_REQUIRE_EQUAL(e.hooks.size(), 3u);
@@ -212,18 +221,22 @@ BOOST_AUTO_TEST_CASE(utility_compute_on_gpu_one) {
         BOOST_TEST(h.hook.path == "/usr/libexec/berth-nvidia-hook");
         BOOST_TEST(h.hook.env == (std::vector<std::string>{kHookPathEnv}));
     }
-    BOOST_TEST(e.hooks[0].hook.args == (std::vector<std::string>{"berth-nvidia-hook", "create-symlinks", "--link",
-                                                                 "libcuda.so.1::/usr/lib/x86_64-linux-gnu/libcuda.so"}));
-    BOOST_TEST(e.hooks[1].hook.args == (std::vector<std::string>{"berth-nvidia-hook", "update-ldcache", "--ldconfig",
-                                                                 "@/sbin/ldconfig", "--folder", "/usr/lib/x86_64-linux-gnu"}));
-    BOOST_TEST(e.hooks[2].hook.args == (std::vector<std::string>{"berth-nvidia-hook", "mask-procfs", "--gpu", "0000:02:00.0"}));
+    BOOST_TEST(e.hooks[0].hook.args ==
+               (std::vector<std::string>{"berth-nvidia-hook", "create-symlinks", "--link",
+                                         "libcuda.so.1::/usr/lib/x86_64-linux-gnu/libcuda.so"}));
+    BOOST_TEST(e.hooks[1].hook.args ==
+               (std::vector<std::string>{"berth-nvidia-hook", "update-ldcache", "--ldconfig",
+                                         "@/sbin/ldconfig", "--folder", "/usr/lib/x86_64-linux-gnu"}));
+    BOOST_TEST(e.hooks[2].hook.args ==
+               (std::vector<std::string>{"berth-nvidia-hook", "mask-procfs", "--gpu", "0000:02:00.0"}));
 }
 
 BOOST_AUTO_TEST_CASE(capability_matrix) {
     Driver d = synthetic_driver();
     auto paths = [&](CapabilitySet caps) { return container_paths(plan_edits(d, {}, caps, options())); };
     auto has = [](const std::vector<std::string>& v, const std::string& s) {
-        return std::any_of(v.begin(), v.end(), [&](const std::string& p) { return p.find(s) != std::string::npos; });
+        return std::any_of(v.begin(), v.end(),
+                           [&](const std::string& p) { return p.find(s) != std::string::npos; });
     };
     auto utility = paths({Capability::utility});
     BOOST_TEST(has(utility, "libnvidia-ml"));

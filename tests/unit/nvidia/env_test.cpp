@@ -49,7 +49,8 @@ BOOST_AUTO_TEST_CASE(id_kinds_are_recognised) {
     BOOST_TEST((parse_device_id(kUuid0).kind == DeviceIdKind::gpu_uuid));
     BOOST_TEST((parse_device_id("gpu-3B4EF2B0-6b3a-9f43-f16f-5e6b1f8f0c4e").kind == DeviceIdKind::gpu_uuid));
     BOOST_TEST((parse_device_id("MIG-3b4ef2b0-6b3a-9f43-f16f-5e6b1f8f0c4e").kind == DeviceIdKind::mig_uuid));
-    BOOST_TEST((parse_device_id("MIG-GPU-3b4ef2b0-6b3a-9f43-f16f-5e6b1f8f0c4e/1/0").kind == DeviceIdKind::mig_legacy));
+    BOOST_TEST((parse_device_id("MIG-GPU-3b4ef2b0-6b3a-9f43-f16f-5e6b1f8f0c4e/1/0").kind ==
+                DeviceIdKind::mig_legacy));
     auto mig = parse_device_id("0:3");
     BOOST_TEST((mig.kind == DeviceIdKind::mig_index));
     BOOST_TEST(mig.index == 0u);
@@ -90,17 +91,21 @@ BOOST_AUTO_TEST_CASE(selection_by_index_uuid_and_bus_id) {
     BOOST_TEST(select_gpus(gpus, parse_visible_devices("gpu-11111111-2222-3333-4444-555555555555")) ==
                (std::vector<std::size_t>{1}));
     BOOST_TEST(select_gpus(gpus, parse_visible_devices("81:00.0")) == (std::vector<std::size_t>{1}));
-    BOOST_TEST(select_gpus(gpus, parse_visible_devices("0,0000:01:00.0," + kUuid0)) == (std::vector<std::size_t>{0}));
+    BOOST_TEST(select_gpus(gpus, parse_visible_devices("0,0000:01:00.0," + kUuid0)) ==
+               (std::vector<std::size_t>{0}));
     BOOST_TEST(select_gpus(gpus, parse_visible_devices("all")) == (std::vector<std::size_t>{0, 1}));
     BOOST_TEST(select_gpus(gpus, parse_visible_devices("none")).empty());
 }
 
 BOOST_AUTO_TEST_CASE(unknown_devices_list_the_available_ones) {
     auto gpus = two_gpus();
-    NV_CHECK_THROWS_WITH(select_gpus(gpus, parse_visible_devices("7")),
-                         "unknown device '7' in NVIDIA_VISIBLE_DEVICES (available: 0 " + kUuid0 + " 0000:01:00.0, 1 ");
-    NV_CHECK_THROWS_WITH(select_gpus(gpus, parse_visible_devices("GPU-deadbeef")), "unknown device 'GPU-deadbeef'");
-    NV_CHECK_THROWS_WITH(select_gpus(gpus, parse_visible_devices("0000:02:00.0")), "unknown device '0000:02:00.0'");
+    NV_CHECK_THROWS_WITH(
+        select_gpus(gpus, parse_visible_devices("7")),
+        "unknown device '7' in NVIDIA_VISIBLE_DEVICES (available: 0 " + kUuid0 + " 0000:01:00.0, 1 ");
+    NV_CHECK_THROWS_WITH(select_gpus(gpus, parse_visible_devices("GPU-deadbeef")),
+                         "unknown device 'GPU-deadbeef'");
+    NV_CHECK_THROWS_WITH(select_gpus(gpus, parse_visible_devices("0000:02:00.0")),
+                         "unknown device '0000:02:00.0'");
     NV_CHECK_THROWS_WITH(select_gpus({}, parse_visible_devices("0")), "(available: none)");
     NV_CHECK_THROWS_WITH(select_gpus(gpus, parse_visible_devices("0:5")), "MIG device '0:5' needs NVML");
 }
@@ -201,7 +206,8 @@ BOOST_AUTO_TEST_CASE(requirements_are_collected_unless_disabled) {
                               "NVIDIA_REQUIRE_JETPACK=csv-mounts=all", "NVIDIA_REQUIRE_X=driver>=500"}));
     BOOST_REQUIRE(r);
     BOOST_TEST(r->requirements.size() == 2u);
-    auto off = detect(with_env({"NVIDIA_VISIBLE_DEVICES=0", "NVIDIA_REQUIRE_CUDA=cuda>=99", "NVIDIA_DISABLE_REQUIRE=true"}));
+    auto off = detect(with_env(
+        {"NVIDIA_VISIBLE_DEVICES=0", "NVIDIA_REQUIRE_CUDA=cuda>=99", "NVIDIA_DISABLE_REQUIRE=true"}));
     BOOST_REQUIRE(off);
     BOOST_TEST(off->requirements.empty());
     NV_CHECK_THROWS_WITH(detect(with_env({"NVIDIA_VISIBLE_DEVICES=0", "NVIDIA_REQUIRE_CUDA=cuda~12"})),

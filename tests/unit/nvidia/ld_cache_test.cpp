@@ -135,8 +135,8 @@ BOOST_AUTO_TEST_CASE(bad_string_offsets_are_rejected) {
 
 BOOST_AUTO_TEST_CASE(every_truncation_is_handled) {
     TempDir dir;
-    for (const std::string& full : {ldconfig_cache(dir, "new"), ldconfig_cache(dir, "compat"),
-                                    ldconfig_cache(dir, "old")}) {
+    for (const std::string& full :
+         {ldconfig_cache(dir, "new"), ldconfig_cache(dir, "compat"), ldconfig_cache(dir, "old")}) {
         for (size_t len = 0; len < full.size(); len += (len < 4096 ? 1 : 97)) {
             // Either a clean error or (when only unused padding was cut) a parse.
             try {
@@ -154,7 +154,8 @@ BOOST_AUTO_TEST_CASE(random_corruption_never_crashes) {
     for (int round = 0; round < 3000; ++round) {
         std::string data = base.substr(0, 4096 + rng() % 4096);
         int flips = 1 + static_cast<int>(rng() % 8);
-        for (int i = 0; i < flips; ++i) data[rng() % std::min<size_t>(data.size(), 2048)] = static_cast<char>(rng());
+        for (int i = 0; i < flips; ++i)
+            data[rng() % std::min<size_t>(data.size(), 2048)] = static_cast<char>(rng());
         try {
             for (const auto& e : parse(data)) BOOST_TEST_REQUIRE(e.soname.size() < data.size());
         } catch (const Error&) {

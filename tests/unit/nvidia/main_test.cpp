@@ -21,8 +21,8 @@ struct FakeRoot {
     FakeRoot() {
         dir = std::make_unique<TempDir>();
         std::string candidate = dir->path() + "/driver";
-        std::string cmd = "bash '" BERTH_FAKE_NVIDIA_SCRIPT "' '" + candidate + "' >'" + dir->path() +
-                          "/build.log' 2>&1";
+        std::string cmd =
+            "bash '" BERTH_FAKE_NVIDIA_SCRIPT "' '" + candidate + "' >'" + dir->path() + "/build.log' 2>&1";
         if (std::system(cmd.c_str()) != 0) {
             BOOST_TEST_MESSAGE("make-fake-driver.sh failed:\n" << read_text(dir->path() + "/build.log"));
             return;
@@ -58,8 +58,12 @@ std::string TempDir::write(const std::string& rel, const std::string& text) cons
     return p.string();
 }
 
-const std::string& fake_root() { return fake().root; }
-bool fake_root_has_devices() { return fake().devices; }
+const std::string& fake_root() {
+    return fake().root;
+}
+bool fake_root_has_devices() {
+    return fake().devices;
+}
 
 std::string read_text(const std::string& path) {
     std::ifstream in(path, std::ios::binary);

@@ -23,22 +23,26 @@ BOOST_AUTO_TEST_SUITE(proc_driver)
 
 BOOST_AUTO_TEST_CASE(version_from_the_proprietary_banner) {
     BOOST_TEST(parse_driver_version("NVRM version: NVIDIA UNIX x86_64 Kernel Module  550.54.15  Tue Mar  5 "
-                                    "22:23:56 UTC 2024\nGCC version:  gcc version 12.2.0\n", "v") == "550.54.15");
+                                    "22:23:56 UTC 2024\nGCC version:  gcc version 12.2.0\n",
+                                    "v") == "550.54.15");
     BOOST_TEST(parse_driver_version("NVRM version: NVIDIA UNIX Kernel Module for aarch64  535.161.08  "
-                                    "Release Build  (dvs-builder@U16)  Tue\n", "v") == "535.161.08");
+                                    "Release Build  (dvs-builder@U16)  Tue\n",
+                                    "v") == "535.161.08");
 }
 
 BOOST_AUTO_TEST_CASE(version_from_the_open_banner) {
-    BOOST_TEST(parse_driver_version("NVRM version: NVIDIA UNIX Open Kernel Module for x86_64  555.58.02  "
-                                    "Release Build  (dvs-builder@U16-I3-B03-4-3)  Tue Jun 25 01:44:08 UTC 2024\n",
-                                    "v") == "555.58.02");
+    BOOST_TEST(
+        parse_driver_version("NVRM version: NVIDIA UNIX Open Kernel Module for x86_64  555.58.02  "
+                             "Release Build  (dvs-builder@U16-I3-B03-4-3)  Tue Jun 25 01:44:08 UTC 2024\n",
+                             "v") == "555.58.02");
 }
 
 BOOST_AUTO_TEST_CASE(version_errors) {
     NV_CHECK_THROWS_WITH(parse_driver_version("", "/proc/driver/nvidia/version"),
                          "/proc/driver/nvidia/version: no driver version");
     NV_CHECK_THROWS_WITH(parse_driver_version("GCC version: 12.2\n", "v"), "no driver version");
-    NV_CHECK_THROWS_WITH(parse_driver_version("NVRM version: NVIDIA Kernel Module  x.y  \n", "v"), "no driver version");
+    NV_CHECK_THROWS_WITH(parse_driver_version("NVRM version: NVIDIA Kernel Module  x.y  \n", "v"),
+                         "no driver version");
 }
 
 BOOST_AUTO_TEST_CASE(gpu_information) {
@@ -71,22 +75,26 @@ BOOST_AUTO_TEST_CASE(pci_addresses) {
     BOOST_TEST(parse_pci_address("00000000:81:1F.7")->str() == "0000:81:1f.7");
     BOOST_TEST(parse_pci_address("0001:01:00.0")->domain == 1u);
     BOOST_TEST(parse_pci_address("01:00.0")->bus == 1u);
-    for (const char* bad : {"", "0", "01:00", "01:00.8", "01:20.0", "001:00.0", "x:01:00.0", "000000000:01:00.0",
-                            "0000:01:00.0.0", ":00.0", "01:.0"})
+    for (const char* bad : {"", "0", "01:00", "01:00.8", "01:20.0", "001:00.0", "x:01:00.0",
+                            "000000000:01:00.0", "0000:01:00.0.0", ":00.0", "01:.0"})
         BOOST_TEST(!parse_pci_address(bad), bad);
     BOOST_TEST((*parse_pci_address("0000:01:00.0") < *parse_pci_address("0000:02:00.0")));
 }
 
 BOOST_AUTO_TEST_CASE(proc_devices) {
-    auto majors = parse_proc_devices("Character devices:\n  1 mem\n195 nvidia-frontend\n195 nvidia\n"
-                                     "195 nvidiactl\n510 nvidia-caps\n511 nvidia-uvm\n\nBlock devices:\n"
-                                     "511 not-char\n  8 sd\n", "/proc/devices");
+    auto majors = parse_proc_devices(
+        "Character devices:\n  1 mem\n195 nvidia-frontend\n195 nvidia\n"
+        "195 nvidiactl\n510 nvidia-caps\n511 nvidia-uvm\n\nBlock devices:\n"
+        "511 not-char\n  8 sd\n",
+        "/proc/devices");
     BOOST_TEST(majors.at("nvidia-uvm") == 511u);
     BOOST_TEST(majors.at("nvidia") == 195u);
     BOOST_TEST(majors.count("sd") == 0u);
     BOOST_TEST(majors.count("not-char") == 0u);
-    NV_CHECK_THROWS_WITH(parse_proc_devices("Block devices:\n  8 sd\n", "d"), "no \"Character devices:\" section");
-    NV_CHECK_THROWS_WITH(parse_proc_devices("Character devices:\nxyz nvidia\n", "d"), "d: bad line \"xyz nvidia\"");
+    NV_CHECK_THROWS_WITH(parse_proc_devices("Block devices:\n  8 sd\n", "d"),
+                         "no \"Character devices:\" section");
+    NV_CHECK_THROWS_WITH(parse_proc_devices("Character devices:\nxyz nvidia\n", "d"),
+                         "d: bad line \"xyz nvidia\"");
     NV_CHECK_THROWS_WITH(parse_proc_devices("Character devices:\n195\n", "d"), "bad line");
 }
 

@@ -8,7 +8,8 @@ namespace berth::nvidia {
 namespace {
 
 RequireFacts facts(std::optional<std::string> cuda, std::optional<std::string> driver,
-                   std::optional<std::string> brand = std::nullopt, std::optional<std::string> arch = std::nullopt) {
+                   std::optional<std::string> brand = std::nullopt,
+                   std::optional<std::string> arch = std::nullopt) {
     return RequireFacts{cuda, driver, arch, brand};
 }
 
@@ -46,7 +47,8 @@ BOOST_AUTO_TEST_CASE(every_operator) {
 
 BOOST_AUTO_TEST_CASE(space_is_or_and_comma_is_and) {
     auto f = facts("12.4", "550.54.15", "tesla");
-    const char* cuda_image = "cuda>=12.4 brand=tesla,driver>=470,driver<471 brand=tesla,driver>=535,driver<536";
+    const char* cuda_image =
+        "cuda>=12.4 brand=tesla,driver>=470,driver<471 brand=tesla,driver>=535,driver<536";
     BOOST_TEST(holds(cuda_image, f));
     BOOST_TEST(holds("cuda>=12.8 brand=tesla,driver>=550", f));
     BOOST_TEST(!holds("cuda>=12.8 brand=tesla,driver>=560", f));
@@ -80,15 +82,17 @@ BOOST_AUTO_TEST_CASE(malformed_expressions_are_invalid) {
 }
 
 BOOST_AUTO_TEST_CASE(failure_quotes_the_first_term_and_the_versions) {
-    std::vector<Requirement> reqs{parse_requirement("NVIDIA_REQUIRE_CUDA", "cuda>=12.8 brand=tesla,driver>=560")};
+    std::vector<Requirement> reqs{
+        parse_requirement("NVIDIA_REQUIRE_CUDA", "cuda>=12.8 brand=tesla,driver>=560")};
     NV_CHECK_THROWS_WITH(check_requirements(reqs, {facts("12.4", "550.54.15", "tesla")}),
                          "nvidia: requirement error: unsatisfied condition: cuda>=12.8 (NVIDIA_REQUIRE_CUDA; "
                          "driver 550.54.15 supports CUDA 12.4)");
     BOOST_CHECK_NO_THROW(check_requirements(reqs, {facts("12.8", "550.54.15")}));
     // All requirements are ANDed, and each GPU must satisfy them.
     reqs.push_back(parse_requirement("NVIDIA_REQUIRE_BRAND", "brand=tesla"));
-    NV_CHECK_THROWS_WITH(check_requirements(reqs, {facts("12.8", "1", "tesla"), facts("12.8", "1", "geforce")}),
-                         "unsatisfied condition: brand=tesla");
+    NV_CHECK_THROWS_WITH(
+        check_requirements(reqs, {facts("12.8", "1", "tesla"), facts("12.8", "1", "geforce")}),
+        "unsatisfied condition: brand=tesla");
 }
 
 BOOST_AUTO_TEST_CASE(disable_require_uses_go_bool_spellings) {

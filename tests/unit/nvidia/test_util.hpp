@@ -10,11 +10,11 @@
 namespace berth::nvidia::test {
 
 // Checks that `expr` throws berth::Error whose message contains `text`.
-#define NV_CHECK_THROWS_WITH(expr, text)                                                  \
-    BOOST_CHECK_EXCEPTION(expr, ::berth::Error, [&](const ::berth::Error& nv_err_) {      \
-        bool ok = std::string(nv_err_.what()).find(text) != std::string::npos;                 \
-        if (!ok) BOOST_TEST_MESSAGE("message was: " << nv_err_.what());                        \
-        return ok;                                                                       \
+#define NV_CHECK_THROWS_WITH(expr, text)                                             \
+    BOOST_CHECK_EXCEPTION(expr, ::berth::Error, [&](const ::berth::Error& nv_err_) { \
+        bool ok = std::string(nv_err_.what()).find(text) != std::string::npos;       \
+        if (!ok) BOOST_TEST_MESSAGE("message was: " << nv_err_.what());              \
+        return ok;                                                                   \
     })
 
 // A fresh directory under $TMPDIR, removed (recursively) by the destructor.

@@ -156,12 +156,12 @@ void FsManager::init_dir(const Dir& dir, const std::string& path) const {
     }
 }
 
-void FsManager::enable_controllers(const Dir& d, const std::string& dir) const {
+void FsManager::enable_controllers(const std::vector<std::string>& controllers, const std::string& dir) const {
     // cgroup v2's "no internal processes" rule: a parent delegates controllers to its children
     // through cgroup.subtree_control. A controller the kernel refuses is left out, as runc
     // does, and reported when a setting needs it (dir_for).
     std::string all;
-    for (const auto& c : d.hierarchy.controllers) {
+    for (const auto& c : controllers) {
         all += all.empty() ? "+" : " +";
         all += c;
     }
@@ -169,7 +169,7 @@ void FsManager::enable_controllers(const Dir& d, const std::string& dir) const {
     try {
         fsio::write(dir, "cgroup.subtree_control", all, emulated_);
     } catch (const Error&) {
-        for (const auto& c : d.hierarchy.controllers) {
+        for (const auto& c : controllers) {
             try {
                 fsio::write(dir, "cgroup.subtree_control", "+" + c, emulated_);
             } catch (const Error& e) {
@@ -182,9 +182,9 @@ void FsManager::enable_controllers(const Dir& d, const std::string& dir) const {
 void FsManager::create() {
     for (const auto& d : dirs_) {
         if (d.hierarchy.unified && layout_ == Layout::unified) {
-            enable_controllers(d, d.hierarchy.mount);
+            enable_controllers(d.hierarchy.controllers, d.hierarchy.mount);
             fsio::make_path(d.hierarchy.mount, d.path, [&](const std::string& dir) {
-                if (dir != d.path) enable_controllers(d, dir);
+                if (dir != d.path) enable_controllers(d.hierarchy.controllers, dir);
             });
             continue;
         }
@@ -208,7 +208,29 @@ void FsManager::add_process(pid_t pid) {
 }
 
 void FsManager::apply(const oci::Resources& resources) {
-    apply_translation(layout_ == Layout::unified ? translate_v2(resources) : translate_v1(resources));
+    if (layout_ == Layout::unified) return apply_translation(translate_v2(resources));
+    if (layout_ == Layout::legacy || resources.hugepage_limits.empty() || dir_for("hugetlb")) {
+        return apply_translation(translate_v1(resources));
+    }
+    // A hybrid host whose hugetlb controller is bound to the cgroup2 tree instead of a v1
+    // hierarchy (as on Debian 12 here): the limits go there, in v2 form, and the rest to v1.
+    oci::Resources v1_part = resources;
+    v1_part.hugepage_limits.clear();
+    oci::Resources v2_part;
+    v2_part.hugepage_limits = resources.hugepage_limits;
+    const Translation v1 = translate_v1(v1_part);
+    const Translation v2 = translate_v2(v2_part);
+    const Dir* u = unified_dir();
+    if (!u || !has(u->hierarchy.controllers, "hugetlb")) {
+        throw_error("{}: hugetlb controller not available", v2.settings.front().field);
+    }
+    apply_translation(v1);
+    const std::vector<std::string> hugetlb = {"hugetlb"};
+    enable_controllers(hugetlb, u->hierarchy.mount);
+    fsio::make_path(u->hierarchy.mount, u->path, [&](const std::string& dir) {
+        if (dir != u->path) enable_controllers(hugetlb, dir);
+    });
+    for (const auto& setting : v2.settings) write_setting(setting, u);
 }
 
 void FsManager::apply_translation(const Translation& t) {
@@ -218,8 +240,8 @@ void FsManager::apply_translation(const Translation& t) {
     for (const auto& s : order_memory_v1(t.settings)) write_setting(s);
 }
 
-void FsManager::write_setting(const Setting& s) const {
-    const Dir* d = dir_for(s.controller);
+void FsManager::write_setting(const Setting& s, const Dir* target) const {
+    const Dir* d = target ? target : dir_for(s.controller);
     if (!d) throw_error("{}: {} controller not available", s.field, s.controller);
     std::string file = s.file;
     std::string value = s.value;

@@ -56,8 +56,9 @@ public:
 private:
     const Dir* unified_dir() const;
     void init_dir(const Dir& dir, const std::string& path) const;
-    void enable_controllers(const Dir& dir, const std::string& path) const;
-    void write_setting(const Setting& setting) const;
+    void enable_controllers(const std::vector<std::string>& controllers, const std::string& path) const;
+    // Writes to `target`, or to the directory of the setting's controller when null.
+    void write_setting(const Setting& setting, const Dir* target = nullptr) const;
     std::vector<Setting> order_memory_v1(std::vector<Setting> settings) const;
     void check_memory_usage(std::int64_t new_limit) const;
     void apply_device_filter(const std::vector<DeviceRule>& rules);

@@ -63,11 +63,31 @@ BOOST_AUTO_TEST_CASE(hybrid_missing_controller_is_a_clear_error) {
     r.network = oci::Network{7, {}};
     cgtest::expect_error([&] { m->apply(r); }, ".linux.resources.network.classID: net_cls controller not available");
     r = {};
-    r.hugepage_limits = {{"2MB", 1 << 21}};
-    cgtest::expect_error([&] { m->apply(r); }, ".linux.resources.hugepageLimits[0]: hugetlb controller not available");
-    r = {};
     r.unified = {{"memory.high", "1"}};
     cgtest::expect_error([&] { m->apply(r); }, ".linux.resources.unified");
+}
+
+BOOST_AUTO_TEST_CASE(hybrid_hugetlb_goes_to_the_cgroup2_tree_when_v1_lacks_it) {
+    FakeTree t(FakeTree::hybrid);
+    auto m = make_manager(options_for(t));
+    m->create();
+    oci::Resources r;
+    r.hugepage_limits = {{"2MB", 1 << 21}};
+    r.pids = oci::Pids{5};
+    m->apply(r);
+    BOOST_TEST(t.get("unified/berth/c1/hugetlb.2MB.max") == "2097152");
+    BOOST_TEST(t.get("unified/cgroup.subtree_control") == "+hugetlb");
+    BOOST_TEST(t.get("unified/berth/cgroup.subtree_control") == "+hugetlb");
+    BOOST_TEST(t.get("pids/berth/c1/pids.max") == "5");
+}
+
+BOOST_AUTO_TEST_CASE(legacy_without_hugetlb_is_a_clear_error) {
+    FakeTree t(FakeTree::legacy);
+    auto m = make_manager(options_for(t));
+    m->create();
+    oci::Resources r;
+    r.hugepage_limits = {{"2MB", 1 << 21}};
+    cgtest::expect_error([&] { m->apply(r); }, ".linux.resources.hugepageLimits[0]: hugetlb controller not available");
 }
 
 BOOST_AUTO_TEST_CASE(hybrid_add_process_writes_every_hierarchy) {

@@ -230,7 +230,7 @@ SyntaxError describe(yajl_handle h, std::string_view text) {
             e.reason.erase(0, prefix.size());
         }
     }
-    while (!e.reason.empty() && (e.reason.back() == '\n' || e.reason.back() == ' ' || e.reason.back() == '.')) {
+    while (!e.reason.empty() && std::string_view("\n .").find(e.reason.back()) != std::string_view::npos) {
         e.reason.pop_back();
     }
     std::replace(e.reason.begin(), e.reason.end(), '\n', ' ');

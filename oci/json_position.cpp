@@ -112,7 +112,10 @@ private:
     }
 
     bool utf8(unsigned char lead) {
-        int follow = lead >= 0xF0 && lead <= 0xF7 ? 3 : lead >= 0xE0 && lead <= 0xEF ? 2 : lead >= 0xC0 && lead <= 0xDF ? 1 : -1;
+        int follow = lead >= 0xF0 && lead <= 0xF7   ? 3
+                     : lead >= 0xE0 && lead <= 0xEF ? 2
+                     : lead >= 0xC0 && lead <= 0xDF ? 1
+                                                    : -1;
         if (follow < 0) {
             return fail_at(pos_);
         }

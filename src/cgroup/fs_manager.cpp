@@ -67,13 +67,11 @@ FsManager::FsManager(Layout layout, bool emulated, std::vector<Dir> dirs)
 std::unique_ptr<FsManager> FsManager::make(const ManagerOptions& options) {
     const HostView host = discover_host(options.root);
     const std::string inner = inner_path(options.cgroups_path, options.container_id);
-    std::vector<OwnCgroup> own;
-    if (inner[0] != '/') own = parse_proc_cgroup(fsio::read("/proc/self/cgroup"));
     std::vector<Dir> dirs;
-    for (const auto& h : host.v1) dirs.push_back({h, resolve_path(h, host.layout, inner, own)});
+    for (const auto& h : host.v1) dirs.push_back({h, resolve_path(h, inner)});
     // On hybrid hosts runc places the container in the cgroup2 tree too, so that tools that
     // look there (and cgroup.kill) see it; no controller is enabled there.
-    if (host.unified) dirs.push_back({*host.unified, resolve_path(*host.unified, host.layout, inner, own)});
+    if (host.unified) dirs.push_back({*host.unified, resolve_path(*host.unified, inner)});
     return std::make_unique<FsManager>(host.layout, host.emulated, std::move(dirs));
 }
 

@@ -98,20 +98,6 @@ HostView discover_host(const std::string& root) {
     return host;
 }
 
-std::vector<OwnCgroup> parse_proc_cgroup(const std::string& text) {
-    std::vector<OwnCgroup> out;
-    std::istringstream in(text);
-    std::string line;
-    while (std::getline(in, line)) {
-        // "hierarchy-ID:controller-list:cgroup-path"; the path itself may contain ':'.
-        const auto a = line.find(':');
-        const auto b = a == std::string::npos ? a : line.find(':', a + 1);
-        if (b == std::string::npos) continue;
-        out.push_back({split(line.substr(a + 1, b - a - 1), ','), line.substr(b + 1)});
-    }
-    return out;
-}
-
 std::string clean_path(const std::string& path) {
     std::vector<std::string> parts;
     for (const auto& p : split(path, '/')) {
@@ -132,25 +118,14 @@ std::string clean_path(const std::string& path) {
 
 std::string inner_path(const std::string& cgroups_path, const std::string& container_id) {
     std::string inner = clean_path(cgroups_path);
-    if (inner.empty()) inner = clean_path(container_id);
-    if (inner.empty() || inner == "/") throw_error("cgroup path for container \"{}\" is empty", container_id);
+    if (inner.empty()) inner = clean_path("/berth/" + container_id);
+    if (inner.empty() || inner == "/" || inner == "/berth") {
+        throw_error("cgroup path for container \"{}\" is empty", container_id);
+    }
+    if (inner[0] != '/') inner.insert(0, "/");
     return inner;
 }
 
-std::string resolve_path(const Hierarchy& h, Layout layout, const std::string& inner,
-                         const std::vector<OwnCgroup>& own) {
-    if (inner[0] == '/') return h.mount + inner;
-    std::string base;
-    for (const auto& o : own) {
-        const bool match = h.unified ? o.controllers.empty()
-                                     : !h.controllers.empty() && !o.controllers.empty() &&
-                                           std::find(o.controllers.begin(), o.controllers.end(),
-                                                     h.controllers[0]) != o.controllers.end();
-        if (match) base = clean_path(o.path);
-    }
-    if (h.unified && layout == Layout::unified && base != "/") base = base.substr(0, base.rfind('/'));
-    base = clean_path(base);
-    return h.mount + (base == "/" || base.empty() ? "" : base) + "/" + inner;
-}
+std::string resolve_path(const Hierarchy& h, const std::string& inner) { return h.mount + inner; }
 
 }  // namespace berth::cgroup

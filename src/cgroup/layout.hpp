@@ -36,26 +36,18 @@ struct HostView {
 // Throws berth::Error when `root` cannot be read.
 HostView discover_host(const std::string& root);
 
-// One line of /proc/self/cgroup: "4:memory:/a/b" → {{"memory"}, "/a/b"}; v2 has no controllers.
-struct OwnCgroup {
-    std::vector<std::string> controllers;
-    std::string path;
-};
-std::vector<OwnCgroup> parse_proc_cgroup(const std::string& text);
-
 // Cleans a cgroup path lexically, as runc's utils.CleanPath: "." and empty parts dropped,
 // ".." resolved without ever climbing above the start. Absolute stays absolute.
 std::string clean_path(const std::string& path);
 
-// The container's path inside the hierarchies before resolution: linux.cgroupsPath cleaned,
-// or the container id when empty (runc 1.1: Name = id, a relative path).
+// The container's path inside every hierarchy, always from the hierarchy's root:
+// linux.cgroupsPath cleaned, a relative one taken from the root too, and "/berth/<id>" when
+// empty. runc 1.1 nests relative and empty paths under its caller's own cgroup instead; on
+// managed hosts that is some service's cgroup (here the machine's own process_api), which a
+// runtime must not write into, so berth keeps its default under a tree of its own.
 std::string inner_path(const std::string& cgroups_path, const std::string& container_id);
 
-// The cgroup directory of `inner` in hierarchy `h`: an absolute inner path is taken from the
-// hierarchy's root (runtime-spec config-linux.md#cgroups-path); a relative one is joined under
-// berth's own cgroup in that hierarchy, as runc's cgroupfs driver does (on a unified host
-// under its parent, since berth's own cgroup has processes and cannot delegate controllers).
-std::string resolve_path(const Hierarchy& h, Layout layout, const std::string& inner,
-                         const std::vector<OwnCgroup>& own);
+// The cgroup directory of `inner` (from inner_path) in hierarchy `h`.
+std::string resolve_path(const Hierarchy& h, const std::string& inner);
 
 }  // namespace berth::cgroup

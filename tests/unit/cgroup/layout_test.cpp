@@ -56,33 +56,20 @@ BOOST_AUTO_TEST_CASE(clean_path_never_climbs_out) {
     BOOST_TEST(clean_path("") == "");
 }
 
-BOOST_AUTO_TEST_CASE(inner_path_defaults_to_id) {
-    BOOST_TEST(inner_path("", "c1") == "c1");  // runc 1.1: relative, under berth's own cgroup
+BOOST_AUTO_TEST_CASE(inner_path_is_always_from_the_hierarchy_root) {
+    BOOST_TEST(inner_path("", "c1") == "/berth/c1");
     BOOST_TEST(inner_path("/machine/c1", "c1") == "/machine/c1");
     BOOST_TEST(inner_path("/machine/../c1", "x") == "/c1");
+    BOOST_TEST(inner_path("pods/c1", "x") == "/pods/c1");
+    BOOST_TEST(inner_path("../../c1", "x") == "/c1");
     cgtest::expect_error([] { inner_path("/", "c1"); }, "empty");
 }
 
-BOOST_AUTO_TEST_CASE(proc_self_cgroup_parsing) {
-    const auto own = parse_proc_cgroup("12:cpu,cpuacct:/user/a\n1:name=systemd:/x:y\n0::/user.slice/s.scope\n");
-    BOOST_REQUIRE(own.size() == 3u);
-    BOOST_TEST(own[0].controllers == (std::vector<std::string>{"cpu", "cpuacct"}));
-    BOOST_TEST(own[1].path == "/x:y");
-    BOOST_TEST(own[2].controllers.empty());
-}
-
-BOOST_AUTO_TEST_CASE(resolve_absolute_and_relative) {
+BOOST_AUTO_TEST_CASE(resolve_joins_under_the_mount) {
     const Hierarchy mem{"/sys/fs/cgroup/memory", {"memory"}, false};
-    const Hierarchy cpu{"/sys/fs/cgroup/cpu,cpuacct", {"cpu", "cpuacct"}, false};
-    const Hierarchy v2{"/sys/fs/cgroup", {"memory"}, true};
-    const auto own = parse_proc_cgroup("4:memory:/box\n2:cpu,cpuacct:/\n0::/user.slice/s.scope\n");
-    BOOST_TEST(resolve_path(mem, Layout::legacy, "/a/b", own) == "/sys/fs/cgroup/memory/a/b");
-    BOOST_TEST(resolve_path(mem, Layout::legacy, "c1", own) == "/sys/fs/cgroup/memory/box/c1");
-    BOOST_TEST(resolve_path(cpu, Layout::legacy, "c1", own) == "/sys/fs/cgroup/cpu,cpuacct/c1");
-    // Unified: under the parent of berth's own cgroup, which holds processes (runc fs2).
-    BOOST_TEST(resolve_path(v2, Layout::unified, "c1", own) == "/sys/fs/cgroup/user.slice/c1");
     const Hierarchy hy{"/sys/fs/cgroup/unified", {}, true};
-    BOOST_TEST(resolve_path(hy, Layout::hybrid, "c1", own) == "/sys/fs/cgroup/unified/user.slice/s.scope/c1");
+    BOOST_TEST(resolve_path(mem, "/a/b") == "/sys/fs/cgroup/memory/a/b");
+    BOOST_TEST(resolve_path(hy, "/berth/c1") == "/sys/fs/cgroup/unified/berth/c1");
 }
 
 BOOST_AUTO_TEST_CASE(saved_form_round_trip_with_odd_characters) {

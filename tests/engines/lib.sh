@@ -192,6 +192,12 @@ remove_cgroup() {
   [[ -n $name && $name != /* && $name != *..* ]] || return 0
   for h in /sys/fs/cgroup/*/ /sys/fs/cgroup/unified/; do
     [[ -d $h$name ]] || continue
+    # Processes an engine left behind in our cgroup (e.g. after a killed shim).
+    find "$h$name" -name cgroup.procs -exec cat {} + 2>/dev/null | xargs -r kill -KILL 2>/dev/null
+  done
+  sleep 0.2
+  for h in /sys/fs/cgroup/*/ /sys/fs/cgroup/unified/; do
+    [[ -d $h$name ]] || continue
     find "$h$name" -depth -type d -exec rmdir {} + 2>/dev/null
   done
 }
@@ -362,4 +368,68 @@ remove_new_entries() {
   for e in $(comm -13 "$T/dir$key" <(ls -A "$dir" | sort)); do
     rm -rf --one-file-system "${dir:?}/$e"
   done
+}
+
+# start_containerd [cri]: starts containerd with everything under $T/containerd: its
+# own config.toml (root, state, gRPC and ttrpc sockets, plugin paths), logging at
+# debug to $T/containerd.log. Without "cri" the CRI plugin is disabled. Either way
+# berth's runtime entry from contrib/engines/containerd-config.toml is appended with
+# BinaryName set to $RUNTIME and a private runc root. Sets CTR_SOCK.
+# containerd 1.6 puts shim sockets in /run/containerd/s whatever the config says:
+# they are removed by the shims, and anything left there is removed at exit.
+start_containerd() {
+  local d=$T/containerd cri=${1:-} disabled='"io.containerd.grpc.v1.cri"'
+  mkdir -p "$d"/{root,state,opt,runc,fifo,cni-conf,cni-bin}
+  [[ $cri == cri ]] && disabled=''
+  CTR_SOCK=$d/containerd.sock
+  snapshot_dir /run/containerd
+  cat >"$d/config.toml" <<EOT
+version = 2
+root = "$d/root"
+state = "$d/state"
+oom_score = 0
+disabled_plugins = [$disabled]
+
+[grpc]
+  address = "$CTR_SOCK"
+[ttrpc]
+  address = "$CTR_SOCK.ttrpc"
+[debug]
+  address = ""
+  level = "debug"
+[metrics]
+  address = ""
+
+[plugins."io.containerd.internal.v1.opt"]
+  path = "$d/opt"
+
+# The CRI plugin (cri.sh): root cannot lower oom_score_adj here (no CAP_SYS_RESOURCE),
+# the pause image is the local busybox one, CNI config and plugins are private.
+[plugins."io.containerd.grpc.v1.cri"]
+  restrict_oom_score_adj = true
+  sandbox_image = "localhost/pause:latest"
+  enable_selinux = false
+  disable_apparmor = true
+  stream_server_address = "127.0.0.1"
+  stream_server_port = "0"
+  [plugins."io.containerd.grpc.v1.cri".containerd]
+    snapshotter = "overlayfs"
+    default_runtime_name = "runc"
+  [plugins."io.containerd.grpc.v1.cri".containerd.runtimes.runc]
+    runtime_type = "io.containerd.runc.v2"
+    [plugins."io.containerd.grpc.v1.cri".containerd.runtimes.runc.options]
+      BinaryName = "/usr/sbin/runc"
+      Root = "$d/runc-default"
+  [plugins."io.containerd.grpc.v1.cri".cni]
+    bin_dir = "$d/cni-bin"
+    conf_dir = "$d/cni-conf"
+
+EOT
+  sed -e "s|BinaryName = .*|BinaryName = \"$RUNTIME\"\n    Root = \"$d/runc\"|" \
+    "$ENG_CONTRIB/containerd-config.toml" >>"$d/config.toml"
+  start_daemon containerd "$T/containerd.log" containerd --config "$d/config.toml"
+  # Before the daemon's stop (deferred later, so run earlier): shims outlive it.
+  defer unmount_under "$d"
+  defer kill_matching "$CTR_SOCK"
+  wait_for 30 ctr --address "$CTR_SOCK" version || { _not_ok "containerd starts" "$(tail -n 30 "$T/containerd.log")"; exit 1; }
 }

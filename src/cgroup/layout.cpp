@@ -118,7 +118,12 @@ std::string clean_path(const std::string& path) {
 
 std::string inner_path(const std::string& cgroups_path, const std::string& container_id) {
     std::string inner = clean_path(cgroups_path);
-    if (inner.empty()) inner = clean_path("/berth/" + container_id);
+    if (inner.empty()) {
+        // Appended, not "literal" + id: that form trips g++ 12's false -Wrestrict (bug 105329).
+        std::string fallback = "/berth/";
+        fallback += container_id;
+        inner = clean_path(fallback);
+    }
     if (inner.empty() || inner == "/" || inner == "/berth") {
         throw_error("cgroup path for container \"{}\" is empty", container_id);
     }

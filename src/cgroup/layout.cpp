@@ -127,7 +127,11 @@ std::string inner_path(const std::string& cgroups_path, const std::string& conta
     if (inner.empty() || inner == "/" || inner == "/berth") {
         throw_error("cgroup path for container \"{}\" is empty", container_id);
     }
-    if (inner[0] != '/') inner.insert(0, "/");
+    if (inner[0] != '/') {
+        std::string rooted(1, '/');
+        rooted += inner;
+        inner = std::move(rooted);
+    }
     return inner;
 }
 

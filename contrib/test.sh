@@ -4,7 +4,6 @@
 # for a bounded time. Run as root on Debian 12. Exits non-zero on any failure.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-top=$PWD
 
 contrib/install-deps.sh
 contrib/build.sh
@@ -47,22 +46,24 @@ if [[ ! -f build-fuzz/build.ninja ]]; then
 fi
 ninja -C build-fuzz
 fuzz_seconds=${BERTH_FUZZ_SECONDS:-60}
-for target in build-fuzz/tests/fuzz/fuzz_*; do
+for target in build-fuzz/tests/fuzz/fuzz-*; do
   [[ -x $target && -f $target ]] || continue
-  name=$(basename "$target")
-  corpus=$(mktemp -d)
-  seeds="$top/tests/fuzz/corpus/${name#fuzz_}"
+  name=${target##*/fuzz-}
+  work=$(mktemp -d)
+  args=(-max_total_time="$fuzz_seconds" -rss_limit_mb=2048)
+  [[ -f tests/fuzz/$name.dict ]] && args+=(-dict="tests/fuzz/$name.dict")
+  seeds=()
+  [[ -d tests/fuzz/corpus/$name ]] && seeds=("tests/fuzz/corpus/$name")
   echo "=== fuzz $name for ${fuzz_seconds}s ==="
-  if "$target" -max_total_time="$fuzz_seconds" -rss_limit_mb=2048 "$corpus" \
-       $( [[ -d $seeds ]] && echo "$seeds" ) > "$corpus.log" 2>&1; then
+  if "$target" "${args[@]}" "$work" "${seeds[@]}" > "$work.log" 2>&1; then
     summary+=("fuzz:$name 1 0 0")
-    tail -n 2 "$corpus.log"
+    tail -n 2 "$work.log"
   else
     summary+=("fuzz:$name 0 1 0")
-    tail -n 40 "$corpus.log"
+    tail -n 40 "$work.log"
     status=1
   fi
-  rm -rf "$corpus" "$corpus.log"
+  rm -rf "$work" "$work.log"
 done
 
 passed=0 failed=0 skipped=0

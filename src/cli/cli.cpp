@@ -4,13 +4,16 @@
 #include "cli/args.hpp"
 #include "cli/command.hpp"
 #include "util/error.hpp"
+#include "util/unique_fd.hpp"
 
+#include <fcntl.h>
 #include <fmt/format.h>
 #include <unistd.h>
 
 #include <array>
 #include <cstdio>
 #include <exception>
+#include <optional>
 
 namespace berth::cli {
 namespace {
@@ -60,10 +63,35 @@ const CommandEntry* find_command(std::string_view name) {
 }
 
 struct GlobalFlags {
+    explicit GlobalFlags(FlagSet f) : flags(std::move(f)) {}
     FlagSet flags;
     bool version = false;
     std::string log_format = "text";
+    std::optional<bool> rootless;  // unset: "auto"
 };
+
+// True when this process runs in a user namespace other than the initial one, whose
+// uid_map is the identity over the whole range.
+bool in_user_namespace() {
+    UniqueFd fd(::open("/proc/self/uid_map", O_RDONLY | O_CLOEXEC));
+    if (!fd) return false;
+    char buf[128];
+    ssize_t n = ::read(fd.get(), buf, sizeof buf - 1);
+    if (n <= 0) return false;
+    buf[n] = '\0';
+    unsigned long inside = 1, outside = 1, count = 0;
+    return std::sscanf(buf, "%lu %lu %lu", &inside, &outside, &count) != 3 || inside != 0 ||
+           outside != 0 || count != 4294967295UL;
+}
+
+// runc's "auto" (shouldUseRootlessCgroupManager): never with systemd, which delegates;
+// otherwise rootless when not root, or when root only inside a user namespace (rootless
+// podman runs the runtime so), where cgroup writes may be refused.
+bool resolve_rootless(const std::optional<bool>& requested, bool systemd_cgroup) {
+    if (requested) return *requested;
+    if (systemd_cgroup) return false;
+    return ::geteuid() != 0 || in_user_namespace();
+}
 
 constexpr std::string_view kDescription =
     "berth is an OCI container runtime with runc's command line.\n"
@@ -85,16 +113,12 @@ void add_global_flags(FlagSet& flags, ParsedCommand& parsed, GlobalFlags& extra)
     flags.ignored("criu", true);
     flags.boolean("systemd-cgroup", parsed.global.systemd_cgroup,
                   "manage cgroups through systemd; cgroupsPath is \"slice:prefix:name\"");
-    // runc's default is "auto": rootless when not running as root. The runtime sees one
-    // bool, so auto is decided here.
-    bool auto_rootless = ::geteuid() != 0;
-    parsed.global.rootless = auto_rootless;
     flags.optional_value("rootless", "true|false|auto", {"true", "false", "auto"},
                          "ignore cgroup permission errors (default: auto)",
-                         [&parsed, auto_rootless](std::string_view v) {
-                             if (v.empty()) parsed.global.rootless = true;
-                             else if (v == "auto") parsed.global.rootless = auto_rootless;
-                             else parsed.global.rootless = parse_bool(v);
+                         [&extra](std::string_view v) {
+                             if (v.empty()) extra.rootless = true;
+                             else if (v == "auto") extra.rootless.reset();
+                             else extra.rootless = parse_bool(v);
                          });
     flags.boolean("version,v", extra.version, "print the version");
 }
@@ -123,6 +147,7 @@ ParsedCommand parse_command_line(std::span<const std::string> args) {
         throw UsageError(fmt::format("berth: {}", e.what()));
     }
     parsed.log.debug = parsed.global.debug;
+    parsed.global.rootless = resolve_rootless(extra.rootless, parsed.global.systemd_cgroup);
     parsed.log.json = extra.log_format == "json";
 
     const auto& rest = globals.positionals;

@@ -3,8 +3,9 @@
 
 namespace berth::cli {
 
-// Parses argv, runs the subcommand, and returns the exit code. Never throws: errors are
-// logged as one line and give exit 1 (2 for a usage error).
+// Parses argv, runs the subcommand, and returns the exit code. Never throws. A usage error
+// prints one line (`berth create: flag --pid-file needs a value`) on stderr; a runtime error
+// is logged through berth::log. Both exit 1, as runc does, so engines see one failure code.
 int main(int argc, char** argv);
 
 }  // namespace berth::cli

@@ -73,7 +73,8 @@ Result run(const std::string& program, std::vector<std::string> args, const fs::
 std::string berth() {
     const char* path = std::getenv("BERTH");
     BOOST_REQUIRE_MESSAGE(path, "BERTH must name the berth binary");
-    return path;
+    // Absolute, because run() changes directory before exec.
+    return fs::absolute(path).string();
 }
 
 Result run_berth(std::vector<std::string> args, const fs::path& cwd = fs::current_path()) {

@@ -55,8 +55,8 @@ BOOST_AUTO_TEST_CASE(global_defaults) {
     BOOST_TEST(!p.global.debug);
     BOOST_TEST(p.log.path.empty());
     BOOST_TEST(!p.log.json);
-    // runc's default for --rootless is auto: rootless when not root.
-    BOOST_TEST(p.global.rootless == (::geteuid() != 0));
+    // runc's default for --rootless is auto; with systemd it means false.
+    BOOST_TEST(!parse({"--systemd-cgroup", "state", "c1"}).global.rootless);
 }
 
 BOOST_AUTO_TEST_CASE(rootless_forms) {
@@ -67,7 +67,9 @@ BOOST_AUTO_TEST_CASE(rootless_forms) {
     auto bare = parse({"--rootless", "list"});
     BOOST_TEST(bare.global.rootless);
     BOOST_TEST(bare.command == "list");
-    BOOST_TEST(parse({"--rootless=auto", "list"}).global.rootless == (::geteuid() != 0));
+    BOOST_TEST(!parse({"--rootless=auto", "--systemd-cgroup", "list"}).global.rootless);
+    BOOST_TEST(!parse({"--rootless", "auto", "--systemd-cgroup", "list"}).global.rootless);
+    BOOST_TEST(parse({"--rootless=1", "--systemd-cgroup", "list"}).global.rootless);
     BOOST_TEST(error_of({"--rootless=maybe", "list"}) ==
                "berth: invalid value \"maybe\" for flag --rootless: want true or false");
 }

@@ -10,14 +10,6 @@ namespace {
 }
 }  // namespace
 
-int create(const GlobalOptions&, const CreateOptions&) { not_implemented("create"); }
-int start(const GlobalOptions&, const std::string&) { not_implemented("start"); }
-int run(const GlobalOptions&, const RunOptions&) { not_implemented("run"); }
-int state(const GlobalOptions&, const std::string&) { not_implemented("state"); }
-int kill(const GlobalOptions&, const KillOptions&) { not_implemented("kill"); }
-int remove(const GlobalOptions&, const DeleteOptions&) { not_implemented("delete"); }
-int list(const GlobalOptions&, const ListOptions&) { not_implemented("list"); }
-int ps(const GlobalOptions&, const PsOptions&) { not_implemented("ps"); }
 int exec(const GlobalOptions&, const ExecOptions&) { not_implemented("exec"); }
 int pause(const GlobalOptions&, const std::string&) { not_implemented("pause"); }
 int resume(const GlobalOptions&, const std::string&) { not_implemented("resume"); }

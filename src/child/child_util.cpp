@@ -1,0 +1,98 @@
+// Child side: path resolution inside the rootfs. Runs between clone and execve.
+#include "child/child_util.hpp"
+
+#include <fcntl.h>
+#include <linux/openat2.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include <climits>
+
+namespace berth::child {
+
+bool write_all(int fd, const char* data, std::size_t len) noexcept {
+    while (len > 0) {
+        ssize_t n = ::write(fd, data, len);
+        if (n < 0) {
+            if (errno == EINTR) continue;
+            return false;
+        }
+        data += n;
+        len -= static_cast<std::size_t>(n);
+    }
+    return true;
+}
+
+int resolve_in_root(int root_fd, const char* rel, int extra_flags) noexcept {
+    open_how how{};
+    how.flags = static_cast<std::uint64_t>(O_PATH | O_CLOEXEC | extra_flags);
+    // RESOLVE_IN_ROOT: ".." and absolute symlinks stop at the rootfs, so a malicious
+    // link such as rootfs/x -> /etc lands on rootfs/etc, never the host's.
+    how.resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS;
+    long fd = ::syscall(SYS_openat2, root_fd, rel[0] == '\0' ? "." : rel, &how, sizeof how);
+    return fd < 0 ? -errno : static_cast<int>(fd);
+}
+
+int ensure_in_root(int root_fd, const char* rel, bool dir) noexcept {
+    int fd = resolve_in_root(root_fd, rel);
+    if (fd >= 0 || fd != -ENOENT) return fd;
+    char buf[PATH_MAX];
+    std::size_t len = cstr_len(rel);
+    if (len >= sizeof buf) return -ENAMETOOLONG;
+    copy_cstr(buf, sizeof buf, rel);
+    // Walk the components: resolve each prefix; create the first missing one below its
+    // (already resolved, in-root) parent, then continue.
+    int parent = ::fcntl(root_fd, F_DUPFD_CLOEXEC, 0);
+    if (parent < 0) return -errno;
+    std::size_t start = 0;
+    while (start < len) {
+        std::size_t end = start;
+        while (end < len && buf[end] != '/') ++end;
+        bool last = end >= len;
+        char saved = buf[end];
+        buf[end] = '\0';
+        if (end > start) {
+            int next = resolve_in_root(root_fd, buf);
+            if (next == -ENOENT) {
+                const char* name = buf + start;
+                int rc = (last && !dir) ? ::openat(parent, name, O_CREAT | O_EXCL | O_WRONLY | O_NOFOLLOW | O_CLOEXEC, 0644)
+                                        : ::mkdirat(parent, name, 0755);
+                if (rc < 0 && errno != EEXIST) {
+                    int err = errno;
+                    ::close(parent);
+                    return -err;
+                }
+                if (last && !dir && rc >= 0) ::close(rc);
+                next = resolve_in_root(root_fd, buf);
+            }
+            if (next < 0) {
+                ::close(parent);
+                return next;
+            }
+            ::close(parent);
+            parent = next;
+        }
+        buf[end] = saved;
+        start = end + 1;
+    }
+    return parent;
+}
+
+int parent_in_root(int root_fd, const char* rel, std::size_t& name_offset) noexcept {
+    char buf[PATH_MAX];
+    std::size_t len = cstr_len(rel);
+    if (len >= sizeof buf) return -ENAMETOOLONG;
+    copy_cstr(buf, sizeof buf, rel);
+    std::size_t slash = len;
+    while (slash > 0 && buf[slash - 1] != '/') --slash;
+    name_offset = slash;
+    if (slash == 0) {
+        int fd = ::fcntl(root_fd, F_DUPFD_CLOEXEC, 0);
+        return fd < 0 ? -errno : fd;
+    }
+    buf[slash - 1] = '\0';
+    return ensure_in_root(root_fd, buf, true);
+}
+
+}  // namespace berth::child

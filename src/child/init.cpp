@@ -1,0 +1,189 @@
+// The container init, from clone to execve. A flat list of named steps; each failure
+// is one Message{error} to the parent, then _exit. No allocation, no exceptions.
+#include "child/launch_plan.hpp"
+#include "child/process.hpp"
+#include "child/protocol.hpp"
+#include "child/rootfs.hpp"
+
+#include <fcntl.h>
+#include <linux/close_range.h>
+#include <sched.h>
+#include <signal.h>
+#include <sys/prctl.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+namespace berth::child {
+
+namespace {
+
+[[noreturn]] void report_and_exit(int sync_fd, const Failure& f) noexcept {
+    Message m{};
+    m.type = MsgType::error;
+    m.err = f.err;
+    copy_cstr(m.stage, sizeof m.stage, f.stage);
+    copy_cstr(m.detail, sizeof m.detail, f.detail);
+    if (::send(sync_fd, &m, sizeof m, MSG_NOSIGNAL) < 0) {
+        // The parent is gone (after `ready`): the caller's stderr is all that is left.
+        static const char prefix[] = "berth: container init: ";
+        write_all(2, prefix, sizeof prefix - 1);
+        write_all(2, m.stage, cstr_len(m.stage));
+        write_all(2, " \"", 2);
+        write_all(2, m.detail, cstr_len(m.detail));
+        write_all(2, "\"\n", 2);
+    }
+    ::_exit(f.err == ENOENT ? 127 : 126);
+}
+
+bool send_message(int sync_fd, MsgType type, Failure& f) noexcept {
+    Message m{};
+    m.type = type;
+    return ::send(sync_fd, &m, sizeof m, MSG_NOSIGNAL) == sizeof m || fail(f, "sync", "parent");
+}
+
+bool wait_message(int sync_fd, MsgType type, Message& m, Failure& f) noexcept {
+    ssize_t n = ::recv(sync_fd, &m, sizeof m, 0);
+    if (n != static_cast<ssize_t>(sizeof m) || m.type != type) return fail(f, "sync", "parent", n == 0 ? EPIPE : EPROTO);
+    return true;
+}
+
+bool join_namespaces(const LaunchPlan& plan, Failure& f) noexcept {
+    const auto& ns = plan.ns;
+    int fds[16];
+    std::size_t count = ns.joins.size() < 16 ? ns.joins.size() : 16;
+    // Open every path first: after joining a mount namespace the others may not resolve.
+    for (std::size_t i = 0; i < count; ++i) {
+        fds[i] = ::open(ns.joins[i].path.c_str(), O_RDONLY | O_CLOEXEC);
+        if (fds[i] < 0) return fail(f, "open namespace", ns.joins[i].path.c_str());
+    }
+    for (std::size_t i = 0; i < count; ++i) {
+        if (::setns(fds[i], ns.joins[i].nstype) < 0) return fail(f, "setns", ns.joins[i].path.c_str());
+        ::close(fds[i]);
+        // The new namespaces are made right after joining the user namespace (first),
+        // so that namespace owns them.
+        if (i == 0 && ns.unshare_flags != 0 && ::unshare(static_cast<int>(ns.unshare_flags)) < 0)
+            return fail(f, "unshare", "");
+    }
+    if (count == 0 && ns.unshare_flags != 0 && ::unshare(static_cast<int>(ns.unshare_flags)) < 0)
+        return fail(f, "unshare", "");
+    return true;
+}
+
+bool setup_namespaces(const LaunchPlan& plan, Failure& f) noexcept {
+    if (plan.ns.new_user) {
+        // The parent wrote the maps: become the namespace's root for what follows.
+        if (::setresgid(0, 0, 0) < 0 || ::setresuid(0, 0, 0) < 0) return fail(f, "become user namespace root", "");
+    }
+    if (!join_namespaces(plan, f)) return false;
+    if (plan.ns.new_time) {
+        if (::unshare(CLONE_NEWTIME) < 0) return fail(f, "unshare", "time namespace");
+        if (!plan.ns.time_offsets.empty()) {
+            int fd = ::open("/proc/self/timens_offsets", O_WRONLY | O_CLOEXEC);
+            if (fd < 0 || !write_all(fd, plan.ns.time_offsets.data(), plan.ns.time_offsets.size()))
+                return fail(f, "write time offsets", "/proc/self/timens_offsets");
+            ::close(fd);
+        }
+    }
+    if (plan.set_hostname && ::sethostname(plan.hostname.data(), plan.hostname.size()) < 0)
+        return fail(f, "sethostname", plan.hostname.c_str());
+    if (plan.set_domainname && ::setdomainname(plan.domainname.data(), plan.domainname.size()) < 0)
+        return fail(f, "setdomainname", plan.domainname.c_str());
+    if (plan.new_keyring && ::syscall(SYS_keyctl, 1 /* KEYCTL_JOIN_SESSION_KEYRING */, plan.keyring_name.c_str()) < 0 &&
+        errno != ENOSYS)
+        return fail(f, "join session keyring", plan.keyring_name.c_str());
+    return true;
+}
+
+bool prepare_filesystem(const LaunchPlan& plan, int sync_fd, Failure& f) noexcept {
+    int root_fd = -1;
+    bool ok = setup_rootfs(plan, root_fd, f);
+    if (root_fd >= 0) ::close(root_fd);
+    if (!ok) return false;
+    if (plan.stop_after_mounts) {
+        // prestart/createRuntime/createContainer hooks run now, before pivot_root.
+        Message m{};
+        if (!send_message(sync_fd, MsgType::mounts_done, f) || !wait_message(sync_fd, MsgType::hooks_done, m, f))
+            return false;
+    }
+    if (!enter_rootfs(plan, f)) return false;
+    if (plan.process.terminal && !setup_terminal(plan, f)) return false;
+    if (!finish_rootfs(plan, f)) return false;
+    if (::chdir(plan.process.cwd.c_str()) < 0) return fail(f, "chdir", plan.process.cwd.c_str());
+    return true;
+}
+
+// Blocks until `start` opens exec.fifo for reading, then tells it we are going on.
+bool wait_for_start(const LaunchPlan& plan, Failure& f) noexcept {
+    int fd = ::openat(plan.state_dir_fd, "exec.fifo", O_WRONLY | O_CLOEXEC);
+    if (fd < 0) return fail(f, "open exec fifo", "exec.fifo");
+    bool ok = write_all(fd, "0", 1);
+    ::close(fd);
+    ::close(plan.state_dir_fd);
+    return ok || fail(f, "write exec fifo", "exec.fifo");
+}
+
+[[noreturn]] void exec_process(const LaunchPlan& plan, int index, int sync_fd) noexcept {
+    Failure f;
+    const auto& p = plan.process;
+    if (p.has_affinity_final && ::sched_setaffinity(0, sizeof p.affinity_final, &p.affinity_final) < 0)
+        report_and_exit(sync_fd, (fail(f, "sched_setaffinity", "final"), f));
+    // fds 3 .. 3+n-1 are the caller's (--preserve-fds, LISTEN_FDS); every other fd
+    // closes at execve: no host fd reaches the container.
+    for (unsigned i = 0; i < p.preserve_fds; ++i) ::fcntl(3 + static_cast<int>(i), F_SETFD, 0);
+    ::syscall(SYS_close_range, 3 + p.preserve_fds, ~0U, CLOSE_RANGE_CLOEXEC);
+    struct sigaction dfl{};
+    dfl.sa_handler = SIG_DFL;
+    ::sigaction(SIGPIPE, &dfl, nullptr);
+    sigset_t none;
+    ::sigemptyset(&none);
+    ::sigprocmask(SIG_SETMASK, &none, nullptr);
+    if (p.no_new_privs && !plan.seccomp.program.empty()) {
+        int rc = sys::apply_seccomp(plan.seccomp);
+        if (rc < 0) report_and_exit(sync_fd, (fail(f, "seccomp", "", -rc), f));
+    }
+    ::execve(p.exec_candidates[static_cast<std::size_t>(index)].c_str(), p.args.pointers.data(), p.env.pointers.data());
+    report_and_exit(sync_fd, (fail(f, "exec", p.exec_candidates[static_cast<std::size_t>(index)].c_str()), f));
+}
+
+}  // namespace
+
+void container_init(const LaunchPlan& plan, int sync_fd) noexcept {
+    Failure f;
+    Message go{};
+    // Dies with berth until create is done; non-dumpable until execve so nothing in the
+    // container can ptrace it or open its /proc files (fds, exe) meanwhile.
+    ::prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
+    ::prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
+    // A shared open file description keeps an flock: drop our copy of the parent's lock.
+    if (plan.lock_fd >= 0) ::close(plan.lock_fd);
+    ::umask(0);
+    struct sigaction ign{};
+    ign.sa_handler = SIG_IGN;
+    ::sigaction(SIGPIPE, &ign, nullptr);
+    if (!wait_message(sync_fd, MsgType::go, go, f)) report_and_exit(sync_fd, f);
+    const auto& p = plan.process;
+    if (p.has_affinity_initial && ::sched_setaffinity(0, sizeof p.affinity_initial, &p.affinity_initial) < 0)
+        report_and_exit(sync_fd, (fail(f, "sched_setaffinity", "initial"), f));
+    if (!setup_namespaces(plan, f)) report_and_exit(sync_fd, f);
+    if (!prepare_filesystem(plan, sync_fd, f)) report_and_exit(sync_fd, f);
+    if (!apply_limits(plan, f)) report_and_exit(sync_fd, f);
+    if (!p.no_new_privs && !plan.seccomp.program.empty()) {
+        // Without no_new_privs loading a filter needs CAP_SYS_ADMIN: before the drop.
+        int rc = sys::apply_seccomp(plan.seccomp);
+        if (rc < 0) report_and_exit(sync_fd, (fail(f, "seccomp", "", -rc), f));
+    }
+    if (!apply_identity(plan, f)) report_and_exit(sync_fd, f);
+    int index = find_executable(plan, f);
+    if (index < 0) report_and_exit(sync_fd, f);
+    ::prctl(PR_SET_PDEATHSIG, 0, 0, 0, 0);
+    if (!send_message(sync_fd, MsgType::ready, f)) report_and_exit(sync_fd, f);
+    ::close(sync_fd);
+    sync_fd = -1;
+    if (!wait_for_start(plan, f)) report_and_exit(sync_fd, f);
+    if (!run_start_hooks(plan, go.value, f)) report_and_exit(sync_fd, f);
+    exec_process(plan, index, sync_fd);
+}
+
+}  // namespace berth::child

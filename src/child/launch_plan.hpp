@@ -1,0 +1,64 @@
+// Everything the container init needs, decided by the parent before clone. The child
+// only reads it (its copy of the parent's memory): no field is resized, no string built.
+#pragma once
+
+#include "sys/devices.hpp"
+#include "sys/mounts.hpp"
+#include "sys/namespaces.hpp"
+#include "sys/process_attrs.hpp"
+#include "sys/seccomp.hpp"
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace berth::child {
+
+// A startContainer hook, run by the init itself after `start` released it: the hooks
+// must run in the container's namespaces and resolve their path there.
+struct HookExec {
+    std::string path;
+    sys::StringArray args;
+    sys::StringArray env;
+    int timeout_seconds = 0;  // 0: none
+};
+
+struct SysctlOp {
+    std::string path;  // "/proc/sys/net/ipv4/ip_forward"
+    std::string value;
+};
+
+struct LaunchPlan {
+    sys::NamespacePlan ns;
+    std::string rootfs;  // absolute host path
+    bool readonly_root = false;
+    unsigned long root_propagation = 0;  // MS_* | MS_REC applied to "/" first
+    bool explicit_propagation = false;   // rootfsPropagation given: apply it after pivot too
+    bool no_pivot = false;
+    std::vector<sys::MountOp> mounts;
+    std::string cwd_in_rootfs;  // process.cwd relative to the rootfs: made when missing
+    sys::DevicePlan devices;
+    std::vector<std::string> masked_paths;
+    std::vector<std::string> readonly_paths;
+    std::vector<SysctlOp> sysctls;
+    bool set_hostname = false, set_domainname = false;
+    std::string hostname, domainname;
+    sys::ProcessPlan process;
+    sys::SeccompPlan seccomp;
+    std::vector<HookExec> start_container_hooks;
+    // The state document for startContainer hooks, split around the host pid that only
+    // the parent's `go` message tells the init.
+    std::string hook_state_prefix, hook_state_suffix;
+    bool new_keyring = true;
+    std::string keyring_name;
+    bool stop_after_mounts = false;  // create hooks exist: wait for hooks_done
+    int console_socket_fd = -1;      // connected by the parent; receives the pty master
+    int state_dir_fd = -1;           // O_PATH of <root>/<id>: exec.fifo is opened through it
+    int lock_fd = -1;                // the parent's flock: the init's copy would hold it
+};
+
+// Child: the container init. Never returns: execs the process or _exits after sending
+// one error record on `sync_fd`.
+[[noreturn]] void container_init(const LaunchPlan& plan, int sync_fd) noexcept;
+
+}  // namespace berth::child

@@ -1,0 +1,26 @@
+// The parent <-> init protocol over one SOCK_SEQPACKET socketpair: fixed-size records,
+// so neither side allocates or frames. End of file on the parent's end means the init
+// closed its end at execve (CLOEXEC) or died.
+#pragma once
+
+#include <cstdint>
+
+namespace berth::child {
+
+enum class MsgType : std::uint32_t {
+    go = 1,       // parent -> init: id maps written, cgroup joined; value = the init's host pid
+    mounts_done,  // init -> parent: mounts made, before pivot_root: run the create hooks now
+    hooks_done,   // parent -> init: the create hooks succeeded, continue
+    ready,        // init -> parent: about to block on exec.fifo
+    error,        // init -> parent: stage/detail/err say what failed; the init then _exits
+};
+
+struct Message {
+    MsgType type{};
+    std::int32_t err = 0;   // errno of a failure
+    std::int64_t value = 0;
+    char stage[48] = {};    // e.g. "mount", "pivot_root"
+    char detail[256] = {};  // the path or name involved, truncated
+};
+
+}  // namespace berth::child

@@ -1,0 +1,280 @@
+// Child side: mounts and the rootfs. Every target is resolved inside the rootfs with
+// openat2(RESOLVE_IN_ROOT) and mounted onto the resolved fd, never onto a path string
+// a symlink could redirect to the host.
+#include "child/rootfs.hpp"
+
+#include <fcntl.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+namespace berth::child {
+
+namespace {
+
+// Closes an fd at scope exit; no allocation.
+struct Fd {
+    int fd = -1;
+    explicit Fd(int f) noexcept : fd(f) {}
+    Fd(const Fd&) = delete;
+    Fd& operator=(const Fd&) = delete;
+    ~Fd() {
+        if (fd >= 0) ::close(fd);
+    }
+};
+
+bool set_attrs(int fd, unsigned flags, std::uint64_t set, std::uint64_t clr, std::uint64_t propagation,
+               int userns_fd) noexcept {
+    mount_attr attr{};
+    attr.attr_set = set;
+    attr.attr_clr = clr;
+    attr.propagation = propagation;
+    attr.userns_fd = static_cast<std::uint64_t>(userns_fd < 0 ? 0 : userns_fd);
+    return ::mount_setattr(fd, "", AT_EMPTY_PATH | flags, &attr, sizeof attr) == 0;
+}
+
+bool bind_mount(const sys::MountOp& op, int root_fd, Failure& f) noexcept {
+    unsigned rec = op.recursive ? AT_RECURSIVE : 0;
+    Fd tree(::open_tree(AT_FDCWD, op.source.c_str(), OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | rec));
+    if (tree.fd < 0) return fail(f, "open_tree", op.source.c_str());
+    // Attributes go on the detached tree: idmapping is only allowed there, and the
+    // mount never appears in the container with the wrong flags.
+    if ((op.attr_set | op.attr_clr) != 0 && !set_attrs(tree.fd, 0, op.attr_set, op.attr_clr, 0, -1))
+        return fail(f, "mount_setattr", op.display.c_str());
+    if ((op.rec_attr_set | op.rec_attr_clr) != 0 &&
+        !set_attrs(tree.fd, AT_RECURSIVE, op.rec_attr_set, op.rec_attr_clr, 0, -1))
+        return fail(f, "mount_setattr", op.display.c_str());
+    if (op.idmap && !set_attrs(tree.fd, op.idmap_recursive ? AT_RECURSIVE : 0, MOUNT_ATTR_IDMAP, 0, 0, op.userns_fd))
+        return fail(f, "idmap mount", op.display.c_str());
+    Fd target(ensure_in_root(root_fd, op.target.c_str(), op.source_is_dir));
+    if (target.fd < 0) return fail(f, "mount target", op.display.c_str(), -target.fd);
+    if (::move_mount(tree.fd, "", target.fd, "", MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH) < 0)
+        return fail(f, "move_mount", op.display.c_str());
+    if (op.propagation != 0) {
+        unsigned prec = (op.propagation & MS_REC) ? AT_RECURSIVE : 0;
+        if (!set_attrs(tree.fd, prec, 0, 0, op.propagation & ~MS_REC, -1))
+            return fail(f, "mount propagation", op.display.c_str());
+    }
+    return true;
+}
+
+// After a mount on top of `rel`, the fd resolved before still names the covered
+// directory: resolve again to reach the new mount.
+bool post_mount_attrs(const sys::MountOp& op, int root_fd, Failure& f) noexcept {
+    if ((op.rec_attr_set | op.rec_attr_clr) == 0 && op.propagation == 0) return true;
+    Fd top(resolve_in_root(root_fd, op.target.c_str()));
+    if (top.fd < 0) return fail(f, "mount target", op.display.c_str(), -top.fd);
+    if ((op.rec_attr_set | op.rec_attr_clr) != 0 &&
+        !set_attrs(top.fd, AT_RECURSIVE, op.rec_attr_set, op.rec_attr_clr, 0, -1))
+        return fail(f, "mount_setattr", op.display.c_str());
+    if (op.propagation != 0 &&
+        !set_attrs(top.fd, (op.propagation & MS_REC) ? AT_RECURSIVE : 0, 0, 0, op.propagation & ~MS_REC, -1))
+        return fail(f, "mount propagation", op.display.c_str());
+    return true;
+}
+
+bool fs_mount(const sys::MountOp& op, int root_fd, Failure& f) noexcept {
+    Fd target(ensure_in_root(root_fd, op.target.c_str(), true));
+    if (target.fd < 0) return fail(f, "mount target", op.display.c_str(), -target.fd);
+    char path[32];
+    const char* data = op.data.empty() ? nullptr : op.data.c_str();
+    if (::mount(op.source.c_str(), fd_path(path, target.fd), op.fstype.c_str(), op.flags, data) < 0)
+        return fail(f, "mount", op.display.c_str());
+    return post_mount_attrs(op, root_fd, f);
+}
+
+bool cgroup_hierarchy(const sys::CgroupHierarchy& h, int dir_fd, unsigned long flags, Failure& f) noexcept {
+    if (h.symlink) {
+        if (::symlinkat(h.options.c_str(), dir_fd, h.name.c_str()) < 0 && errno != EEXIST)
+            return fail(f, "symlink", h.name.c_str());
+        return true;
+    }
+    if (::mkdirat(dir_fd, h.name.c_str(), 0755) < 0 && errno != EEXIST) return fail(f, "mkdir", h.name.c_str());
+    Fd sub(::openat(dir_fd, h.name.c_str(), O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
+    if (sub.fd < 0) return fail(f, "open", h.name.c_str());
+    char path[32];
+    fd_path(path, sub.fd);
+    const char* data = h.fstype == "cgroup" ? h.options.c_str() : nullptr;
+    if (::mount(h.fstype.c_str(), path, h.fstype.c_str(), flags, data) == 0) return true;
+    // cgroup v1 cannot be mounted from a user namespace: show the host's directory.
+    if (errno != EPERM) return fail(f, "mount cgroup", h.name.c_str());
+    char host[64] = "/sys/fs/cgroup/";
+    copy_cstr(host + 15, sizeof host - 15, h.name.c_str());
+    Fd tree(::open_tree(AT_FDCWD, host, OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_RECURSIVE));
+    if (tree.fd < 0 || ::move_mount(tree.fd, "", sub.fd, "", MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH) < 0)
+        return fail(f, "bind cgroup", h.name.c_str());
+    return set_attrs(tree.fd, AT_RECURSIVE, MOUNT_ATTR_RDONLY, 0, 0, -1) || fail(f, "mount_setattr", h.name.c_str());
+}
+
+bool cgroup_mount(const sys::MountOp& op, int root_fd, Failure& f) noexcept {
+    Fd target(ensure_in_root(root_fd, op.target.c_str(), true));
+    if (target.fd < 0) return fail(f, "mount target", op.display.c_str(), -target.fd);
+    char path[32];
+    fd_path(path, target.fd);
+    if (op.cgroups.empty()) {
+        if (::mount("cgroup2", path, "cgroup2", op.flags, nullptr) < 0) return fail(f, "mount", op.display.c_str());
+        return true;
+    }
+    if (::mount("tmpfs", path, "tmpfs", op.flags & ~MS_RDONLY, "mode=755") < 0)
+        return fail(f, "mount", op.display.c_str());
+    Fd top(resolve_in_root(root_fd, op.target.c_str()));
+    if (top.fd < 0) return fail(f, "mount target", op.display.c_str(), -top.fd);
+    for (const auto& h : op.cgroups)
+        if (!cgroup_hierarchy(h, top.fd, op.flags, f)) return false;
+    if ((op.flags & MS_RDONLY) && !set_attrs(top.fd, 0, MOUNT_ATTR_RDONLY, 0, 0, -1))
+        return fail(f, "mount_setattr", op.display.c_str());
+    return true;
+}
+
+bool make_device(const sys::DeviceOp& d, int root_fd, bool bind, Failure& f) noexcept {
+    std::size_t name_at = 0;
+    Fd dir(parent_in_root(root_fd, d.path.c_str(), name_at));
+    if (dir.fd < 0) return fail(f, "device directory", d.path.c_str(), -dir.fd);
+    const char* name = d.path.c_str() + name_at;
+    if (bind) {
+        // mknod is not allowed in a user namespace: bind the host's node instead.
+        int file = ::openat(dir.fd, name, O_CREAT | O_WRONLY | O_NOFOLLOW | O_CLOEXEC, 0600);
+        if (file < 0) return fail(f, "create device", d.path.c_str());
+        ::close(file);
+        Fd target(::openat(dir.fd, name, O_PATH | O_NOFOLLOW | O_CLOEXEC));
+        Fd tree(::open_tree(AT_FDCWD, d.host_path.c_str(), OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC));
+        if (target.fd < 0 || tree.fd < 0 ||
+            ::move_mount(tree.fd, "", target.fd, "", MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH) < 0)
+            return fail(f, "bind device", d.host_path.c_str());
+        return true;
+    }
+    if (::mknodat(dir.fd, name, d.mode, d.dev) < 0) {
+        if (errno != EEXIST) return fail(f, "mknod", d.path.c_str());
+        // A node already there (an image's /dev) is replaced so its type and number are ours.
+        if (::unlinkat(dir.fd, name, 0) < 0 || ::mknodat(dir.fd, name, d.mode, d.dev) < 0)
+            return fail(f, "mknod", d.path.c_str());
+    }
+    if (::fchownat(dir.fd, name, d.uid, d.gid, AT_SYMLINK_NOFOLLOW) < 0) return fail(f, "chown", d.path.c_str());
+    return true;
+}
+
+bool setup_dev(const LaunchPlan& plan, int root_fd, Failure& f) noexcept {
+    const auto& dp = plan.devices;
+    if (dp.mount_dev_tmpfs) {
+        Fd dev(ensure_in_root(root_fd, "dev", true));
+        char path[32];
+        if (dev.fd < 0) return fail(f, "mount target", "/dev", -dev.fd);
+        if (::mount("tmpfs", fd_path(path, dev.fd), "tmpfs", MS_NOSUID | MS_STRICTATIME, "mode=755,size=65536k") < 0)
+            return fail(f, "mount", "/dev");
+    }
+    for (const auto& d : dp.devices)
+        if (!make_device(d, root_fd, dp.bind_devices, f)) return false;
+    for (const auto& l : dp.symlinks) {
+        std::size_t name_at = 0;
+        Fd dir(parent_in_root(root_fd, l.path.c_str(), name_at));
+        if (dir.fd < 0) return fail(f, "symlink", l.path.c_str(), -dir.fd);
+        if (::symlinkat(l.target.c_str(), dir.fd, l.path.c_str() + name_at) < 0 && errno != EEXIST)
+            return fail(f, "symlink", l.path.c_str());
+    }
+    return true;
+}
+
+}  // namespace
+
+bool setup_rootfs(const LaunchPlan& plan, int& root_fd, Failure& f) noexcept {
+    // Nothing mounted below may propagate back to the host: make "/" a slave (or what
+    // rootfsPropagation asks) before the first mount.
+    if (::mount(nullptr, "/", nullptr, plan.root_propagation, nullptr) < 0) return fail(f, "rootfs propagation", "/");
+    if (::mount(plan.rootfs.c_str(), plan.rootfs.c_str(), nullptr, MS_BIND | MS_REC, nullptr) < 0)
+        return fail(f, "bind rootfs", plan.rootfs.c_str());
+    root_fd = ::open(plan.rootfs.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC);
+    if (root_fd < 0) return fail(f, "open rootfs", plan.rootfs.c_str());
+    bool dev_done = false;
+    for (const auto& op : plan.mounts) {
+        // /dev nodes go in once /dev itself is mounted, before anything below it.
+        bool ok = op.kind == sys::MountKind::bind ? bind_mount(op, root_fd, f)
+                : op.kind == sys::MountKind::cgroup ? cgroup_mount(op, root_fd, f)
+                                                    : fs_mount(op, root_fd, f);
+        if (!ok) return false;
+        if (!dev_done && op.target == "dev") {
+            if (!setup_dev(plan, root_fd, f)) return false;
+            dev_done = true;
+        }
+    }
+    if (!dev_done && !setup_dev(plan, root_fd, f)) return false;
+    if (!plan.cwd_in_rootfs.empty()) {
+        Fd cwd(ensure_in_root(root_fd, plan.cwd_in_rootfs.c_str(), true));
+        if (cwd.fd < 0) return fail(f, "mkdir cwd", plan.cwd_in_rootfs.c_str(), -cwd.fd);
+    }
+    return true;
+}
+
+bool enter_rootfs(const LaunchPlan& plan, Failure& f) noexcept {
+    if (plan.no_pivot) {
+        if (::chdir(plan.rootfs.c_str()) < 0) return fail(f, "chdir", plan.rootfs.c_str());
+        if (::mount(plan.rootfs.c_str(), "/", nullptr, MS_MOVE, nullptr) < 0) return fail(f, "move rootfs", "/");
+        if (::chroot(".") < 0) return fail(f, "chroot", plan.rootfs.c_str());
+        return ::chdir("/") == 0 || fail(f, "chdir", "/");
+    }
+    Fd old_root(::open("/", O_DIRECTORY | O_RDONLY | O_CLOEXEC));
+    Fd new_root(::open(plan.rootfs.c_str(), O_DIRECTORY | O_RDONLY | O_CLOEXEC));
+    if (old_root.fd < 0 || new_root.fd < 0) return fail(f, "open rootfs", plan.rootfs.c_str());
+    if (::fchdir(new_root.fd) < 0) return fail(f, "chdir", plan.rootfs.c_str());
+    // pivot_root(".", ".") stacks the old root on the new one: no put_old directory
+    // needed inside the image, and the old root is then detached from where it sits.
+    if (::syscall(SYS_pivot_root, ".", ".") < 0) return fail(f, "pivot_root", plan.rootfs.c_str());
+    if (::fchdir(old_root.fd) < 0) return fail(f, "chdir", "old root");
+    // The detach must not propagate to the host's mounts.
+    if (::mount(nullptr, ".", nullptr, MS_SLAVE | MS_REC, nullptr) < 0) return fail(f, "old root propagation", "/");
+    if (::umount2(".", MNT_DETACH) < 0) return fail(f, "unmount old root", "/");
+    if (::chdir("/") < 0) return fail(f, "chdir", "/");
+    if (plan.explicit_propagation && ::mount(nullptr, "/", nullptr, plan.root_propagation, nullptr) < 0)
+        return fail(f, "rootfs propagation", "/");
+    return true;
+}
+
+namespace {
+
+bool mask_path(const char* path, Failure& f) noexcept {
+    struct stat st{};
+    // Only the init is in the container yet, so the lstat-then-mount window has no
+    // other actor inside; a symlink is skipped rather than followed.
+    if (::lstat(path, &st) < 0) return errno == ENOENT || fail(f, "masked path", path);
+    if (S_ISLNK(st.st_mode)) return true;
+    if (S_ISDIR(st.st_mode)) {
+        if (::mount("tmpfs", path, "tmpfs", MS_RDONLY, "size=0") < 0) return fail(f, "mask", path);
+    } else if (::mount("/dev/null", path, nullptr, MS_BIND, nullptr) < 0) {
+        return fail(f, "mask", path);
+    }
+    return true;
+}
+
+bool readonly_path(const char* path, Failure& f) noexcept {
+    struct stat st{};
+    if (::lstat(path, &st) < 0) return errno == ENOENT || fail(f, "readonly path", path);
+    if (S_ISLNK(st.st_mode)) return true;
+    if (::mount(path, path, nullptr, MS_BIND | MS_REC, nullptr) < 0) return fail(f, "readonly path", path);
+    mount_attr attr{};
+    attr.attr_set = MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC;
+    if (::mount_setattr(AT_FDCWD, path, AT_RECURSIVE | AT_SYMLINK_NOFOLLOW, &attr, sizeof attr) < 0)
+        return fail(f, "readonly path", path);
+    return true;
+}
+
+}  // namespace
+
+bool finish_rootfs(const LaunchPlan& plan, Failure& f) noexcept {
+    for (const auto& p : plan.masked_paths)
+        if (!mask_path(p.c_str(), f)) return false;
+    for (const auto& p : plan.readonly_paths)
+        if (!readonly_path(p.c_str(), f)) return false;
+    for (const auto& s : plan.sysctls) {
+        Fd fd(::open(s.path.c_str(), O_WRONLY | O_CLOEXEC | O_NOFOLLOW));
+        if (fd.fd < 0) return fail(f, "sysctl", s.path.c_str());
+        if (!write_all(fd.fd, s.value.data(), s.value.size())) return fail(f, "sysctl", s.path.c_str());
+    }
+    if (plan.readonly_root) {
+        mount_attr attr{};
+        attr.attr_set = MOUNT_ATTR_RDONLY;
+        if (::mount_setattr(AT_FDCWD, "/", 0, &attr, sizeof attr) < 0) return fail(f, "readonly root", "/");
+    }
+    return true;
+}
+
+}  // namespace berth::child

@@ -1,0 +1,19 @@
+// Child side: the container's filesystem view. Between clone and execve; no allocation.
+#pragma once
+
+#include "child/child_util.hpp"
+#include "child/launch_plan.hpp"
+
+namespace berth::child {
+
+// Before pivot_root: propagation of "/", the rootfs bound onto itself, every config
+// mount, /dev and its nodes and links. `root_fd` receives an O_PATH fd of the rootfs.
+bool setup_rootfs(const LaunchPlan& plan, int& root_fd, Failure& f) noexcept;
+
+// pivot_root (or MS_MOVE + chroot with --no-pivot); afterwards "/" is the rootfs.
+bool enter_rootfs(const LaunchPlan& plan, Failure& f) noexcept;
+
+// After pivot_root: the console, masked and read-only paths, sysctls, a read-only root.
+bool finish_rootfs(const LaunchPlan& plan, Failure& f) noexcept;
+
+}  // namespace berth::child

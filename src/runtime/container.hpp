@@ -1,0 +1,26 @@
+// Shared steps of the lifecycle operations. Parent only; throws berth::Error.
+#pragma once
+
+#include "cgroup/manager.hpp"
+#include "oci/config.hpp"
+#include "runtime/operations.hpp"
+#include "runtime/state_store.hpp"
+
+#include <memory>
+#include <optional>
+
+namespace berth::runtime {
+
+// The config.json copy create saved in the state directory.
+std::optional<oci::Config> saved_config(const StateStore& store, const std::string& id);
+
+// The container's cgroup manager, or nullptr when none was saved or it cannot be loaded.
+std::unique_ptr<cgroup::Manager> container_cgroup(const ContainerRecord& record);
+
+// Releases the init blocked on exec.fifo and runs the poststart hooks.
+void start_container(const GlobalOptions& global, const std::string& id);
+
+// Kills what is left (with `force`), runs poststop hooks, removes cgroup and state.
+void delete_container(const GlobalOptions& global, const std::string& id, bool force);
+
+}  // namespace berth::runtime

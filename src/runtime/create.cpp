@@ -1,0 +1,270 @@
+#include "runtime/create.hpp"
+
+#include "cgroup/manager.hpp"
+#include "child/launch_plan.hpp"
+#include "child/protocol.hpp"
+#include "oci/parse.hpp"
+#include "runtime/hooks.hpp"
+#include "runtime/launch.hpp"
+#include "runtime/state_store.hpp"
+#include "util/error.hpp"
+#include "util/fs.hpp"
+#include "util/log.hpp"
+#include "util/rollback.hpp"
+
+#include <fcntl.h>
+#include <linux/sched.h>
+#include <pwd.h>
+#include <sched.h>
+#include <signal.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/un.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+namespace berth::runtime {
+
+namespace {
+
+std::string owner_name() {
+    uid_t uid = ::geteuid();
+    passwd* pw = ::getpwuid(uid);
+    return pw ? pw->pw_name : std::to_string(uid);
+}
+
+UniqueFd connect_console(const std::string& path) {
+    UniqueFd fd(::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0));
+    if (!fd) throw_errno("console socket");
+    sockaddr_un addr{};
+    addr.sun_family = AF_UNIX;
+    if (path.size() >= sizeof addr.sun_path) throw_error("console socket \"{}\": path too long", path);
+    path.copy(addr.sun_path, path.size());
+    if (::connect(fd.get(), reinterpret_cast<sockaddr*>(&addr), sizeof addr) < 0)
+        throw_errno("connect console socket \"{}\"", path);
+    return fd;
+}
+
+// The cgroup manager, guarded: berth keeps working while no driver is available.
+std::unique_ptr<cgroup::Manager> make_cgroup(const oci::Config& config, const GlobalOptions& global,
+                                             const std::string& id) {
+    cgroup::ManagerOptions o;
+    o.container_id = id;
+    if (config.linux_) o.cgroups_path = config.linux_->cgroups_path;
+    o.systemd = global.systemd_cgroup;
+    o.annotations = config.annotations;
+    return cgroup::make_manager(o);
+}
+
+oci::DeviceCgroupRule allow(std::string type, std::optional<std::int64_t> major, std::optional<std::int64_t> minor,
+                            std::string access) {
+    oci::DeviceCgroupRule r;
+    r.allow = true;
+    r.type = std::move(type);
+    r.major = major;
+    r.minor = minor;
+    r.access = std::move(access);
+    return r;
+}
+
+// The resources with the device rules every container needs appended, as runc does:
+// mknod of anything (the device list is what berth creates), the default devices,
+// ptys, and each linux.devices entry. A spec's "deny all" comes first and stays.
+oci::Resources device_rules(const oci::Config& config) {
+    oci::Resources res = config.linux_ && config.linux_->resources ? *config.linux_->resources : oci::Resources{};
+    auto& d = res.devices;
+    d.push_back(allow("c", std::nullopt, std::nullopt, "m"));
+    d.push_back(allow("b", std::nullopt, std::nullopt, "m"));
+    for (auto [major, minor] : {std::pair{1, 3}, {1, 5}, {1, 7}, {1, 8}, {1, 9}, {5, 0}, {5, 1}, {5, 2}, {10, 200}})
+        d.push_back(allow("c", major, minor, "rwm"));
+    d.push_back(allow("c", 136, std::nullopt, "rwm"));
+    if (config.linux_)
+        for (const auto& dev : config.linux_->devices)
+            d.push_back(allow(dev.type == "b" ? "b" : "c", dev.major, dev.minor, "rwm"));
+    return res;
+}
+
+struct CloneResult {
+    pid_t pid = 0;
+    UniqueFd pidfd;
+};
+
+CloneResult clone_init(const child::LaunchPlan& plan, int child_sync, int parent_sync, int cgroup_fd) {
+    UniqueFd own_pidns;
+    if (!plan.ns.pid_join_path.empty()) {
+        // setns(pid) moves only future children: join around the clone, then return.
+        own_pidns.reset(::open("/proc/self/ns/pid_for_children", O_RDONLY | O_CLOEXEC));
+        UniqueFd target(::open(plan.ns.pid_join_path.c_str(), O_RDONLY | O_CLOEXEC));
+        if (!own_pidns || !target || ::setns(target.get(), CLONE_NEWPID) < 0)
+            throw_errno("join pid namespace \"{}\"", plan.ns.pid_join_path);
+    }
+    int pidfd = -1;
+    clone_args args{};
+    args.flags = plan.ns.clone_flags | CLONE_PIDFD;
+    args.pidfd = reinterpret_cast<std::uint64_t>(&pidfd);
+    args.exit_signal = SIGCHLD;
+    if (cgroup_fd >= 0) {
+        args.flags |= CLONE_INTO_CGROUP;
+        args.cgroup = static_cast<std::uint64_t>(cgroup_fd);
+    }
+    long pid = ::syscall(SYS_clone3, &args, sizeof args);
+    if (pid == 0) {
+        ::close(parent_sync);
+        child::container_init(plan, child_sync);
+    }
+    int err = errno;
+    if (own_pidns) ::setns(own_pidns.get(), CLONE_NEWPID);
+    if (pid < 0) throw Error("clone", err);
+    return {static_cast<pid_t>(pid), UniqueFd(pidfd)};
+}
+
+void write_id_maps(pid_t pid, const sys::NamespacePlan& ns) {
+    std::string proc = fmt::format("/proc/{}", pid);
+    if (ns.deny_setgroups) fs::write_file(proc + "/setgroups", "deny");
+    fs::write_file(proc + "/uid_map", ns.uid_map);
+    fs::write_file(proc + "/gid_map", ns.gid_map);
+}
+
+void send_to_init(int fd, child::MsgType type, std::int64_t value = 0) {
+    child::Message m{};
+    m.type = type;
+    m.value = value;
+    if (::send(fd, &m, sizeof m, MSG_NOSIGNAL) != sizeof m) throw_errno("sync with container init");
+}
+
+// Runs the create hooks when the init stops after its mounts (runtime.md#lifecycle:
+// prestart, createRuntime in berth's namespaces; createContainer in the container's).
+void run_create_hooks(const oci::Config& config, const ContainerRecord& record) {
+    std::string state = oci::to_json(oci_state(record, oci::Status::creating));
+    const auto& h = *config.hooks;
+    run_hooks(h.prestart, "prestart", state);
+    run_hooks(h.create_runtime, "createRuntime", state);
+    run_hooks(h.create_container, "createContainer", state, record.pid);
+}
+
+void drive_init(int sync, const oci::Config& config, const ContainerRecord& record) {
+    for (;;) {
+        child::Message m{};
+        ssize_t n = ::recv(sync, &m, sizeof m, 0);
+        if (n < 0 && errno == EINTR) continue;
+        if (n < 0) throw_errno("read from container init");
+        if (n == 0) throw_error("container init exited before it was ready");
+        if (n != sizeof m) throw_error("container init: short message");
+        switch (m.type) {
+            case child::MsgType::mounts_done:
+                run_create_hooks(config, record);
+                send_to_init(sync, child::MsgType::hooks_done);
+                break;
+            case child::MsgType::ready: return;
+            case child::MsgType::error:
+                m.stage[sizeof m.stage - 1] = m.detail[sizeof m.detail - 1] = '\0';
+                if (m.detail[0] == '\0') throw Error(m.stage, m.err);
+                throw Error(fmt::format("{} \"{}\"", m.stage, m.detail), m.err);
+            default: throw_error("container init: unexpected message {}", static_cast<unsigned>(m.type));
+        }
+    }
+}
+
+void kill_and_reap(pid_t pid, int pidfd) {
+    if (pidfd >= 0) ::syscall(SYS_pidfd_send_signal, pidfd, SIGKILL, nullptr, 0);
+    else ::kill(pid, SIGKILL);
+    while (::waitpid(pid, nullptr, 0) < 0 && errno == EINTR) {
+    }
+}
+
+}  // namespace
+
+CreatedContainer create_container(const GlobalOptions& global, const CreateOptions& options, int console_fd) {
+    try {
+        validate_id(options.id);
+        StateStore store(global.root);
+        std::string config_path = options.bundle + "/config.json";
+        std::string text = fs::read_file(config_path);
+        oci::Config config = oci::parse_config(text, config_path);
+        Rollback rollback;
+        store.create_dir(options.id);
+        std::string dir = store.dir(options.id);
+        rollback.add("remove state directory", [dir] { fs::remove_tree(dir); });
+        ContainerLock lock(store, options.id);
+
+        PlanInputs in{&config, options.id, options.bundle, dir, global.root + "/.seccomp-cache",
+                      global.rootless, options.no_pivot, options.no_new_keyring, options.preserve_fds};
+        child::LaunchPlan plan = build_launch_plan(in);
+        fs::write_file_atomic(dir + "/config.json", text, 0600);
+
+        ContainerRecord record;
+        record.id = options.id;
+        record.bundle = options.bundle;
+        record.rootfs = plan.rootfs;
+        record.created = now_rfc3339();
+        record.owner = owner_name();
+        record.annotations = config.annotations;
+
+        std::shared_ptr<cgroup::Manager> cg = make_cgroup(config, global, options.id);
+        cg->create();
+        rollback.add("remove cgroup", [cgp = cg] {
+            cgp->kill_all(SIGKILL);
+            cgp->destroy();
+        });
+        cg->apply(device_rules(config));
+        record.cgroup = cg->saved_form();
+        store.save(record);
+
+        std::string fifo = dir + "/exec.fifo";
+        if (::mkfifo(fifo.c_str(), 0622) < 0 || ::chmod(fifo.c_str(), 0622) < 0) throw_errno("mkfifo \"{}\"", fifo);
+        UniqueFd state_dir(::open(dir.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC));
+        if (!state_dir) throw_errno("open \"{}\"", dir);
+        plan.state_dir_fd = state_dir.get();
+        plan.lock_fd = lock.fd();
+
+        UniqueFd console;
+        if (plan.process.terminal) {
+            if (console_fd >= 0) plan.console_socket_fd = console_fd;
+            else if (options.console_socket.empty())
+                throw_error(".process.terminal: needs --console-socket");
+            else {
+                console = connect_console(options.console_socket);
+                plan.console_socket_fd = console.get();
+            }
+        }
+        int pair[2];
+        if (::socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, pair) < 0) throw_errno("socketpair");
+        UniqueFd sync(pair[0]), child_sync(pair[1]);
+        // The cgroup namespace must be rooted at the container's cgroup: without
+        // CLONE_INTO_CGROUP the init unshares it after it was moved there.
+        int cgroup_fd = cg->unified_fd();
+        if (cgroup_fd < 0 && plan.ns.new_cgroup && (plan.ns.clone_flags & CLONE_NEWCGROUP)) {
+            plan.ns.clone_flags &= ~static_cast<unsigned long>(CLONE_NEWCGROUP);
+            plan.ns.unshare_flags |= CLONE_NEWCGROUP;
+        }
+        CloneResult init = clone_init(plan, child_sync.get(), sync.get(), cgroup_fd);
+        child_sync.reset();
+        pid_t pid = init.pid;
+        // By pid: the init is our unreaped child, so the pid cannot be reused meanwhile.
+        rollback.add("kill container init", [pid] { kill_and_reap(pid, -1); });
+        if (cgroup_fd < 0) cg->add_process(pid);
+        if (plan.ns.new_user) write_id_maps(pid, plan.ns);
+        if (plan.process.oom_score_adj)
+            fs::write_file(fmt::format("/proc/{}/oom_score_adj", pid), std::to_string(*plan.process.oom_score_adj));
+        record.pid = pid;
+        send_to_init(sync.get(), child::MsgType::go, pid);
+        drive_init(sync.get(), config, record);
+
+        record.start_time = process_start_time(pid);
+        record.creating = false;
+        store.save(record);
+        if (!options.pid_file.empty()) fs::write_file_atomic(options.pid_file, std::to_string(pid));
+        rollback.commit();
+        return {pid, std::move(init.pidfd)};
+    } catch (const Error& e) {
+        throw e.with_context(fmt::format("create \"{}\"", options.id));
+    }
+}
+
+int create(const GlobalOptions& global, const CreateOptions& options) {
+    create_container(global, options);
+    return 0;
+}
+
+}  // namespace berth::runtime

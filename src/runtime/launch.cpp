@@ -1,0 +1,118 @@
+#include "runtime/launch.hpp"
+
+#include "sys/process_attrs.hpp"
+#include "util/error.hpp"
+#include "util/fs.hpp"
+
+#include <sys/mount.h>
+#include <sys/personality.h>
+
+#include <algorithm>
+#include <cstdlib>
+
+namespace berth::runtime {
+
+std::string rootfs_path(const oci::Config& config, const std::string& bundle) {
+    if (!config.root || config.root->path.empty()) throw_error(".root.path: required");
+    return fs::clean_path(config.root->path, bundle);
+}
+
+namespace {
+
+unsigned long propagation_flags(const std::string& value) {
+    if (value.empty()) return MS_SLAVE | MS_REC;
+    if (value == "private") return MS_PRIVATE;
+    if (value == "rprivate") return MS_PRIVATE | MS_REC;
+    if (value == "slave") return MS_SLAVE;
+    if (value == "rslave") return MS_SLAVE | MS_REC;
+    if (value == "shared") return MS_SHARED;
+    if (value == "rshared") return MS_SHARED | MS_REC;
+    if (value == "unbindable") return MS_UNBINDABLE;
+    if (value == "runbindable") return MS_UNBINDABLE | MS_REC;
+    throw_error(".linux.rootfsPropagation: unknown value \"{}\"", value);
+}
+
+void plan_linux(child::LaunchPlan& plan, const oci::LinuxConfig& lx) {
+    plan.root_propagation = propagation_flags(lx.rootfs_propagation);
+    plan.explicit_propagation = !lx.rootfs_propagation.empty();
+    for (const auto& p : lx.masked_paths) plan.masked_paths.push_back(fs::clean_path(p, "/"));
+    for (const auto& p : lx.readonly_paths) plan.readonly_paths.push_back(fs::clean_path(p, "/"));
+    for (const auto& [key, value] : lx.sysctl) {
+        std::string path = "/proc/sys/" + key;
+        std::replace(path.begin() + 10, path.end(), '.', '/');
+        if (key.find("..") != std::string::npos || key.find('/') != std::string::npos)
+            throw_error(".linux.sysctl: invalid key \"{}\"", key);
+        plan.sysctls.push_back({path, value});
+    }
+    if (lx.personality) {
+        const auto& d = lx.personality->domain;
+        if (d != "LINUX" && d != "LINUX32") throw_error(".linux.personality.domain: unknown domain \"{}\"", d);
+        plan.process.has_personality = true;
+        plan.process.personality = d == "LINUX32" ? PER_LINUX32 : PER_LINUX;
+    }
+}
+
+// LISTEN_FDS (socket activation) passes through to the container, as in runc.
+unsigned listen_fds(sys::ProcessPlan& process) {
+    const char* value = std::getenv("LISTEN_FDS");
+    if (value == nullptr) return 0;
+    unsigned n = static_cast<unsigned>(std::strtoul(value, nullptr, 10));
+    if (n == 0) return 0;
+    process.env.strings.push_back(fmt::format("LISTEN_FDS={}", n));
+    process.env.strings.push_back("LISTEN_PID=1");
+    return n;
+}
+
+void plan_start_hooks(child::LaunchPlan& plan, const oci::Config& config) {
+    if (!config.hooks) return;
+    for (const auto& h : config.hooks->start_container) {
+        child::HookExec e;
+        e.path = h.path;
+        e.args.strings = h.args.empty() ? std::vector<std::string>{h.path} : h.args;
+        e.args.seal();
+        e.env.strings = h.env;
+        e.env.seal();
+        e.timeout_seconds = h.timeout.value_or(0);
+        plan.start_container_hooks.push_back(std::move(e));
+    }
+}
+
+}  // namespace
+
+child::LaunchPlan build_launch_plan(const PlanInputs& in) {
+    const oci::Config& config = *in.config;
+    child::LaunchPlan plan;
+    if (!config.process) throw_error(".process: required by create");
+    plan.rootfs = rootfs_path(config, in.bundle);
+    plan.readonly_root = config.root->readonly;
+    plan.no_pivot = in.no_pivot;
+    plan.ns = sys::build_namespace_plan(config, in.rootless);
+    if (!plan.ns.new_mount) throw_error(".linux.namespaces: berth needs a new mount namespace");
+    plan.process = sys::build_process_plan(*config.process, plan.ns.deny_setgroups);
+    plan.root_propagation = MS_SLAVE | MS_REC;
+    if (config.linux_) plan_linux(plan, *config.linux_);
+    plan.mounts = sys::build_mount_ops(config, in.bundle, plan.ns.new_net, plan.ns.new_cgroup);
+    bool dev_mounted = std::any_of(plan.mounts.begin(), plan.mounts.end(), [](const auto& m) { return m.target == "dev"; });
+    plan.devices = sys::build_device_plan(config, plan.ns.new_user, dev_mounted);
+    std::string cwd = fs::clean_path(plan.process.cwd, "/");
+    plan.cwd_in_rootfs = cwd == "/" ? "" : cwd.substr(1);
+    plan.set_hostname = !config.hostname.empty();
+    plan.hostname = config.hostname;
+    plan.set_domainname = !config.domainname.empty();
+    plan.domainname = config.domainname;
+    if ((plan.set_hostname || plan.set_domainname) && !plan.ns.new_uts)
+        throw_error(".hostname: setting the hostname needs a new uts namespace");
+    if (config.linux_ && config.linux_->seccomp)
+        plan.seccomp = sys::build_seccomp_plan(*config.linux_->seccomp, in.seccomp_cache_dir);
+    plan.process.preserve_fds = in.preserve_fds + listen_fds(plan.process);
+    plan.process.env.seal();
+    plan_start_hooks(plan, config);
+    plan.new_keyring = !in.no_new_keyring;
+    plan.keyring_name = in.id;
+    const auto& hooks = config.hooks;
+    plan.stop_after_mounts = hooks && (!hooks->prestart.empty() || !hooks->create_runtime.empty() ||
+                                       !hooks->create_container.empty());
+    return plan;
+}
+
+}  // namespace berth::runtime

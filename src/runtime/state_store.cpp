@@ -1,0 +1,194 @@
+#include "runtime/state_store.hpp"
+
+#include "cgroup/manager.hpp"
+#include "oci/config.hpp"
+#include "oci/json.hpp"
+#include "util/error.hpp"
+#include "util/fs.hpp"
+#include "util/log.hpp"
+
+#include <dirent.h>
+#include <fcntl.h>
+#include <pwd.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cctype>
+#include <cstdlib>
+#include <ctime>
+
+namespace berth::runtime {
+
+void validate_id(const std::string& id) {
+    if (id.empty()) throw_error("container id must not be empty");
+    if (id == "." || id == ".." || id.size() > 1024)
+        throw_error("invalid container id \"{}\"", id);
+    for (unsigned char c : id) {
+        bool ok = std::isalnum(c) || c == '_' || c == '+' || c == '-' || c == '.';
+        if (!ok) throw_error("invalid container id \"{}\": only letters, digits, '_', '+', '-' and '.' are allowed", id);
+    }
+}
+
+void StateStore::create_dir(const std::string& id) const {
+    fs::make_dirs(root_, 0711);
+    if (::mkdir(dir(id).c_str(), 0711) < 0) {
+        if (errno == EEXIST) throw_error("container \"{}\" already exists", id);
+        throw_errno("mkdir \"{}\"", dir(id));
+    }
+}
+
+void StateStore::save(const ContainerRecord& r) const {
+    json::Writer w;
+    w.begin_object();
+    w.key("ociVersion").string(oci::kSpecVersion);
+    w.key("id").string(r.id);
+    w.key("pid").integer(r.pid);
+    w.key("startTime").unsigned_integer(r.start_time);
+    w.key("bundle").string(r.bundle);
+    w.key("rootfs").string(r.rootfs);
+    w.key("created").string(r.created);
+    w.key("owner").string(r.owner);
+    w.key("cgroup").string(r.cgroup);
+    w.key("creating").boolean(r.creating);
+    w.key("annotations").begin_object();
+    for (const auto& [k, v] : r.annotations) w.key(k).string(v);
+    w.end_object();
+    w.end_object();
+    fs::write_file_atomic(dir(r.id) + "/state.json", w.str(), 0600);
+}
+
+namespace {
+
+std::string member_string(const json::Value& doc, const char* key) {
+    const json::Value* v = doc.find(key);
+    return v && v->kind == json::Value::Kind::string ? v->text : std::string();
+}
+
+std::int64_t member_int(const json::Value& doc, const char* key) {
+    const json::Value* v = doc.find(key);
+    return v && v->kind == json::Value::Kind::number ? std::strtoll(v->text.c_str(), nullptr, 10) : 0;
+}
+
+}  // namespace
+
+std::optional<ContainerRecord> StateStore::load(const std::string& id) const {
+    validate_id(id);
+    std::string path = dir(id) + "/state.json";
+    auto text = fs::read_file_if_exists(path);
+    if (!text) {
+        // A directory without state.json: berth died before the first save.
+        if (fs::exists(dir(id))) {
+            ContainerRecord r;
+            r.id = id;
+            return r;
+        }
+        return std::nullopt;
+    }
+    json::Value doc = json::parse(*text, path);
+    ContainerRecord r;
+    r.id = member_string(doc, "id");
+    r.pid = static_cast<pid_t>(member_int(doc, "pid"));
+    const json::Value* st = doc.find("startTime");
+    r.start_time = st ? std::strtoull(st->text.c_str(), nullptr, 10) : 0;
+    r.bundle = member_string(doc, "bundle");
+    r.rootfs = member_string(doc, "rootfs");
+    r.created = member_string(doc, "created");
+    r.owner = member_string(doc, "owner");
+    r.cgroup = member_string(doc, "cgroup");
+    const json::Value* creating = doc.find("creating");
+    r.creating = creating && creating->boolean;
+    if (const json::Value* a = doc.find("annotations"))
+        for (const auto& [k, v] : a->members) r.annotations[k] = v.text;
+    return r;
+}
+
+ContainerRecord StateStore::require(const std::string& id) const {
+    auto r = load(id);
+    if (!r) throw_error("container \"{}\" does not exist", id);
+    return *r;
+}
+
+std::vector<std::string> StateStore::ids() const {
+    std::vector<std::string> out;
+    DIR* d = ::opendir(root_.c_str());
+    if (d == nullptr) {
+        if (errno == ENOENT) return out;
+        throw_errno("open \"{}\"", root_);
+    }
+    while (dirent* e = ::readdir(d)) {
+        std::string name = e->d_name;
+        if (name == "." || name == ".." || e->d_type != DT_DIR) continue;
+        out.push_back(name);
+    }
+    ::closedir(d);
+    std::sort(out.begin(), out.end());
+    return out;
+}
+
+void StateStore::remove(const std::string& id) const { fs::remove_tree(dir(id)); }
+
+ContainerLock::ContainerLock(const StateStore& store, const std::string& id) {
+    fd_.reset(::open(store.dir(id).c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+    if (!fd_) {
+        if (errno == ENOENT) throw_error("container \"{}\" does not exist", id);
+        throw_errno("open \"{}\"", store.dir(id));
+    }
+    if (::flock(fd_.get(), LOCK_EX) < 0) throw_errno("lock \"{}\"", store.dir(id));
+}
+
+std::uint64_t process_start_time(pid_t pid) {
+    if (pid <= 0) return 0;
+    auto stat = fs::read_file_if_exists(fmt::format("/proc/{}/stat", pid));
+    if (!stat) return 0;
+    // comm may hold spaces and parentheses: fields start after the last ')'.
+    auto close = stat->rfind(')');
+    if (close == std::string::npos || close + 2 >= stat->size()) return 0;
+    const char* p = stat->c_str() + close + 2;
+    if (*p == 'Z' || *p == 'X') return 0;
+    // Field 3 is the state; start time is field 22: skip 19 more fields.
+    for (int field = 3; field < 22 && *p; ++field) {
+        while (*p && *p != ' ') ++p;
+        while (*p == ' ') ++p;
+    }
+    return std::strtoull(p, nullptr, 10);
+}
+
+oci::Status derive_status(const StateStore& store, const ContainerRecord& r) {
+    if (r.pid <= 0) return r.creating ? oci::Status::creating : oci::Status::stopped;
+    std::uint64_t start = process_start_time(r.pid);
+    if (start == 0 || start != r.start_time) return oci::Status::stopped;
+    if (!r.cgroup.empty()) {
+        try {
+            if (cgroup::load_manager(r.cgroup)->is_frozen()) return oci::Status::paused;
+        } catch (const Error& e) {
+            log::debug("cgroup of \"{}\": {}", r.id, e.what());
+        }
+    }
+    if (r.creating) return oci::Status::creating;
+    return fs::exists(store.dir(r.id) + "/exec.fifo") ? oci::Status::created : oci::Status::running;
+}
+
+oci::State oci_state(const ContainerRecord& r, oci::Status status) {
+    oci::State s;
+    s.oci_version = oci::kSpecVersion;
+    s.id = r.id;
+    s.status = status;
+    s.pid = status == oci::Status::stopped ? 0 : r.pid;
+    s.bundle = r.bundle;
+    s.annotations = r.annotations;
+    return s;
+}
+
+std::string now_rfc3339() {
+    timespec now{};
+    clock_gettime(CLOCK_REALTIME, &now);
+    tm utc{};
+    gmtime_r(&now.tv_sec, &utc);
+    char buf[64];
+    size_t n = strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%S", &utc);
+    return fmt::format("{}.{:09d}Z", std::string_view(buf, n), now.tv_nsec);
+}
+
+}  // namespace berth::runtime

@@ -1,0 +1,79 @@
+// The state store: <root>/<id>/ holds state.json (written atomically), exec.fifo while
+// the container is `created`, and a copy of config.json as create read it. Commands that
+// change a container hold an flock on the directory. Parent only; throws berth::Error.
+#pragma once
+
+#include "oci/state.hpp"
+#include "util/unique_fd.hpp"
+
+#include <sys/types.h>
+
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace berth::runtime {
+
+// What berth keeps about a container beyond the OCI state.
+struct ContainerRecord {
+    std::string id;
+    std::string bundle;
+    std::string rootfs;
+    pid_t pid = 0;                 // host pid of the init; 0 while creating
+    std::uint64_t start_time = 0;  // /proc/<pid>/stat field 22: detects pid reuse
+    std::string created;           // RFC 3339
+    std::string owner;             // user name of the creator
+    std::string cgroup;            // the cgroup manager's saved_form()
+    bool creating = true;          // false once the init reported ready
+    std::map<std::string, std::string> annotations;
+};
+
+// Container ids as runc accepts them: [A-Za-z0-9_+.-]+, not "." or "..".
+void validate_id(const std::string& id);
+
+class StateStore {
+public:
+    explicit StateStore(std::string root) : root_(std::move(root)) {}
+
+    const std::string& root() const { return root_; }
+    std::string dir(const std::string& id) const { return root_ + "/" + id; }
+
+    // Makes <root>/<id> (0711); throws `container "id" already exists`.
+    void create_dir(const std::string& id) const;
+    void save(const ContainerRecord& record) const;
+    // std::nullopt when there is no such container.
+    std::optional<ContainerRecord> load(const std::string& id) const;
+    // load() that throws `container "id" does not exist`.
+    ContainerRecord require(const std::string& id) const;
+    std::vector<std::string> ids() const;
+    void remove(const std::string& id) const;
+
+private:
+    std::string root_;
+};
+
+// An exclusive flock on <root>/<id>, held while the object lives.
+class ContainerLock {
+public:
+    ContainerLock(const StateStore& store, const std::string& id);
+    int fd() const { return fd_.get(); }
+
+private:
+    UniqueFd fd_;
+};
+
+// /proc/<pid>/stat start time, or 0 when the process does not exist or is a zombie.
+std::uint64_t process_start_time(pid_t pid);
+
+// The status derived from the live init, never from the file alone: stopped when the
+// pid is gone, reused or a zombie; created while exec.fifo exists; paused when frozen.
+oci::Status derive_status(const StateStore& store, const ContainerRecord& record);
+
+// The OCI state document (runtime.md#state) for hooks and `state`.
+oci::State oci_state(const ContainerRecord& record, oci::Status status);
+
+std::string now_rfc3339();
+
+}  // namespace berth::runtime

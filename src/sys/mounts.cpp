@@ -1,0 +1,256 @@
+#include "sys/mounts.hpp"
+
+#include "util/error.hpp"
+#include "util/fs.hpp"
+
+#include <sys/mount.h>
+#include <sys/stat.h>
+
+#include <fstream>
+#include <sstream>
+#include <string_view>
+
+namespace berth::sys {
+
+namespace {
+
+struct FlagOption {
+    std::string_view name;
+    bool clear;
+    unsigned long flag;
+};
+
+// mount(8) options that are MS_* flags; `clear` ones undo a flag.
+constexpr FlagOption kFlagOptions[] = {
+    {"async", true, MS_SYNCHRONOUS},   {"atime", true, MS_NOATIME},
+    {"bind", false, MS_BIND},          {"defaults", false, 0},
+    {"dev", true, MS_NODEV},           {"diratime", true, MS_NODIRATIME},
+    {"dirsync", false, MS_DIRSYNC},    {"exec", true, MS_NOEXEC},
+    {"iversion", false, MS_I_VERSION}, {"lazytime", false, MS_LAZYTIME},
+    {"loud", true, MS_SILENT},         {"mand", false, MS_MANDLOCK},
+    {"noatime", false, MS_NOATIME},    {"nodev", false, MS_NODEV},
+    {"nodiratime", false, MS_NODIRATIME}, {"noexec", false, MS_NOEXEC},
+    {"noiversion", true, MS_I_VERSION}, {"nolazytime", true, MS_LAZYTIME},
+    {"nomand", true, MS_MANDLOCK},     {"norelatime", true, MS_RELATIME},
+    {"nostrictatime", true, MS_STRICTATIME}, {"nosuid", false, MS_NOSUID},
+    {"nosymfollow", false, MS_NOSYMFOLLOW}, {"rbind", false, MS_BIND | MS_REC},
+    {"relatime", false, MS_RELATIME},  {"remount", false, MS_REMOUNT},
+    {"ro", false, MS_RDONLY},          {"rw", true, MS_RDONLY},
+    {"silent", false, MS_SILENT},      {"strictatime", false, MS_STRICTATIME},
+    {"suid", true, MS_NOSUID},         {"symfollow", true, MS_NOSYMFOLLOW},
+    {"sync", false, MS_SYNCHRONOUS},
+};
+
+struct PropagationOption {
+    std::string_view name;
+    unsigned long flag;
+};
+
+constexpr PropagationOption kPropagationOptions[] = {
+    {"private", MS_PRIVATE},   {"rprivate", MS_PRIVATE | MS_REC},
+    {"shared", MS_SHARED},     {"rshared", MS_SHARED | MS_REC},
+    {"slave", MS_SLAVE},       {"rslave", MS_SLAVE | MS_REC},
+    {"unbindable", MS_UNBINDABLE}, {"runbindable", MS_UNBINDABLE | MS_REC},
+};
+
+struct AttrOption {
+    std::string_view name;
+    bool clear;
+    std::uint64_t attr;
+};
+
+// Recursive options (mount_setattr with AT_RECURSIVE), as runc names them.
+constexpr AttrOption kRecursiveOptions[] = {
+    {"rro", false, MOUNT_ATTR_RDONLY},        {"rrw", true, MOUNT_ATTR_RDONLY},
+    {"rnosuid", false, MOUNT_ATTR_NOSUID},    {"rsuid", true, MOUNT_ATTR_NOSUID},
+    {"rnodev", false, MOUNT_ATTR_NODEV},      {"rdev", true, MOUNT_ATTR_NODEV},
+    {"rnoexec", false, MOUNT_ATTR_NOEXEC},    {"rexec", true, MOUNT_ATTR_NOEXEC},
+    {"rnodiratime", false, MOUNT_ATTR_NODIRATIME}, {"rdiratime", true, MOUNT_ATTR_NODIRATIME},
+    {"rrelatime", false, MOUNT_ATTR_RELATIME}, {"rnorelatime", true, MOUNT_ATTR_RELATIME},
+    {"rnoatime", false, MOUNT_ATTR_NOATIME},  {"ratime", true, MOUNT_ATTR_NOATIME},
+    {"rstrictatime", false, MOUNT_ATTR_STRICTATIME}, {"rnostrictatime", true, MOUNT_ATTR_STRICTATIME},
+    {"rnosymfollow", false, MOUNT_ATTR_NOSYMFOLLOW}, {"rsymfollow", true, MOUNT_ATTR_NOSYMFOLLOW},
+};
+
+bool apply_known_option(MountOptions& out, std::string_view opt) {
+    for (const auto& f : kFlagOptions) {
+        if (f.name != opt) continue;
+        if (f.clear) {
+            out.flags &= ~f.flag;
+            out.clear_flags |= f.flag;
+        } else {
+            out.flags |= f.flag;
+            out.clear_flags &= ~f.flag;
+        }
+        return true;
+    }
+    for (const auto& p : kPropagationOptions) {
+        if (p.name == opt) {
+            out.propagation = p.flag;
+            return true;
+        }
+    }
+    for (const auto& a : kRecursiveOptions) {
+        if (a.name != opt) continue;
+        // The atime modes are one field: setting one clears the whole field first.
+        bool atime = (a.attr & MOUNT_ATTR__ATIME) != 0 || a.attr == MOUNT_ATTR_RELATIME;
+        if (a.clear) {
+            out.rec_attr_clr |= atime ? MOUNT_ATTR__ATIME : a.attr;
+        } else {
+            if (atime) out.rec_attr_clr |= MOUNT_ATTR__ATIME;
+            out.rec_attr_set |= a.attr;
+        }
+        return true;
+    }
+    if (opt == "idmap") return out.idmap = true;
+    if (opt == "ridmap") return out.idmap = out.ridmap = true;
+    return false;
+}
+
+}  // namespace
+
+MountOptions parse_mount_options(const std::vector<std::string>& options) {
+    MountOptions out;
+    for (const auto& opt : options) {
+        if (apply_known_option(out, opt)) continue;
+        if (opt == "tmpcopyup" || opt == "copy-symlink") continue;  // crun extensions: ignored
+        if (!out.data.empty()) out.data += ',';
+        out.data += opt;
+    }
+    out.bind = (out.flags & MS_BIND) != 0;
+    out.recursive = (out.flags & MS_REC) != 0;
+    return out;
+}
+
+void flags_to_attrs(unsigned long flags, unsigned long clear_flags, std::uint64_t& set, std::uint64_t& clr) {
+    struct Pair {
+        unsigned long ms;
+        std::uint64_t attr;
+    };
+    constexpr Pair kPairs[] = {{MS_RDONLY, MOUNT_ATTR_RDONLY}, {MS_NOSUID, MOUNT_ATTR_NOSUID},
+                               {MS_NODEV, MOUNT_ATTR_NODEV},   {MS_NOEXEC, MOUNT_ATTR_NOEXEC},
+                               {MS_NODIRATIME, MOUNT_ATTR_NODIRATIME},
+                               {MS_NOSYMFOLLOW, MOUNT_ATTR_NOSYMFOLLOW}};
+    for (const auto& p : kPairs) {
+        if (flags & p.ms) set |= p.attr;
+        if (clear_flags & p.ms) clr |= p.attr;
+    }
+    if (flags & (MS_NOATIME | MS_RELATIME | MS_STRICTATIME)) {
+        clr |= MOUNT_ATTR__ATIME;
+        if (flags & MS_NOATIME) set |= MOUNT_ATTR_NOATIME;
+        else if (flags & MS_STRICTATIME) set |= MOUNT_ATTR_STRICTATIME;
+        else set |= MOUNT_ATTR_RELATIME;
+    }
+}
+
+namespace {
+
+// The host's cgroup hierarchies from /proc/self/mountinfo, for a `cgroup` mount.
+std::vector<CgroupHierarchy> host_cgroup_hierarchies() {
+    std::vector<CgroupHierarchy> out;
+    std::ifstream in("/proc/self/mountinfo");
+    std::string line;
+    while (std::getline(in, line)) {
+        auto dash = line.find(" - ");
+        if (dash == std::string::npos) continue;
+        std::istringstream pre(line.substr(0, dash)), post(line.substr(dash + 3));
+        std::string id, parent, devno, root, mountpoint, fstype, source, super;
+        pre >> id >> parent >> devno >> root >> mountpoint;
+        post >> fstype >> source >> super;
+        if (mountpoint.rfind("/sys/fs/cgroup/", 0) != 0) continue;
+        std::string name = mountpoint.substr(15);
+        if (name.empty() || name.find('/') != std::string::npos) continue;
+        if (fstype == "cgroup2") {
+            out.push_back({name, "cgroup2", "", false});
+        } else if (fstype == "cgroup") {
+            // Keep only controller names and name=...; drop rw, relatime and the like.
+            std::string opts;
+            std::istringstream s(super);
+            std::string o;
+            while (std::getline(s, o, ',')) {
+                if (o == "rw" || o == "ro" || o.rfind("release_agent", 0) == 0 || o == "clone_children" ||
+                    o == "nsdelegate" || o == "noprefix" || o == "xattr")
+                    continue;
+                if (!opts.empty()) opts += ',';
+                opts += o;
+            }
+            out.push_back({name, "cgroup", opts, false});
+            // "cpu,cpuacct" is also reachable as "cpu" and "cpuacct", as on the host.
+            if (name.find(',') != std::string::npos) {
+                std::istringstream parts(name);
+                std::string part;
+                while (std::getline(parts, part, ',')) out.push_back({part, "", name, true});
+            }
+        }
+    }
+    return out;
+}
+
+std::string relative_target(const std::string& destination) {
+    std::string clean = fs::clean_path(destination, "/");
+    return clean == "/" ? std::string() : clean.substr(1);
+}
+
+}  // namespace
+
+std::vector<MountOp> build_mount_ops(const oci::Config& config, const std::string& bundle, bool new_netns,
+                                     bool new_cgroupns) {
+    std::vector<MountOp> ops;
+    std::vector<CgroupHierarchy> cgroups;
+    bool cgroups_read = false;
+    for (size_t i = 0; i < config.mounts.size(); ++i) {
+        const auto& m = config.mounts[i];
+        std::string where = fmt::format(".mounts[{}]", i);
+        MountOp op;
+        op.display = m.destination;
+        op.target = relative_target(m.destination);
+        if (op.target.empty()) throw_error("{}: destination \"{}\" is the container's root", where, m.destination);
+        MountOptions o = parse_mount_options(m.options);
+        op.propagation = o.propagation;
+        op.rec_attr_set = o.rec_attr_set;
+        op.rec_attr_clr = o.rec_attr_clr;
+        op.idmap = o.idmap;
+        op.idmap_recursive = o.ridmap;
+        std::string type = m.type;
+        if (type == "bind" || o.bind) {
+            op.kind = MountKind::bind;
+            op.recursive = o.recursive;
+            op.source = fs::clean_path(m.source, bundle);
+            flags_to_attrs(o.flags, o.clear_flags, op.attr_set, op.attr_clr);
+            struct stat st{};
+            if (::stat(op.source.c_str(), &st) < 0) throw Error(fmt::format("{}: bind source \"{}\"", where, m.source), errno);
+            op.source_is_dir = S_ISDIR(st.st_mode);
+        } else if (type == "sysfs" && !new_netns) {
+            // sysfs shows the network namespace it was mounted in: without a new one,
+            // show the host's /sys read-only through a bind, as runc does.
+            op.kind = MountKind::bind;
+            op.recursive = true;
+            op.source = "/sys";
+            flags_to_attrs(o.flags | MS_RDONLY, o.clear_flags, op.attr_set, op.attr_clr);
+        } else if (type == "cgroup" || type == "cgroup2") {
+            op.kind = MountKind::cgroup;
+            op.flags = o.flags & ~(MS_BIND | MS_REC | MS_REMOUNT);
+            if (!cgroups_read) {
+                cgroups = host_cgroup_hierarchies();
+                cgroups_read = true;
+            }
+            if (type == "cgroup2" || cgroups.empty()) {
+                op.fstype = "cgroup2";  // a unified-only host: one cgroup2 mount
+            } else {
+                op.fstype = "tmpfs";
+                op.cgroups = cgroups;
+            }
+            (void)new_cgroupns;
+        } else {
+            op.kind = MountKind::fs;
+            op.fstype = type.empty() ? m.source : type;
+            op.source = m.source.empty() ? op.fstype : m.source;
+            op.flags = o.flags & ~MS_REMOUNT;
+            op.data = o.data;
+        }
+        ops.push_back(std::move(op));
+    }
+    return ops;
+}
+
+}  // namespace berth::sys

@@ -1,0 +1,66 @@
+// The mount plan: every config.json mount with its options parsed into flags, mount
+// attributes and fs data, in the parent. The child (src/child/rootfs.cpp) resolves each
+// target inside the rootfs with openat2(RESOLVE_IN_ROOT) and mounts onto that fd.
+#pragma once
+
+#include "oci/config.hpp"
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace berth::sys {
+
+enum class MountKind : std::uint8_t { bind, fs, cgroup };
+
+// One cgroup hierarchy to show under a `cgroup` mount: mounted fresh (cgroup v1 with
+// `options`, or cgroup2), at <target>/<name>. Aliases ("cpu" -> "cpu,cpuacct") are symlinks.
+struct CgroupHierarchy {
+    std::string name;
+    std::string fstype;   // "cgroup" or "cgroup2"
+    std::string options;  // controllers for v1
+    bool symlink = false; // name -> options (the link target)
+};
+
+struct MountOp {
+    MountKind kind = MountKind::fs;
+    std::string source;       // host path for a bind (absolute), or the fs source string
+    std::string target;       // inside the rootfs, relative, cleaned, never empty
+    std::string display;      // the destination as written, for error messages
+    std::string fstype;
+    std::string data;         // fs-specific options for mount(2)
+    unsigned long flags = 0;  // MS_* for a new fs mount
+    unsigned long propagation = 0;      // MS_SHARED/MS_SLAVE/MS_PRIVATE/MS_UNBINDABLE [|MS_REC]
+    std::uint64_t attr_set = 0, attr_clr = 0;          // top mount only (binds)
+    std::uint64_t rec_attr_set = 0, rec_attr_clr = 0;  // r* options: AT_RECURSIVE
+    bool recursive = false;   // rbind
+    bool source_is_dir = true;  // decides whether a missing target is a dir or a file
+    bool idmap = false;         // idmap/ridmap: MOUNT_ATTR_IDMAP with userns_fd
+    bool idmap_recursive = false;
+    int userns_fd = -1;         // idmap: user namespace with the mount's mappings (parent-owned)
+    std::vector<CgroupHierarchy> cgroups;  // kind == cgroup
+};
+
+// Parsed mount options: what parse_mount_options() returns for one mount.
+struct MountOptions {
+    unsigned long flags = 0;
+    unsigned long clear_flags = 0;
+    unsigned long propagation = 0;
+    std::uint64_t rec_attr_set = 0, rec_attr_clr = 0;
+    bool bind = false, recursive = false, idmap = false, ridmap = false;
+    std::string data;
+};
+
+// Pure: the runc option table ("ro", "rbind", "rprivate", "rnoexec", "mode=755" -> data...).
+MountOptions parse_mount_options(const std::vector<std::string>& options);
+
+// MS_* flags of a bind translated into mount_setattr attributes (set, clear).
+void flags_to_attrs(unsigned long flags, unsigned long clear_flags, std::uint64_t& set, std::uint64_t& clr);
+
+// Builds the ops for config.mounts. `new_netns` decides sysfs vs a bind of /sys,
+// `new_cgroupns` how a cgroup mount is shown. Throws naming `.mounts[i]`.
+// Relative bind sources are taken from `bundle`.
+std::vector<MountOp> build_mount_ops(const oci::Config& config, const std::string& bundle, bool new_netns,
+                                     bool new_cgroupns);
+
+}  // namespace berth::sys

@@ -1,0 +1,95 @@
+#include "sys/namespaces.hpp"
+
+#include "util/error.hpp"
+
+#include <fmt/format.h>
+
+namespace berth::sys {
+
+int clone_flag(oci::NamespaceType type) {
+    switch (type) {
+        case oci::NamespaceType::pid: return CLONE_NEWPID;
+        case oci::NamespaceType::network: return CLONE_NEWNET;
+        case oci::NamespaceType::mount: return CLONE_NEWNS;
+        case oci::NamespaceType::ipc: return CLONE_NEWIPC;
+        case oci::NamespaceType::uts: return CLONE_NEWUTS;
+        case oci::NamespaceType::user: return CLONE_NEWUSER;
+        case oci::NamespaceType::cgroup: return CLONE_NEWCGROUP;
+        case oci::NamespaceType::time: return CLONE_NEWTIME;
+    }
+    return 0;
+}
+
+namespace {
+
+std::string format_map(const std::vector<oci::IdMapping>& maps) {
+    std::string out;
+    for (const auto& m : maps) out += fmt::format("{} {} {}\n", m.container_id, m.host_id, m.size);
+    return out;
+}
+
+void mark_new(NamespacePlan& plan, int flag) {
+    switch (flag) {
+        case CLONE_NEWUSER: plan.new_user = true; break;
+        case CLONE_NEWPID: plan.new_pid = true; break;
+        case CLONE_NEWTIME: plan.new_time = true; break;
+        case CLONE_NEWCGROUP: plan.new_cgroup = true; break;
+        case CLONE_NEWUTS: plan.new_uts = true; break;
+        case CLONE_NEWNET: plan.new_net = true; break;
+        case CLONE_NEWNS: plan.new_mount = true; break;
+        default: break;
+    }
+}
+
+}  // namespace
+
+NamespacePlan build_namespace_plan(const oci::Config& config, bool rootless) {
+    NamespacePlan plan;
+    if (!config.linux_) return plan;
+    const auto& lx = *config.linux_;
+    unsigned long new_flags = 0;
+    bool join_user = false;
+    for (size_t i = 0; i < lx.namespaces.size(); ++i) {
+        const auto& ns = lx.namespaces[i];
+        int flag = clone_flag(ns.type);
+        if (ns.path.empty()) {
+            new_flags |= static_cast<unsigned long>(flag);
+            mark_new(plan, flag);
+        } else if (ns.type == oci::NamespaceType::pid) {
+            plan.pid_join_path = ns.path;
+        } else {
+            // setns into a user namespace must come first: the other joins and the new
+            // namespaces are then owned by it.
+            NamespaceJoin join{flag, ns.path};
+            if (ns.type == oci::NamespaceType::user) {
+                plan.joins.insert(plan.joins.begin(), join);
+                join_user = true;
+            } else {
+                plan.joins.push_back(join);
+            }
+        }
+    }
+    if (plan.new_user) {
+        if (lx.uid_mappings.empty() || lx.gid_mappings.empty())
+            throw_error(".linux.uidMappings: a new user namespace needs uidMappings and gidMappings");
+        plan.uid_map = format_map(lx.uid_mappings);
+        plan.gid_map = format_map(lx.gid_mappings);
+        plan.deny_setgroups = rootless;
+    }
+    if (!lx.time_offsets.empty()) {
+        if (!plan.new_time) throw_error(".linux.timeOffsets: needs a new time namespace");
+        for (const auto& [clock, off] : lx.time_offsets)
+            plan.time_offsets += fmt::format("{} {} {}\n", clock, off.secs, off.nanosecs);
+    }
+    // The time namespace is unshared by the child: the offsets must be written before
+    // any process is inside, and the kernel moves the init in at execve.
+    new_flags &= ~static_cast<unsigned long>(CLONE_NEWTIME);
+    if (join_user) {
+        plan.unshare_flags = new_flags;  // created after setns(user), owned by that namespace
+    } else {
+        plan.clone_flags = new_flags;
+    }
+    return plan;
+}
+
+}  // namespace berth::sys

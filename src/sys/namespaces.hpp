@@ -1,0 +1,42 @@
+// Namespaces and id maps. build_namespace_plan() runs in the parent; the child carries
+// the plan out in src/child/init.cpp (joins, unshares, time offsets).
+#pragma once
+
+#include "oci/config.hpp"
+
+#include <sched.h>
+
+#include <string>
+#include <vector>
+
+namespace berth::sys {
+
+struct NamespaceJoin {
+    int nstype = 0;    // CLONE_NEW*
+    std::string path;  // opened by the child before any setns
+};
+
+struct NamespacePlan {
+    unsigned long clone_flags = 0;    // new namespaces made by clone3 itself
+    unsigned long unshare_flags = 0;  // made by the child after its joins (see below)
+    bool new_user = false;
+    bool new_pid = false;
+    bool new_time = false;    // the child unshares it: offsets can only be written while empty
+    bool new_cgroup = false;
+    bool new_uts = false;
+    bool new_net = false;
+    bool new_mount = false;
+    std::vector<NamespaceJoin> joins;  // the user namespace first
+    std::string pid_join_path;         // joined by the parent around clone (pid_for_children)
+    std::string uid_map, gid_map;      // /proc/<pid>/{uid,gid}_map text
+    bool deny_setgroups = false;       // rootless only: unprivileged maps need it
+    std::string time_offsets;          // /proc/self/timens_offsets text
+};
+
+// Throws berth::Error naming the field for a namespace that cannot be honoured
+// (a time namespace joined together with offsets, a user namespace without mappings).
+NamespacePlan build_namespace_plan(const oci::Config& config, bool rootless);
+
+int clone_flag(oci::NamespaceType type);
+
+}  // namespace berth::sys

@@ -1,0 +1,139 @@
+#include "util/fs.hpp"
+
+#include "util/error.hpp"
+#include "util/unique_fd.hpp"
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cstdio>
+#include <filesystem>
+#include <vector>
+
+namespace berth::fs {
+
+namespace {
+void write_all(int fd, std::string_view data, const std::string& path) {
+    while (!data.empty()) {
+        ssize_t n = ::write(fd, data.data(), data.size());
+        if (n < 0) {
+            if (errno == EINTR) continue;
+            throw_errno("write \"{}\"", path);
+        }
+        data.remove_prefix(static_cast<size_t>(n));
+    }
+}
+}  // namespace
+
+std::optional<std::string> read_file_if_exists(const std::string& path) {
+    UniqueFd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
+    if (!fd) {
+        if (errno == ENOENT) return std::nullopt;
+        throw_errno("open \"{}\"", path);
+    }
+    std::string out;
+    char buf[8192];
+    for (;;) {
+        ssize_t n = ::read(fd.get(), buf, sizeof buf);
+        if (n < 0) {
+            if (errno == EINTR) continue;
+            throw_errno("read \"{}\"", path);
+        }
+        if (n == 0) break;
+        out.append(buf, static_cast<size_t>(n));
+    }
+    return out;
+}
+
+std::string read_file(const std::string& path) {
+    auto content = read_file_if_exists(path);
+    if (!content) throw Error(fmt::format("open \"{}\"", path), ENOENT);
+    return *content;
+}
+
+void write_file_atomic(const std::string& path, std::string_view data, mode_t mode) {
+    std::string tmp = fmt::format("{}.tmp.{}", path, ::getpid());
+    {
+        UniqueFd fd(::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode));
+        if (!fd) throw_errno("create \"{}\"", tmp);
+        try {
+            write_all(fd.get(), data, tmp);
+            if (::fsync(fd.get()) < 0) throw_errno("fsync \"{}\"", tmp);
+        } catch (...) {
+            ::unlink(tmp.c_str());
+            throw;
+        }
+    }
+    if (::rename(tmp.c_str(), path.c_str()) < 0) {
+        int err = errno;
+        ::unlink(tmp.c_str());
+        throw Error(fmt::format("rename \"{}\"", path), err);
+    }
+    // The rename is durable only once the directory entry is.
+    auto slash = path.rfind('/');
+    std::string dir = slash == std::string::npos ? "." : (slash == 0 ? "/" : path.substr(0, slash));
+    UniqueFd dfd(::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+    if (dfd) ::fsync(dfd.get());
+}
+
+void write_file(const std::string& path, std::string_view data) {
+    UniqueFd fd(::open(path.c_str(), O_WRONLY | O_CLOEXEC));
+    if (!fd) throw_errno("open \"{}\"", path);
+    ssize_t n = ::write(fd.get(), data.data(), data.size());
+    if (n < 0) throw_errno("write \"{}\"", path);
+    if (static_cast<size_t>(n) != data.size()) throw_error("write \"{}\": short write", path);
+}
+
+void make_dirs(const std::string& path, mode_t mode) {
+    std::string cur;
+    size_t pos = 0;
+    while (pos <= path.size()) {
+        size_t next = path.find('/', pos);
+        if (next == std::string::npos) next = path.size();
+        cur = path.substr(0, next);
+        pos = next + 1;
+        if (cur.empty()) continue;
+        if (::mkdir(cur.c_str(), mode) < 0 && errno != EEXIST) throw_errno("mkdir \"{}\"", cur);
+    }
+}
+
+void remove_tree(const std::string& path) {
+    std::error_code ec;
+    std::filesystem::remove_all(path, ec);
+    if (ec) throw Error(fmt::format("remove \"{}\"", path), ec.value());
+}
+
+bool exists(const std::string& path) {
+    struct stat st{};
+    return ::lstat(path.c_str(), &st) == 0;
+}
+
+std::string clean_path(std::string_view path, std::string_view base) {
+    std::vector<std::string_view> parts;
+    auto push = [&parts](std::string_view p) {
+        size_t i = 0;
+        while (i < p.size()) {
+            size_t j = p.find('/', i);
+            if (j == std::string_view::npos) j = p.size();
+            std::string_view part = p.substr(i, j - i);
+            i = j + 1;
+            if (part.empty() || part == ".") continue;
+            if (part == "..") {
+                if (!parts.empty()) parts.pop_back();
+                continue;
+            }
+            parts.push_back(part);
+        }
+    };
+    if (path.empty() || path[0] != '/') push(base);
+    push(path);
+    std::string out;
+    for (auto part : parts) {
+        out += '/';
+        out += part;
+    }
+    return out.empty() ? "/" : out;
+}
+
+}  // namespace berth::fs

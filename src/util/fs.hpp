@@ -1,0 +1,29 @@
+// Small file helpers for the parent side. Each throws berth::Error naming the path.
+#pragma once
+
+#include <sys/types.h>
+
+#include <optional>
+#include <string>
+#include <string_view>
+
+namespace berth::fs {
+
+// Whole file as a string; throws when it cannot be read.
+std::string read_file(const std::string& path);
+// Like read_file, but std::nullopt when the file does not exist (ENOENT).
+std::optional<std::string> read_file_if_exists(const std::string& path);
+// Writes through a temp file in the same directory, fsyncs it, renames it over `path`
+// and fsyncs the directory, so readers see the old or the new content, never a mix.
+void write_file_atomic(const std::string& path, std::string_view data, mode_t mode = 0644);
+// Writes to an existing file (a /proc or /sys knob) in one write(2).
+void write_file(const std::string& path, std::string_view data);
+// mkdir -p; tolerates existing directories.
+void make_dirs(const std::string& path, mode_t mode = 0755);
+// rm -rf of a directory tree that berth made (does not cross mount points).
+void remove_tree(const std::string& path);
+bool exists(const std::string& path);
+// Absolute, lexically cleaned path ("a/../b" -> "b"); relative ones are taken from `base`.
+std::string clean_path(std::string_view path, std::string_view base = "/");
+
+}  // namespace berth::fs

@@ -15,6 +15,9 @@ packages=(
   clang libclang-rt-14-dev
   # benchmarks
   hyperfine
+  # engines: tests/engines/ (podman, containerd + ctr, dockerd, a CRI client in Python)
+  podman conmon netavark containerd docker.io curl iptables
+  protobuf-compiler python3-grpcio python3-protobuf
 )
 
 missing=()

@@ -59,7 +59,8 @@ assert_contains "ctr run -t: typed commands run" "$tty_out" $'\nabcd'
 assert_ok "ctr run -d" "${C[@]}" "${RUN[@]}" -d --memory-limit 67108864 $img c1 sh -c 'trap "exit 0" TERM; sleep 1000 & wait'
 wait_task c1 RUNNING
 assert_eq "tasks ls: RUNNING" RUNNING "$(task_status c1)"
-assert_ok "the runtime under test keeps the container's state" test -f "$d/runc/$ns/c1/state.json"
+assert_contains "the runtime under test reports the container running" \
+  "$(out "$RUNTIME" --root "$d/runc/$ns" state c1)" running
 assert_eq "tasks exec" exec-ok "$(out "${C[@]}" tasks exec --fifo-dir "$d/fifo" --exec-id e1 c1 echo exec-ok)"
 "${C[@]}" tasks exec --fifo-dir "$d/fifo" --exec-id e2 c1 sh -c 'exit 4' >/dev/null 2>&1
 assert_eq "tasks exec returns the exit status" 4 "$?"

@@ -40,7 +40,8 @@ export CONTAINERS_STORAGE_CONF=$T/storage.conf
 keep_log "$T/events.log"
 
 P=(podman --root "$T/root" --runroot "$T/runroot" --tmpdir "$T/tmp" --volumepath "$T/volumes"
-  --network-config-dir "$T/networks" --cgroup-manager cgroupfs --events-backend file)
+  --network-config-dir "$T/networks" --cgroup-manager cgroupfs --events-backend file
+  --runtime-flag "root=$T/rt")
 # pm ARGS...: podman with berth selected by its containers.conf name.
 pm() { "${P[@]}" --runtime berth "$@"; }
 prun() { pm run --cgroup-parent "/$cg_parent" "$@"; }
@@ -82,6 +83,8 @@ assert_eq "inspect State.Status of run -d is running" running "$(status_of c1)"
 assert_eq "inspect OCIRuntime names the berth entry" berth "$(out pm inspect --format '{{.OCIRuntime}}' c1)"
 assert_contains "conmon drives the runtime under test" \
   "$(ps -o args= -C conmon | grep -F -- "${c1:0:64}")" "-r $RUNTIME"
+assert_contains "the runtime under test reports the container running" \
+  "$(out "$RUNTIME" --root "$T/rt" state "$c1")" running
 assert_contains "ps lists the running container" \
   "$(out pm ps --format '{{.Names}} {{.Status}}')" "c1 Up"
 assert_eq "exec runs in the container" "exec-ok 1" \

@@ -7,7 +7,7 @@ packages=(
   # build
   g++ meson ninja-build pkg-config git
   libyajl-dev libseccomp-dev libcap-dev libmount-dev libfmt-dev libsystemd-dev
-  libboost-test-dev
+  libboost-test-dev libyaml-dev python3
   # tests: container rootfs, reference runtimes, profiles, tools the tests drive
   busybox-static runc crun golang-github-containers-common procps time util-linux
   iproute2 kmod man-db groff-base
@@ -27,5 +27,5 @@ done
 if ((${#missing[@]})); then
   export DEBIAN_FRONTEND=noninteractive
   apt-get update -qq
-  apt-get install -y -qq --no-install-recommends "${missing[@]}"
+  apt-get install -y -qq "${missing[@]}"
 fi

@@ -38,7 +38,7 @@ if [[ ! -f build-asan/build.ninja ]]; then
 fi
 ninja -C build-asan
 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 ASAN_OPTIONS=detect_leaks=1 \
-  run_suite "asan+ubsan" build-asan --no-suite integration --no-suite engines
+  run_suite "asan+ubsan" build-asan --no-suite integration --no-suite engines --no-suite engines-runc
 
 # Fuzzers: bounded time each, any crash or sanitizer report fails the run.
 if [[ ! -f build-fuzz/build.ninja ]]; then

@@ -33,20 +33,16 @@ void check(const Request& request, const Driver& driver, const std::vector<std::
 
 }  // namespace
 
-InjectResult inject_gpus(oci::Config& config, const NvidiaConfig& nvidia, const std::string& rootfs) {
-    InjectResult result;
-    std::optional<Request> request = detect_request(config, nvidia, result.warnings);
-    if (!request) return result;
-    result.requested = true;
-    if (request->devices.mode == VisibleMode::cdi) {
-        apply_edits(cdi_edits(request->devices.cdi_names, nvidia, result.warnings), config);
-        return result;
-    }
+std::optional<ContainerEdits> gpu_edits(const oci::Config& config, const NvidiaConfig& nvidia,
+                                        const std::string& rootfs, std::vector<std::string>& warnings) {
+    std::optional<Request> request = detect_request(config, nvidia, warnings);
+    if (!request) return std::nullopt;
+    if (request->devices.mode == VisibleMode::cdi) return cdi_edits(request->devices.cdi_names, nvidia, warnings);
     if (request->mig_config || request->mig_monitor)
         throw_error("nvidia: NVIDIA_MIG_CONFIG_DEVICES and NVIDIA_MIG_MONITOR_DEVICES are not supported yet");
     DiscoveryOptions where{nvidia.driver_root, nvidia.effective_dev_root(), nvidia.proc_root};
     Driver driver = discover_driver(where);
-    result.warnings.insert(result.warnings.end(), driver.warnings.begin(), driver.warnings.end());
+    warnings.insert(warnings.end(), driver.warnings.begin(), driver.warnings.end());
     std::vector<GpuRef> refs;
     for (const Gpu& g : driver.gpus) refs.push_back({g.uuid, g.bus});
     std::vector<std::size_t> selected = select_gpus(refs, request->devices);
@@ -56,7 +52,15 @@ InjectResult inject_gpus(oci::Config& config, const NvidiaConfig& nvidia, const 
     plan.hook_path = effective_hook_path(nvidia);
     plan.ldconfig = effective_ldconfig(nvidia);
     plan.proc_root = nvidia.proc_root;
-    apply_edits(plan_edits(driver, selected, request->capabilities, plan), config);
+    return plan_edits(driver, selected, request->capabilities, plan);
+}
+
+InjectResult inject_gpus(oci::Config& config, const NvidiaConfig& nvidia, const std::string& rootfs) {
+    InjectResult result;
+    std::optional<ContainerEdits> edits = gpu_edits(config, nvidia, rootfs, result.warnings);
+    if (!edits) return result;
+    result.requested = true;
+    apply_edits(*edits, config);
     return result;
 }
 

@@ -8,8 +8,10 @@
 #pragma once
 
 #include "hooks/nvidia/config.hpp"
+#include "hooks/nvidia/edits.hpp"
 #include "oci/config.hpp"
 
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -23,5 +25,12 @@ struct InjectResult {
 // `rootfs` is the absolute host path of config.root.path (it picks the library dir).
 // Throws berth::Error, one line, for any input error (see shared/nvidia.md §5.3).
 InjectResult inject_gpus(oci::Config& config, const NvidiaConfig& nvidia, const std::string& rootfs);
+
+// The same decision as inject_gpus() without touching the config: the edits a GPU
+// request needs, or nullopt for a container that asks for none. berth-nvidia-hook uses
+// it, because in hook mode it must carry the edits out itself. CDI device nodes come
+// back completed (type, numbers, mode from the host node). Throws as inject_gpus().
+std::optional<ContainerEdits> gpu_edits(const oci::Config& config, const NvidiaConfig& nvidia,
+                                        const std::string& rootfs, std::vector<std::string>& warnings);
 
 }  // namespace berth::nvidia

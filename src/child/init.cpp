@@ -114,14 +114,14 @@ bool prepare_filesystem(const LaunchPlan& plan, int sync_fd, Failure& f) noexcep
     return true;
 }
 
-// Blocks until `start` opens exec.fifo for reading, then tells it we are going on.
-bool wait_for_start(const LaunchPlan& plan, Failure& f) noexcept {
+// Blocks until `start` opens exec.fifo for reading. Returns the write end: the byte is
+// written after the startContainer hooks, and the fd (CLOEXEC) closes at execve, which
+// is how `start` knows the process was executed before it runs the poststart hooks.
+int wait_for_start(const LaunchPlan& plan, Failure& f) noexcept {
     int fd = ::openat(plan.state_dir_fd, "exec.fifo", O_WRONLY | O_CLOEXEC);
-    if (fd < 0) return fail(f, "open exec fifo", "exec.fifo");
-    bool ok = write_all(fd, "0", 1);
-    ::close(fd);
     ::close(plan.state_dir_fd);
-    return ok || fail(f, "write exec fifo", "exec.fifo");
+    if (fd < 0) fail(f, "open exec fifo", "exec.fifo");
+    return fd;
 }
 
 [[noreturn]] void exec_process(const LaunchPlan& plan, int index, int sync_fd) noexcept {
@@ -181,8 +181,10 @@ void container_init(const LaunchPlan& plan, int sync_fd) noexcept {
     if (!send_message(sync_fd, MsgType::ready, f)) report_and_exit(sync_fd, f);
     ::close(sync_fd);
     sync_fd = -1;
-    if (!wait_for_start(plan, f)) report_and_exit(sync_fd, f);
+    int fifo = wait_for_start(plan, f);
+    if (fifo < 0) report_and_exit(sync_fd, f);
     if (!run_start_hooks(plan, go.value, f)) report_and_exit(sync_fd, f);
+    if (!write_all(fifo, "0", 1)) report_and_exit(sync_fd, (fail(f, "write exec fifo", "exec.fifo"), f));
     exec_process(plan, index, sync_fd);
 }
 

@@ -166,6 +166,16 @@ void drive_init(int sync, const oci::Config& config, const ContainerRecord& reco
     }
 }
 
+// The startContainer hooks' state, split around the pid the init learns only from `go`.
+void split_hook_state(child::LaunchPlan& plan, const ContainerRecord& record) {
+    ContainerRecord r = record;
+    r.pid = 2147483647;
+    std::string state = oci::to_json(oci_state(r, oci::Status::created));
+    auto at = state.find("2147483647");
+    plan.hook_state_prefix = state.substr(0, at);
+    plan.hook_state_suffix = state.substr(at + 10);
+}
+
 void kill_and_reap(pid_t pid, int pidfd) {
     if (pidfd >= 0) ::syscall(SYS_pidfd_send_signal, pidfd, SIGKILL, nullptr, 0);
     else ::kill(pid, SIGKILL);
@@ -217,6 +227,7 @@ CreatedContainer create_container(const GlobalOptions& global, const CreateOptio
         if (!state_dir) throw_errno("open \"{}\"", dir);
         plan.state_dir_fd = state_dir.get();
         plan.lock_fd = lock.fd();
+        if (!plan.start_container_hooks.empty()) split_hook_state(plan, record);
 
         UniqueFd console;
         if (plan.process.terminal) {

@@ -52,7 +52,10 @@ bool enter_namespaces(pid_t pid) {
     ::_exit(WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status));
 }
 
-[[noreturn]] void exec_hook(const oci::Hook& hook, int stdin_fd, pid_t container_pid) {
+[[noreturn]] void exec_hook(const oci::Hook& hook, int stdin_fd, int write_fd, pid_t container_pid) {
+    // A process in between (pid namespace join) never execs: close our copy of the
+    // write end, or the hook never sees end of file on stdin.
+    ::close(write_fd);
     if (container_pid > 0 && !enter_namespaces(container_pid)) ::_exit(125);
     ::dup2(stdin_fd, 0);
     std::vector<char*> argv, envp;
@@ -76,7 +79,7 @@ void run_one(const oci::Hook& hook, const char* stage, const std::string& state_
     UniqueFd read_end(fds[0]), write_end(fds[1]);
     pid_t pid = ::fork();
     if (pid < 0) throw_errno("{}: fork", where());
-    if (pid == 0) exec_hook(hook, read_end.get(), container_pid);
+    if (pid == 0) exec_hook(hook, read_end.get(), write_end.get(), container_pid);
     read_end.reset();
     UniqueFd pidfd(static_cast<int>(::syscall(SYS_pidfd_open, pid, 0)));
     // A hook that never reads stdin is fine: ignore EPIPE (SIGPIPE is blocked or

@@ -68,9 +68,15 @@ void release_fifo(const std::string& fifo, const ContainerRecord& record) {
         if (p[0].revents & POLLIN) break;
         if (p[1].revents & POLLIN) throw_error("container init exited before start");
     }
-    char byte = 0;
-    if (::read(fd.get(), &byte, 1) != 1) throw_errno("read \"{}\"", fifo);
     ::unlink(fifo.c_str());
+    char byte = 0;
+    if (::read(fd.get(), &byte, 1) != 1)
+        throw_error("container init failed before executing the process (startContainer hook or exec)");
+    // The init's write end closes at execve (CLOEXEC): wait for that end of file, so
+    // poststart hooks run after the process was executed (runtime.md#lifecycle step 9).
+    ::fcntl(fd.get(), F_SETFL, 0);
+    while (::read(fd.get(), &byte, 1) > 0) {
+    }
 }
 
 }  // namespace

@@ -1,0 +1,235 @@
+#include "harness.hpp"
+
+#include "oci/parse.hpp"
+
+#include <fcntl.h>
+#include <poll.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <cstdlib>
+#include <fstream>
+#include <sstream>
+#include <stdexcept>
+
+namespace berth::it {
+
+std::string berth_path() {
+    const char* p = std::getenv("BERTH");
+    if (!p) throw std::runtime_error("BERTH is not set");
+    return p;
+}
+
+static std::string probe_path() {
+    const char* p = std::getenv("BERTH_PROBE");
+    if (!p) throw std::runtime_error("BERTH_PROBE is not set");
+    return p;
+}
+
+void write_file(const std::string& path, const std::string& content, unsigned mode) {
+    std::ofstream(path, std::ios::trunc) << content;
+    ::chmod(path.c_str(), mode);
+}
+
+std::string read_file(const std::string& path) {
+    std::ifstream in(path);
+    std::stringstream s;
+    s << in.rdbuf();
+    return s.str();
+}
+
+bool path_exists(const std::string& path) {
+    struct stat st{};
+    return ::lstat(path.c_str(), &st) == 0;
+}
+
+std::string host_mountinfo() { return read_file("/proc/self/mountinfo"); }
+
+Result run_command(const std::vector<std::string>& argv, const std::string& input) {
+    int out[2], err[2], in[2];
+    if (::pipe2(out, O_CLOEXEC) < 0 || ::pipe2(err, O_CLOEXEC) < 0 || ::pipe2(in, O_CLOEXEC) < 0)
+        throw std::runtime_error("pipe");
+    pid_t pid = ::fork();
+    if (pid == 0) {
+        ::dup2(in[0], 0);
+        ::dup2(out[1], 1);
+        ::dup2(err[1], 2);
+        std::vector<char*> args;
+        for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
+        args.push_back(nullptr);
+        ::execv(args[0], args.data());
+        ::_exit(127);
+    }
+    ::close(out[1]);
+    ::close(err[1]);
+    ::close(in[0]);
+    if (!input.empty() && ::write(in[1], input.data(), input.size()) < 0) {
+    }
+    ::close(in[1]);
+    Result r;
+    // A detached container (create) keeps our pipes open: stop at the command's exit,
+    // not at end of file, and take what is buffered.
+    int pidfd = static_cast<int>(::syscall(SYS_pidfd_open, pid, 0));
+    ::fcntl(out[0], F_SETFL, O_NONBLOCK);
+    ::fcntl(err[0], F_SETFL, O_NONBLOCK);
+    auto drain = [&r](int fd, int which) {
+        char buf[4096];
+        ssize_t n;
+        bool eof = false;
+        while ((n = ::read(fd, buf, sizeof buf)) > 0) (which == 0 ? r.out : r.err).append(buf, static_cast<size_t>(n));
+        if (n == 0) eof = true;
+        return eof;
+    };
+    pollfd p[3] = {{out[0], POLLIN, 0}, {err[0], POLLIN, 0}, {pidfd, POLLIN, 0}};
+    for (;;) {
+        if (::poll(p, 3, -1) < 0) continue;
+        for (int i = 0; i < 2; ++i)
+            if (p[i].fd >= 0 && (p[i].revents & (POLLIN | POLLHUP)) && drain(p[i].fd, i)) p[i].fd = -1;
+        if (p[2].revents & POLLIN) {
+            drain(out[0], 0);
+            drain(err[0], 1);
+            break;
+        }
+    }
+    ::close(pidfd);
+    ::close(out[0]);
+    ::close(err[0]);
+    int status = 0;
+    ::waitpid(pid, &status, 0);
+    r.status = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+    return r;
+}
+
+std::string Report::get(const std::string& key) const {
+    auto it = values.find(key);
+    return it == values.end() ? std::string() : it->second;
+}
+
+std::vector<std::string> Report::all(const std::string& key) const {
+    std::vector<std::string> out;
+    auto [a, b] = values.equal_range(key);
+    for (auto it = a; it != b; ++it) out.push_back(it->second);
+    return out;
+}
+
+bool Report::has_mount(const std::string& mountpoint, const std::string& fstype) const {
+    for (const auto& m : all("mount")) {
+        std::istringstream s(m);
+        std::string mp, opts, type;
+        s >> mp >> type >> opts;
+        if (mp == mountpoint && (fstype.empty() || type == fstype)) return true;
+    }
+    return false;
+}
+
+std::string Report::mount_options(const std::string& mountpoint) const {
+    std::string found;
+    for (const auto& m : all("mount")) {
+        std::istringstream s(m);
+        std::string mp, opts, type;
+        s >> mp >> type >> opts;
+        if (mp == mountpoint) found = opts;  // the last one is the visible one
+    }
+    return found;
+}
+
+Report parse_report(const std::string& text) {
+    Report r;
+    std::istringstream in(text);
+    for (std::string line; std::getline(in, line);) {
+        auto eq = line.find('=');
+        if (eq != std::string::npos) r.values.emplace(line.substr(0, eq), line.substr(eq + 1));
+    }
+    return r;
+}
+
+namespace {
+
+// The default config: close to `runc spec`, with the probe as the process.
+constexpr const char* kDefaultConfig = R"({
+  "ociVersion": "1.2.0",
+  "process": {"terminal": false, "user": {"uid": 0, "gid": 0}, "args": ["/probe"],
+    "env": ["PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin", "TERM=xterm"],
+    "cwd": "/",
+    "capabilities": {"bounding": ["CAP_AUDIT_WRITE", "CAP_KILL", "CAP_NET_BIND_SERVICE"],
+      "effective": ["CAP_AUDIT_WRITE", "CAP_KILL", "CAP_NET_BIND_SERVICE"],
+      "permitted": ["CAP_AUDIT_WRITE", "CAP_KILL", "CAP_NET_BIND_SERVICE"],
+      "ambient": ["CAP_AUDIT_WRITE", "CAP_KILL", "CAP_NET_BIND_SERVICE"]},
+    "rlimits": [{"type": "RLIMIT_NOFILE", "hard": 1024, "soft": 1024}],
+    "noNewPrivileges": true},
+  "root": {"path": "rootfs", "readonly": true},
+  "hostname": "berth-test",
+  "mounts": [
+    {"destination": "/proc", "type": "proc", "source": "proc"},
+    {"destination": "/dev", "type": "tmpfs", "source": "tmpfs", "options": ["nosuid", "strictatime", "mode=755", "size=65536k"]},
+    {"destination": "/dev/pts", "type": "devpts", "source": "devpts", "options": ["nosuid", "noexec", "newinstance", "ptmxmode=0666", "mode=0620", "gid=5"]},
+    {"destination": "/dev/shm", "type": "tmpfs", "source": "shm", "options": ["nosuid", "noexec", "nodev", "mode=1777", "size=65536k"]},
+    {"destination": "/dev/mqueue", "type": "mqueue", "source": "mqueue", "options": ["nosuid", "noexec", "nodev"]},
+    {"destination": "/sys", "type": "sysfs", "source": "sysfs", "options": ["nosuid", "noexec", "nodev", "ro"]},
+    {"destination": "/sys/fs/cgroup", "type": "cgroup", "source": "cgroup", "options": ["nosuid", "noexec", "nodev", "relatime", "ro"]}
+  ],
+  "linux": {
+    "namespaces": [{"type": "pid"}, {"type": "network"}, {"type": "ipc"}, {"type": "uts"}, {"type": "mount"}, {"type": "cgroup"}],
+    "maskedPaths": ["/proc/acpi", "/proc/asound", "/proc/kcore", "/proc/keys", "/proc/latency_stats", "/proc/timer_list",
+      "/proc/timer_stats", "/proc/sched_debug", "/sys/firmware", "/proc/scsi"],
+    "readonlyPaths": ["/proc/bus", "/proc/fs", "/proc/irq", "/proc/sys", "/proc/sysrq-trigger"]
+  }
+})";
+
+std::atomic<int> counter{0};
+
+}  // namespace
+
+Bundle::Bundle() {
+    char tmpl[] = "/tmp/berth-it.XXXXXX";
+    if (!::mkdtemp(tmpl)) throw std::runtime_error("mkdtemp");
+    dir_ = tmpl;
+    ::chmod(dir_.c_str(), 0755);
+    id_ = "it-" + std::to_string(::getpid()) + "-" + std::to_string(counter++);
+    std::string rootfs = dir_ + "/rootfs";
+    for (const char* d : {"", "/bin", "/etc", "/tmp", "/proc", "/sys", "/dev", "/root"})
+        ::mkdir((rootfs + d).c_str(), 0755);
+    ::chmod((rootfs + "/tmp").c_str(), 01777);
+    auto copy = [](const std::string& from, const std::string& to) {
+        Result r = run_command({"/bin/cp", from, to});
+        if (r.status != 0) throw std::runtime_error("cp " + from + ": " + r.err);
+    };
+    copy("/bin/busybox", rootfs + "/bin/busybox");
+    copy(probe_path(), rootfs + "/probe");
+    for (const char* applet : {"sh", "true", "false", "cat", "echo", "sleep", "ls", "id", "env", "hostname", "ps", "touch"})
+        if (::symlink("busybox", (rootfs + "/bin/" + applet).c_str()) != 0) throw std::runtime_error("symlink");
+    write_file(rootfs + "/etc/passwd", "root:x:0:0:root:/root:/bin/sh\n");
+    write_file(rootfs + "/etc/group", "root:x:0:\n");
+    config = oci::parse_config(kDefaultConfig, "default config");
+    config.hostname = "berth-test";
+}
+
+Bundle::~Bundle() {
+    // Whatever a test left: force-delete every container of this root, then the files.
+    Result ids = berth({"list", "-q"});
+    std::istringstream in(ids.out);
+    for (std::string id; std::getline(in, id);)
+        if (!id.empty()) berth({"delete", "--force", id});
+    run_command({"/bin/rm", "-rf", "--one-file-system", dir_});
+}
+
+void Bundle::save() const { write_file(dir_ + "/config.json", oci::to_json(config, true)); }
+
+Result Bundle::berth(const std::vector<std::string>& args, const std::string& input) const {
+    std::vector<std::string> argv = {berth_path(), "--root", state_root()};
+    argv.insert(argv.end(), args.begin(), args.end());
+    return run_command(argv, input);
+}
+
+Result Bundle::run(const std::vector<std::string>& extra) const {
+    save();
+    std::vector<std::string> args = {"run", "--bundle", dir_};
+    args.insert(args.end(), extra.begin(), extra.end());
+    args.push_back(id_);
+    return berth(args);
+}
+
+}  // namespace berth::it

@@ -201,7 +201,7 @@ CreatedContainer create_container(const GlobalOptions& global, const CreateOptio
         PlanInputs in{&config, options.id, options.bundle, dir, global.root + "/.seccomp-cache",
                       global.rootless, options.no_pivot, options.no_new_keyring, options.preserve_fds};
         child::LaunchPlan plan = build_launch_plan(in);
-        fs::write_file_atomic(dir + "/config.json", text, 0600);
+        fs::write_file_atomic(dir + "/config.json", text, 0600, false);
 
         ContainerRecord record;
         record.id = options.id;

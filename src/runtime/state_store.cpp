@@ -56,7 +56,7 @@ void StateStore::save(const ContainerRecord& r) const {
     for (const auto& [k, v] : r.annotations) w.key(k).string(v);
     w.end_object();
     w.end_object();
-    fs::write_file_atomic(dir(r.id) + "/state.json", w.str(), 0600);
+    fs::write_file_atomic(dir(r.id) + "/state.json", w.str(), 0600, !r.creating);
 }
 
 namespace {

@@ -15,7 +15,8 @@ std::string read_file(const std::string& path);
 std::optional<std::string> read_file_if_exists(const std::string& path);
 // Writes through a temp file in the same directory, fsyncs it, renames it over `path`
 // and fsyncs the directory, so readers see the old or the new content, never a mix.
-void write_file_atomic(const std::string& path, std::string_view data, mode_t mode = 0644);
+// `durable` = false skips both fsyncs (still atomic): for files a crash may lose.
+void write_file_atomic(const std::string& path, std::string_view data, mode_t mode = 0644, bool durable = true);
 // Writes to an existing file (a /proc or /sys knob) in one write(2).
 void write_file(const std::string& path, std::string_view data);
 // mkdir -p; tolerates existing directories.

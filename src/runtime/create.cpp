@@ -28,6 +28,19 @@ namespace berth::runtime {
 
 namespace {
 
+// The kernel refuses a value below the process's oom_score_adj_min without CAP_SYS_RESOURCE;
+// say which field asked for it rather than only "Permission denied".
+void set_oom_score_adj(pid_t pid, int value) {
+    try {
+        fs::write_file(fmt::format("/proc/{}/oom_score_adj", pid), std::to_string(value));
+    } catch (const Error& e) {
+        if (e.error_number() != EACCES && e.error_number() != EPERM) throw;
+        throw_error(".process.oomScoreAdj: the kernel refused {}: lowering it below the minimum set for berth "
+                    "needs CAP_SYS_RESOURCE", value);
+    }
+}
+
+
 std::string owner_name() {
     uid_t uid = ::geteuid();
     passwd* pw = ::getpwuid(uid);
@@ -256,8 +269,7 @@ CreatedContainer create_container(const GlobalOptions& global, const CreateOptio
         rollback.add("kill container init", [pid] { kill_and_reap(pid, -1); });
         if (cgroup_fd < 0) cg->add_process(pid);
         if (plan.ns.new_user) write_id_maps(pid, plan.ns);
-        if (plan.process.oom_score_adj)
-            fs::write_file(fmt::format("/proc/{}/oom_score_adj", pid), std::to_string(*plan.process.oom_score_adj));
+        if (plan.process.oom_score_adj) set_oom_score_adj(pid, *plan.process.oom_score_adj);
         record.pid = pid;
         send_to_init(sync.get(), child::MsgType::go, pid);
         drive_init(sync.get(), config, record);

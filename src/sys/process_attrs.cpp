@@ -104,12 +104,10 @@ void plan_ioprio(ProcessPlan& plan, const oci::IoPriority& io) {
 }
 
 void plan_oom(ProcessPlan& plan, int value) {
-    // Lowering oom_score_adj below the current value needs CAP_SYS_RESOURCE.
-    auto own = fs::read_file_if_exists("/proc/self/oom_score_adj");
-    int current = own ? std::atoi(own->c_str()) : 0;
-    if (value < current && !have_capability(CAP_SYS_RESOURCE))
-        throw_error(".process.oomScoreAdj: {} is below the current {} and berth lacks CAP_SYS_RESOURCE", value,
-                    current);
+    if (value < -1000 || value > 1000) throw_error(".process.oomScoreAdj: {} is outside -1000..1000", value);
+    // Whether the kernel allows a lower value depends on oom_score_adj_min (set only by a
+    // privileged writer), not on the current value, so the parent writes it and reports
+    // a refusal instead of guessing here (see set_oom_score_adj).
     plan.oom_score_adj = value;
 }
 

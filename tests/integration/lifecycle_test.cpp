@@ -194,9 +194,35 @@ BOOST_AUTO_TEST_CASE(sysctl_and_oom_score_adj) {
     BOOST_TEST(r.out == "1\n");
     b.config.process->args = {"/probe"};
     BOOST_TEST(parse_report(b.run().out).get("oom_score_adj") == "500");
+}
+
+// containerd's shim runs at oom_score_adj 1 and asks for 0: the kernel allows lowering down
+// to oom_score_adj_min without CAP_SYS_RESOURCE, so berth must not refuse it up front.
+BOOST_AUTO_TEST_CASE(oom_score_adj_may_go_below_the_callers_own) {
+    write_file("/proc/self/oom_score_adj", "1");  // raising needs no privilege; inherited by berth
+    Bundle b;
+    b.config.process->oom_score_adj = 0;
+    b.config.process->args = {"/probe"};
+    Result r = b.run();
+    BOOST_TEST_REQUIRE(r.status == 0, r.err);
+    BOOST_TEST(parse_report(r.out).get("oom_score_adj") == "0");
+}
+
+BOOST_AUTO_TEST_CASE(negative_oom_score_adj_without_cap_sys_resource_is_a_clear_error) {
+    std::string status = read_file("/proc/self/status");
+    auto at = status.find("CapEff:\t");
+    std::uint64_t eff = std::stoull(status.substr(at + 8, 16), nullptr, 16);
+    Bundle b;
     b.config.process->oom_score_adj = -100;
-    Result neg = b.run();
-    if (neg.status != 0) BOOST_TEST(contains(neg.err, "oomScoreAdj"), neg.err);
+    b.config.process->args = {"/probe"};
+    Result r = b.run();
+    if (eff & (1ULL << 24)) {  // CAP_SYS_RESOURCE: the value is simply applied
+        BOOST_TEST_REQUIRE(r.status == 0, r.err);
+        BOOST_TEST(parse_report(r.out).get("oom_score_adj") == "-100");
+    } else {
+        BOOST_TEST(r.status != 0);
+        BOOST_TEST(contains(r.err, ".process.oomScoreAdj: the kernel refused -100"), r.err);
+    }
 }
 
 BOOST_AUTO_TEST_CASE(create_start_state_kill_delete_list_ps) {

@@ -7,6 +7,8 @@
 // berth ignores would run a container with less protection than it asked for.
 #include "cli/spec.hpp"
 #include "oci/json.hpp"
+#include "sys/mounts.hpp"
+#include "sys/seccomp.hpp"
 
 #include <berth_build_info.h>
 #include <fmt/format.h>
@@ -24,19 +26,6 @@ constexpr std::string_view kOciVersionMax = "1.3.0";
 // config.md#posix-platform-hooks: all six are parsed and run by the hooks runner.
 constexpr std::string_view kHooks[] = {"prestart",       "createRuntime", "createContainer",
                                        "startContainer", "poststart",     "poststop"};
-
-// config.md#mounts: the options the spec says a runtime MUST implement. Mounts engineer:
-// add the SHOULD/MAY ones (the recursive r* options, nosymfollow, symfollow, tmpcopyup,
-// idmap, ridmap) as src/sys/ learns them.
-constexpr std::string_view kMountOptions[] = {
-    "async",    "atime",    "bind",      "defaults",      "dev",         "diratime",
-    "dirsync",  "exec",     "iversion",  "lazytime",      "loud",        "noatime",
-    "nodev",    "nodiratime", "noexec",  "noiversion",    "nolazytime",  "norelatime",
-    "nostrictatime", "nosuid", "private", "rbind",        "relatime",    "remount",
-    "ro",       "rprivate", "rshared",   "rslave",        "runbindable", "rw",
-    "shared",   "silent",   "slave",     "strictatime",   "suid",        "sync",
-    "unbindable",
-};
 
 // config-linux.md#namespaces: every type oci::parse_config accepts.
 constexpr std::string_view kNamespaces[] = {"cgroup", "ipc",  "mount", "network",
@@ -57,24 +46,16 @@ constexpr std::string_view kCapabilities[] = {
     "CAP_CHECKPOINT_RESTORE",
 };
 
-// features-linux.md#cgroup. Cgroup engineer: set each one when its driver lands in src/cgroup/.
+// features-linux.md#cgroup: the cgroupfs driver handles v1, v2 and hybrid hosts, the
+// systemd driver transient scopes on the system bus (src/cgroup/).
 struct CgroupSupport {
-    bool v1 = false;
-    bool v2 = false;
-    bool systemd = false;
+    bool v1 = true;
+    bool v2 = true;
+    bool systemd = true;
     bool systemd_user = false;
-    bool rdma = false;
+    bool rdma = true;
 };
 constexpr CgroupSupport kCgroup{};
-
-// features-linux.md#seccomp. Seccomp engineer: set kSeccompEnabled when src/sys/ loads
-// filters, and fill the tables from the names your profile translator accepts (the lists
-// are only printed while enabled).
-constexpr bool kSeccompEnabled = false;
-constexpr std::span<const std::string_view> kSeccompActions{};
-constexpr std::span<const std::string_view> kSeccompOperators{};
-constexpr std::span<const std::string_view> kSeccompArchs{};
-constexpr std::span<const std::string_view> kSeccompFlags{};
 
 // The rest of features-linux.md, each off until implemented.
 constexpr bool kApparmorEnabled = false;
@@ -83,9 +64,10 @@ constexpr bool kIntelRdtEnabled = false;
 constexpr bool kIdmapMountsEnabled = false;  // mountExtensions.idmap
 constexpr bool kNetDevicesEnabled = false;
 
-void strings(json::Writer& w, std::string_view key, std::span<const std::string_view> values) {
+template <typename Names>
+void strings(json::Writer& w, std::string_view key, const Names& values) {
     w.key(key).begin_array();
-    for (auto v : values) w.string(v);
+    for (std::string_view v : values) w.string(v);
     w.end_array();
 }
 
@@ -104,14 +86,16 @@ void write_linux(json::Writer& w) {
         .key("systemdUser").boolean(kCgroup.systemd_user)
         .key("rdma").boolean(kCgroup.rdma)
         .end_object();
-    w.key("seccomp").begin_object().key("enabled").boolean(kSeccompEnabled);
-    if (kSeccompEnabled) {
-        strings(w, "actions", kSeccompActions);
-        strings(w, "operators", kSeccompOperators);
-        strings(w, "archs", kSeccompArchs);
-        strings(w, "knownFlags", kSeccompFlags);
-        strings(w, "supportedFlags", kSeccompFlags);
-    }
+    // features-linux.md#seccomp: the lists come from the compiler itself (src/sys/seccomp.hpp);
+    // supportedFlags is what this kernel accepts, probed without installing a filter.
+    w.key("seccomp").begin_object().key("enabled").boolean(true);
+    strings(w, "actions", sys::supported_seccomp_actions());
+    strings(w, "operators", sys::supported_seccomp_operators());
+    strings(w, "archs", sys::supported_seccomp_archs());
+    strings(w, "knownFlags", sys::known_seccomp_flags());
+    w.key("supportedFlags").begin_array();
+    for (const auto& f : sys::kernel_supported_seccomp_flags()) w.string(f);
+    w.end_array();
     w.end_object();
     enabled(w, "apparmor", kApparmorEnabled);
     enabled(w, "selinux", kSelinuxEnabled);
@@ -131,7 +115,7 @@ std::string features_json() {
     w.key("ociVersionMin").string(kOciVersionMin);
     w.key("ociVersionMax").string(kOciVersionMax);
     strings(w, "hooks", kHooks);
-    strings(w, "mountOptions", kMountOptions);
+    strings(w, "mountOptions", sys::known_mount_options());
     write_linux(w);
     const scmp_version* seccomp = seccomp_version();
     w.key("annotations").begin_object()

@@ -109,6 +109,14 @@ bool apply_known_option(MountOptions& out, std::string_view opt) {
 
 }  // namespace
 
+std::vector<std::string_view> known_mount_options() {
+    std::vector<std::string_view> names;
+    for (const auto& f : kFlagOptions) names.push_back(f.name);
+    for (const auto& p : kPropagationOptions) names.push_back(p.name);
+    for (const auto& a : kRecursiveOptions) names.push_back(a.name);
+    return names;
+}
+
 MountOptions parse_mount_options(const std::vector<std::string>& options) {
     MountOptions out;
     for (const auto& opt : options) {

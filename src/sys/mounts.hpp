@@ -7,6 +7,7 @@
 
 #include <cstdint>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace berth::sys {
@@ -53,6 +54,10 @@ struct MountOptions {
 
 // Pure: the runc option table ("ro", "rbind", "rprivate", "rnoexec", "mode=755" -> data...).
 MountOptions parse_mount_options(const std::vector<std::string>& options);
+
+// Every mount option name parse_mount_options() carries out (for `berth features`); the
+// idmap options are left out until mounts with their own id mappings are complete.
+std::vector<std::string_view> known_mount_options();
 
 // MS_* flags of a bind translated into mount_setattr attributes (set, clear).
 void flags_to_attrs(unsigned long flags, unsigned long clear_flags, std::uint64_t& set, std::uint64_t& clr);

@@ -1,6 +1,7 @@
 // The documents the CLI builds: the default spec, the features document, bundle checks.
 #include "cli/spec.hpp"
 #include "oci/json.hpp"
+#include "sys/mounts.hpp"
 #include "oci/parse.hpp"
 
 #include <boost/test/unit_test.hpp>
@@ -121,9 +122,27 @@ BOOST_AUTO_TEST_CASE(features_document_is_truthful_json) {
     const auto& l = member(doc, "linux");
     BOOST_TEST(member(l, "namespaces").items.size() == 8u);
     BOOST_TEST(member(l, "capabilities").items.size() == 41u);
-    // Off until their engineers land them; a caller must not trust seccomp that is not there.
-    BOOST_TEST(!member(member(l, "seccomp"), "enabled").boolean);
+    // Seccomp is listed from the compiler's own tables, so every name must be one it accepts.
+    const auto& sc = member(l, "seccomp");
+    BOOST_TEST(sc.find("enabled")->boolean);
+    auto has = [](const json::Value& list, std::string_view name) {
+        for (const auto& v : list.items)
+            if (v.text == name) return true;
+        return false;
+    };
+    BOOST_TEST(has(member(sc, "actions"), "SCMP_ACT_NOTIFY"));
+    BOOST_TEST(has(member(sc, "operators"), "SCMP_CMP_MASKED_EQ"));
+    BOOST_TEST(has(member(sc, "archs"), "SCMP_ARCH_X86_64"));
+    BOOST_TEST(has(member(sc, "knownFlags"), "SECCOMP_FILTER_FLAG_LOG"));
+    // Every listed mount option must be one the mount code parses (not passed on as data).
+    for (const auto& opt : member(doc, "mountOptions").items) {
+        auto parsed = sys::parse_mount_options({opt.text});
+        BOOST_TEST(parsed.data.empty(), "mount option " << opt.text << " is listed but not parsed");
+    }
+    BOOST_TEST(has(member(doc, "mountOptions"), "rro"));
+    // Off until mounts with their own id mappings are complete.
     BOOST_TEST(!member(member(member(l, "mountExtensions"), "idmap"), "enabled").boolean);
+    BOOST_TEST(member(member(l, "cgroup"), "v1").boolean);
     BOOST_TEST(member(member(doc, "annotations"), "berth.version").text.size() > 0u);
 }
 

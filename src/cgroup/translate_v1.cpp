@@ -75,19 +75,20 @@ void blkio_v1(Builder& b, const oci::BlockIo& io) {
     const std::string f = fmt::format("{}.blockIO", kRes);
     // With the BFQ scheduler (CFQ is gone since 5.0) only blkio.bfq.weight exists; runc
     // writes whichever is present, which `fallback` expresses.
-    if (io.weight) {
+    // 0 means "not set" (Docker always sends the field), as runc reads it.
+    if (io.weight && *io.weight != 0) {
         b.add("blkio", "blkio.weight", std::to_string(*io.weight), f + ".weight");
         b.last().fallback = "blkio.bfq.weight";
     }
-    if (io.leaf_weight) b.add("blkio", "blkio.leaf_weight", std::to_string(*io.leaf_weight), f + ".leafWeight");
+    if (io.leaf_weight && *io.leaf_weight != 0) b.add("blkio", "blkio.leaf_weight", std::to_string(*io.leaf_weight), f + ".leafWeight");
     for (std::size_t i = 0; i < io.weight_device.size(); ++i) {
         const auto& d = io.weight_device[i];
         const std::string df = fmt::format("{}.weightDevice[{}]", f, i);
-        if (d.weight) {
+        if (d.weight && *d.weight != 0) {
             b.add("blkio", "blkio.weight_device", fmt::format("{}:{} {}", d.major, d.minor, *d.weight), df + ".weight");
             b.last().fallback = "blkio.bfq.weight_device";
         }
-        if (d.leaf_weight) {
+        if (d.leaf_weight && *d.leaf_weight != 0) {
             b.add("blkio", "blkio.leaf_weight_device", fmt::format("{}:{} {}", d.major, d.minor, *d.leaf_weight),
                   df + ".leafWeight");
         }

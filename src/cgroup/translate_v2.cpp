@@ -86,12 +86,12 @@ void io_v2(Builder& b, const oci::BlockIo& io) {
         b.last().fallback = "io.weight";
         b.last().fallback_value = std::to_string(blkio_weight_to_io_weight(*io.weight));
     }
-    if (io.leaf_weight) throw_error("{}.leafWeight: not supported on cgroup v2", f);
+    if (io.leaf_weight.value_or(0) != 0) throw_error("{}.leafWeight: not supported on cgroup v2", f);
     for (std::size_t i = 0; i < io.weight_device.size(); ++i) {
         const auto& d = io.weight_device[i];
         const std::string df = fmt::format("{}.weightDevice[{}]", f, i);
-        if (d.leaf_weight) throw_error("{}.leafWeight: not supported on cgroup v2", df);
-        if (!d.weight) continue;
+        if (d.leaf_weight.value_or(0) != 0) throw_error("{}.leafWeight: not supported on cgroup v2", df);
+        if (d.weight.value_or(0) == 0) continue;
         b.add("io", "io.bfq.weight", fmt::format("{}:{} {}", d.major, d.minor, *d.weight), df + ".weight");
         b.last().fallback = "io.weight";
         b.last().fallback_value = fmt::format("{}:{} {}", d.major, d.minor, blkio_weight_to_io_weight(*d.weight));

@@ -263,6 +263,17 @@ BOOST_AUTO_TEST_CASE(blkio_v1_every_field) {
     BOOST_TEST(t.settings[8].field == ".linux.resources.blockIO.throttleWriteIOPSDevice[0]");
 }
 
+// Docker sends blockIO.weight 0 (and leafWeight 0) for "not set"; runc writes nothing then,
+// and the kernel would refuse 0 (ERANGE).
+BOOST_AUTO_TEST_CASE(zero_blkio_weights_mean_not_set) {
+    oci::BlockIo b;
+    b.weight = 0;
+    b.leaf_weight = 0;
+    b.weight_device = {{8, 0, 0, 0}};
+    BOOST_TEST(translate_v1(with_blkio(b)).settings.empty());
+    BOOST_TEST(translate_v2(with_blkio(b)).settings.empty());
+}
+
 BOOST_AUTO_TEST_CASE(io_v2_every_field) {
     oci::BlockIo b;
     b.weight = 500;

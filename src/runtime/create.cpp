@@ -4,6 +4,7 @@
 #include "child/launch_plan.hpp"
 #include "child/protocol.hpp"
 #include "oci/parse.hpp"
+#include "runtime/gpu.hpp"
 #include "runtime/hooks.hpp"
 #include "runtime/launch.hpp"
 #include "runtime/state_store.hpp"
@@ -205,6 +206,9 @@ CreatedContainer create_container(const GlobalOptions& global, const CreateOptio
         std::string config_path = options.bundle + "/config.json";
         std::string text = fs::read_file(config_path);
         oci::Config config = oci::parse_config(text, config_path);
+        // Before anything exists, so a refused GPU request leaves nothing behind. The
+        // edits live in memory only: the bundle's and the state's config.json stay as given.
+        apply_gpu_request(config, rootfs_path(config, options.bundle));
         Rollback rollback;
         store.create_dir(options.id);
         std::string dir = store.dir(options.id);

@@ -1,0 +1,27 @@
+// NVIDIA GPUs in `create`: the bridge between the runtime and the berth-nvidia library.
+//
+// Parent side, after config.json is parsed and before anything is created, so a failed
+// GPU request leaves no state directory, cgroup or mount behind.
+#pragma once
+
+#include "oci/config.hpp"
+
+#include <string>
+
+namespace berth::runtime {
+
+// True if the config could ask for GPUs: NVIDIA_VISIBLE_DEVICES (other than "void"),
+// CUDA_VERSION or NVIDIA_MIG_* in process.env, a mount under
+// /var/run/nvidia-container-devices, or an annotation value shaped like a CDI name
+// ("vendor/class=name"). Pure and cheap: reads no file, so a container that asks for no
+// GPU costs nothing. A true answer is only a hint; the library makes the decision.
+bool may_request_gpus(const oci::Config& config);
+
+// If may_request_gpus(), reads berth's config file ($BERTH_CONFIG, else
+// /etc/berth/config.json) and lets the library edit `config` in memory for the request
+// (devices, read-only driver mounts, createContainer hooks); logs its warnings.
+// `rootfs` is the absolute host path of the root filesystem. Otherwise does nothing and
+// reads nothing. Throws berth::Error, one line, for any bad request or missing driver.
+void apply_gpu_request(oci::Config& config, const std::string& rootfs);
+
+}  // namespace berth::runtime

@@ -1,0 +1,203 @@
+#!/bin/bash
+# NVIDIA GPUs through `berth create` (not a hook in config.json): real berth containers
+# on a fake driver root, checked from inside; failed requests checked for one clear line
+# and for leaving nothing behind.
+#
+#   run-berth-gpu-tests.sh BERTH HOOK MAKE_FAKE_DRIVER
+#
+# Needs root, gcc, jq and a static busybox; exits 77 (skip) without them. Every file is
+# under one temp dir; each container gets its own cgroupsPath so leftovers are visible.
+set -uo pipefail
+
+berth=$(realpath "${1:?BERTH}"); hook=$(realpath "${2:?HOOK}"); make_fake=${3:?MAKE_FAKE_DRIVER}
+busybox=/bin/busybox
+[[ $(id -u) == 0 ]] || { echo "skip: needs root"; exit 77; }
+[[ -x $busybox ]] && command -v jq >/dev/null || { echo "skip: needs $busybox and jq"; exit 77; }
+
+tmp=$(mktemp -d /tmp/berth-gpu.XXXXXX)
+state=$tmp/state
+tag=bgt$$
+cleanup() {
+  for c in $("$berth" --root "$state" list -q 2>/dev/null); do "$berth" --root "$state" delete --force "$c" >/dev/null 2>&1; done
+  rm -rf "$tmp"
+}
+trap cleanup EXIT
+
+pass=0; fail=0
+ok() { echo "ok - $1"; pass=$((pass + 1)); }
+not_ok() { echo "not ok - $1"; fail=$((fail + 1)); }
+check() { local name=$1; shift; if "$@"; then ok "$name"; else not_ok "$name"; fi; }
+contains() { [[ $1 == *"$2"* ]] || { echo "    expected '$2' in: ${1:0:3000}"; return 1; }; }
+lacks() { [[ $1 != *"$2"* ]] || { echo "    did not expect '$2' in: ${1:0:3000}"; return 1; }; }
+one_line() { [[ $(printf '%s' "$1" | wc -l) == 0 && -n $1 ]] || { echo "    not one line: $1"; return 1; }; }
+
+driver=$tmp/driver
+"$make_fake" "$driver" >/dev/null 2>&1 || { echo "skip: fake driver build failed"; exit 77; }
+source "$driver/fake-driver.env"
+ver=$FAKE_NVIDIA_VERSION
+mkdir -p "$tmp/cdi"
+# write_config FILE DRIVER_ROOT: berth's config file with the nvidia settings.
+write_config() {
+  cat > "$1" <<JSON
+{"nvidia": {"driverRoot": "$2", "procRoot": "$2", "devRoot": "$2", "cdiSpecDirs": ["$tmp/cdi"],
+            "hookPath": "$hook", "ldconfig": "@/sbin/ldconfig"}}
+JSON
+}
+write_config "$tmp/berth.json" "$driver"
+write_config "$tmp/nodriver.json" "$tmp/no-such-driver"
+export BERTH_CONFIG=$tmp/berth.json
+
+# The rootfs template, copied per bundle (mount points stay in a rootfs): busybox, the glibc loader and libc (the fake nvidia-smi is
+# dynamically linked), /etc/debian_version for the multiarch lib dir.
+rootfs=$tmp/rootfs
+mkdir -p "$rootfs"/{bin,etc/ld.so.conf.d,dev,proc,sys,tmp,lib64,usr/bin,usr/lib/x86_64-linux-gnu,lib/x86_64-linux-gnu}
+cp "$busybox" "$rootfs/bin/busybox"
+for a in sh ls cat grep stat readlink wc test echo head touch sed tr true; do ln -sf busybox "$rootfs/bin/$a"; done
+cp /lib64/ld-linux-x86-64.so.2 "$rootfs/lib64/"
+cp /lib/x86_64-linux-gnu/libc.so.6 "$rootfs/lib/x86_64-linux-gnu/"
+echo 12.0 > "$rootfs/etc/debian_version"
+printf 'include /etc/ld.so.conf.d/*.conf\n' > "$rootfs/etc/ld.so.conf"
+
+# make_bundle ID SCRIPT [ENV...] [--annotation K=V]: config.json running `sh -c SCRIPT`.
+make_bundle() {
+  local id=$1 script=$2; shift 2
+  local env='"PATH=/usr/bin:/bin"' ann='{}' e
+  for e in "$@"; do
+    if [[ $e == --annotation=* ]]; then e=${e#--annotation=}; ann=$(jq -c --arg k "${e%%=*}" --arg v "${e#*=}" '. + {($k): $v}' <<< "$ann")
+    else env+=",$(jq -n --arg e "$e" '$e')"; fi
+  done
+  local b=$tmp/b-$id
+  mkdir -p "$b"
+  cp -a "$rootfs" "$b/rootfs"
+  jq -n --arg script "$script" --arg cg "/$tag-$id" --argjson env "[$env]" --argjson ann "$ann" '{
+    ociVersion: "1.0.2", root: {path: "rootfs"}, hostname: "gpu", annotations: $ann,
+    process: {terminal: false, user: {uid: 0, gid: 0}, cwd: "/", args: ["/bin/sh", "-c", $script], env: $env,
+              capabilities: {bounding: ["CAP_KILL"], effective: ["CAP_KILL"], permitted: ["CAP_KILL"]},
+              noNewPrivileges: true},
+    mounts: [{destination: "/proc", type: "proc", source: "proc"},
+             {destination: "/dev", type: "tmpfs", source: "tmpfs", options: ["nosuid", "strictatime", "mode=755", "size=65536k"]},
+             {destination: "/sys", type: "sysfs", source: "sysfs", options: ["nosuid", "noexec", "nodev", "ro"]}],
+    linux: {namespaces: [{type: "pid"}, {type: "mount"}, {type: "ipc"}, {type: "uts"}, {type: "network"}],
+            cgroupsPath: $cg, resources: {devices: [{allow: false, access: "rwm"}]}}}' > "$b/config.json"
+  echo "$b"
+}
+
+# run ID BUNDLE: `berth run`; output in $out, status in $rc; then deleted.
+run() {
+  out=$("$berth" --root "$state" run --bundle "$2" "$1" 2>&1 < /dev/null); rc=$?
+  "$berth" --root "$state" delete --force "$1" >/dev/null 2>&1
+}
+
+# nothing_left ID: no state dir, no cgroup, no mount of ours (other tests may mount
+# meanwhile, so count only mounts that name the temp dir).
+nothing_left() {
+  local left=""
+  [[ -e $state/$1 ]] && left+=" state:$state/$1"
+  for d in /sys/fs/cgroup/*/"$tag-$1" /sys/fs/cgroup/"$tag-$1"; do [[ -e $d ]] && left+=" cgroup:$d"; done
+  grep -q "$tmp" /proc/self/mountinfo && left+=" mounts"
+  [[ -z $left ]] || { echo "    left behind:$left"; return 1; }
+}
+
+probe='echo "devs: $(ls /dev | grep nvidia | tr "\n" " ")"
+stat -c "node %n %t:%T" /dev/nvidia1 /dev/nvidiactl 2>&1
+cat /dev/nvidia0 2>&1 | head -1
+cat /dev/nvidia1 2>&1 | head -1
+ls /usr/lib/x86_64-linux-gnu/
+touch /usr/lib/x86_64-linux-gnu/libcuda.so.'"$ver"' 2>&1 || true
+echo "link: $(readlink /usr/lib/x86_64-linux-gnu/libcuda.so)"
+/usr/bin/nvidia-smi 2>&1; echo "smi rc $?"
+echo "gpus: $(ls /proc/driver/nvidia/gpus 2>/dev/null | tr "\n" " ")"
+true'
+
+echo "# GPU 1, utility+compute"
+b=$(make_bundle gpu1 "$probe" NVIDIA_VISIBLE_DEVICES=1 NVIDIA_DRIVER_CAPABILITIES=utility,compute)
+before=$(md5sum < "$b/config.json")
+run gpu1 "$b"
+check "gpu1: container runs" test "$rc" = 0
+check "gpu1: only /dev/nvidia1 and the control nodes" contains "$out" "devs: nvidia-uvm nvidia-uvm-tools nvidia1 nvidiactl "
+check "gpu1: /dev/nvidia1 is c 195:1" contains "$out" "node /dev/nvidia1 c3:1"
+check "gpu1: /dev/nvidiactl is c 195:255" contains "$out" "node /dev/nvidiactl c3:ff"
+check "gpu1: opening /dev/nvidia0: absent" contains "$out" "can't open '/dev/nvidia0': No such file or directory"
+check "gpu1: cgroup allows /dev/nvidia1 (ENXIO from the absent driver)" contains "$out" "can't open '/dev/nvidia1': No such device or address"
+check "gpu1: libcuda mounted" contains "$out" "libcuda.so.$ver"
+check "gpu1: libnvidia-ml mounted" contains "$out" "libnvidia-ml.so.$ver"
+check "gpu1: video library not mounted" lacks "$out" "libnvidia-encode"
+check "gpu1: libraries are read-only" contains "$out" "Read-only file system"
+check "gpu1: libcuda.so symlink (createContainer hook)" contains "$out" "link: libcuda.so.1"
+check "gpu1: nvidia-smi runs" contains "$out" "smi rc 0"
+check "gpu1: nvidia-smi lists GPU 1" contains "$out" "GPU-00000000-0000-0000-0000-000000000001"
+check "gpu1: nvidia-smi does not list GPU 0" lacks "$out" "GPU-00000000-0000-0000-0000-000000000000"
+check "gpu1: procfs shows only GPU 1" contains "$out" "gpus: 0000:02:00.0 "
+check "gpu1: bundle config.json unchanged" test "$(md5sum < "$b/config.json")" = "$before"
+check "gpu1: nothing left after delete" nothing_left gpu1
+
+# nvidia-ctk's spec puts every control node (nvidia-modeset too) in its common edits,
+# as the env form does with all capabilities: the CDI run is compared with that one.
+b=$(make_bundle gpu1-all "$probe" NVIDIA_VISIBLE_DEVICES=1 NVIDIA_DRIVER_CAPABILITIES=all)
+run gpu1-all "$b"
+check "gpu1 all capabilities: container runs" test "$rc" = 0
+check "gpu1 all capabilities: nvidia-modeset too" contains "$out" "devs: nvidia-modeset nvidia-uvm nvidia-uvm-tools nvidia1 nvidiactl "
+gpu1_devs=$(grep '^devs:' <<< "$out")
+
+echo "# all"
+b=$(make_bundle all "$probe" NVIDIA_VISIBLE_DEVICES=all NVIDIA_DRIVER_CAPABILITIES=utility,compute)
+run all "$b"
+check "all: container runs" test "$rc" = 0
+check "all: both GPU nodes" contains "$out" "devs: nvidia-uvm nvidia-uvm-tools nvidia0 nvidia1 nvidiactl "
+check "all: nvidia-smi lists GPU 0" contains "$out" "GPU-00000000-0000-0000-0000-000000000000"
+check "all: nvidia-smi lists GPU 1" contains "$out" "GPU-00000000-0000-0000-0000-000000000001"
+
+echo "# none"
+b=$(make_bundle none "$probe" NVIDIA_VISIBLE_DEVICES=none)
+run none "$b"
+check "none: container runs" test "$rc" = 0
+check "none: control nodes but no GPU node" contains "$out" "devs: nvidia-uvm nvidia-uvm-tools nvidiactl "
+check "none: libraries present" contains "$out" "libnvidia-ml.so.$ver"
+check "none: nvidia-smi lists no GPU" lacks "$out" "GPU-00000000"
+
+echo "# void and unset: no GPU, no driver probing (driverRoot does not exist)"
+for v in void unset; do
+  if [[ $v == void ]]; then b=$(make_bundle $v "$probe" NVIDIA_VISIBLE_DEVICES=void)
+  else b=$(make_bundle $v "$probe"); fi
+  BERTH_CONFIG=$tmp/nodriver.json run $v "$b"
+  check "$v: container runs without a driver" test "$rc" = 0
+  check "$v: no nvidia device" contains "$out" "devs: "$'\n'
+  check "$v: no driver library" lacks "$out" "libcuda"
+  check "$v: no nvidia-smi" lacks "$out" "smi rc 0"
+done
+b=$(make_bundle unset2 "true")
+BERTH_CONFIG=$tmp/no-such-config.json run unset2 "$b"
+check "unset: berth config file never read (a missing BERTH_CONFIG is fine)" test "$rc" = 0
+
+echo "# CDI by annotation"
+check "cdi generate" "$hook" cdi generate --driver-root "$driver" --proc-root "$driver" --output "$tmp/cdi/nvidia.yaml"
+b=$(make_bundle cdi "$probe" --annotation=cdi.k8s.io/x=nvidia.com/gpu=1 NVIDIA_DRIVER_CAPABILITIES=utility,compute)
+run cdi "$b"
+check "cdi: container runs" test "$rc" = 0
+cdi_devs=$(grep '^devs:' <<< "$out")
+check "cdi: same devices as NVIDIA_VISIBLE_DEVICES=1" test "$cdi_devs" = "$gpu1_devs"
+check "cdi: nvidia-smi lists GPU 1" contains "$out" "GPU-00000000-0000-0000-0000-000000000001"
+check "cdi: nvidia-smi does not list GPU 0" lacks "$out" "GPU-00000000-0000-0000-0000-000000000000"
+
+echo "# failures: one line, nothing left behind"
+# fails ID EXPECTED ENV...: create must fail with EXPECTED in its one-line message.
+fails() {
+  local id=$1 want=$2; shift 2
+  local b; b=$(make_bundle "$id" "true" "$@")
+  out=$("$berth" --root "$state" create --bundle "$b" "$id" 2>&1 < /dev/null); rc=$?
+  check "$id: refused" test "$rc" != 0
+  check "$id: message" contains "$out" "$want"
+  check "$id: one line" one_line "$out"
+  check "$id: nothing left behind" nothing_left "$id"
+}
+fails bad-index "nvidia: unknown device '7' in NVIDIA_VISIBLE_DEVICES (available: 0 GPU-00000000-0000-0000-0000-000000000000 0000:01:00.0, 1 GPU-" NVIDIA_VISIBLE_DEVICES=7
+fails bad-cuda "unsatisfied condition: cuda>=99.0" NVIDIA_VISIBLE_DEVICES=0 "NVIDIA_REQUIRE_CUDA=cuda>=99.0"
+check "bad-cuda: names the driver's CUDA version" contains "$out" "CUDA 12.4"
+fails bad-cap "nvidia: unsupported capability 'warp' in NVIDIA_DRIVER_CAPABILITIES" NVIDIA_VISIBLE_DEVICES=0 NVIDIA_DRIVER_CAPABILITIES=utility,warp
+fails bad-cdi "nvidia.com/gpu=9" --annotation=cdi.k8s.io/x=nvidia.com/gpu=9
+BERTH_CONFIG=$tmp/nodriver.json fails no-driver "nvidia: no NVIDIA driver found" NVIDIA_VISIBLE_DEVICES=0
+
+check "no mount of ours left on the host" test "$(grep -c "$tmp" /proc/self/mountinfo)" = 0
+check "no container left" test -z "$("$berth" --root "$state" list -q 2>/dev/null)"
+echo "# $pass passed, $fail failed"
+[[ $fail == 0 ]]

@@ -53,6 +53,7 @@ struct LaunchPlan {
     std::string keyring_name;
     bool stop_after_mounts = false;  // create hooks exist: wait for hooks_done
     int console_socket_fd = -1;      // connected by the parent; receives the pty master
+    bool bind_console = true;        // bind the pty slave over /dev/console (init, not exec)
     int state_dir_fd = -1;           // O_PATH of <root>/<id>: exec.fifo is opened through it
     int lock_fd = -1;                // the parent's flock: the init's copy would hold it
 };

@@ -115,9 +115,12 @@ bool setup_terminal(const LaunchPlan& plan, Failure& f) noexcept {
     if (::fchown(slave, p.uid, static_cast<gid_t>(-1)) < 0) return fail(f, "chown pty slave", "/dev/pts");
     char slave_path[40] = "/dev/pts/";
     format_int(slave_path + 9, number);
-    int console = ::open("/dev/console", O_CREAT | O_WRONLY | O_NOFOLLOW | O_CLOEXEC, 0600);
-    if (console >= 0) ::close(console);
-    if (::mount(slave_path, "/dev/console", nullptr, MS_BIND, nullptr) < 0) return fail(f, "bind console", "/dev/console");
+    if (plan.bind_console) {
+        int console = ::open("/dev/console", O_CREAT | O_WRONLY | O_NOFOLLOW | O_CLOEXEC, 0600);
+        if (console >= 0) ::close(console);
+        if (::mount(slave_path, "/dev/console", nullptr, MS_BIND, nullptr) < 0)
+            return fail(f, "bind console", "/dev/console");
+    }
     if (!send_master(plan.console_socket_fd, master, f)) return false;
     ::close(master);
     ::close(plan.console_socket_fd);

@@ -48,6 +48,8 @@ std::string owner_name() {
     return pw ? pw->pw_name : std::to_string(uid);
 }
 
+}  // namespace
+
 UniqueFd connect_console(const std::string& path) {
     UniqueFd fd(::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0));
     if (!fd) throw_errno("console socket");
@@ -59,6 +61,8 @@ UniqueFd connect_console(const std::string& path) {
         throw_errno("connect console socket \"{}\"", path);
     return fd;
 }
+
+namespace {
 
 // The cgroup manager, guarded: berth keeps working while no driver is available.
 std::unique_ptr<cgroup::Manager> make_cgroup(const oci::Config& config, const GlobalOptions& global,

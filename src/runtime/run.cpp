@@ -2,6 +2,7 @@
 // it, proxies a terminal, returns the exit status and deletes the container.
 #include "runtime/container.hpp"
 #include "runtime/create.hpp"
+#include "runtime/foreground.hpp"
 #include "util/error.hpp"
 #include "util/log.hpp"
 #include "util/unique_fd.hpp"
@@ -22,8 +23,6 @@
 
 namespace berth::runtime {
 
-namespace {
-
 UniqueFd receive_fd(int sock) {
     char payload[256];
     iovec iov{payload, sizeof payload};
@@ -41,26 +40,7 @@ UniqueFd receive_fd(int sock) {
     return UniqueFd(fd);
 }
 
-// Puts the caller's terminal in raw mode for the life of the object.
-class RawTerminal {
-public:
-    explicit RawTerminal(int fd) : fd_(fd) {
-        if (!::isatty(fd) || ::tcgetattr(fd, &saved_) < 0) return;
-        termios raw = saved_;
-        ::cfmakeraw(&raw);
-        active_ = ::tcsetattr(fd, TCSANOW, &raw) == 0;
-    }
-    ~RawTerminal() {
-        if (active_) ::tcsetattr(fd_, TCSANOW, &saved_);
-    }
-    RawTerminal(const RawTerminal&) = delete;
-    RawTerminal& operator=(const RawTerminal&) = delete;
-
-private:
-    int fd_;
-    termios saved_{};
-    bool active_ = false;
-};
+namespace {
 
 bool copy_once(int from, int to) {
     char buf[8192];
@@ -74,6 +54,8 @@ bool copy_once(int from, int to) {
     }
     return true;
 }
+
+}  // namespace
 
 void copy_winsize(int master) {
     winsize ws{};
@@ -129,7 +111,12 @@ int wait_foreground(const CreatedContainer& c, int sigfd, int master) {
     }
 }
 
-}  // namespace
+sigset_t forwarded_signals() {
+    sigset_t set;
+    sigfillset(&set);
+    for (int s : {SIGKILL, SIGSTOP, SIGSEGV, SIGBUS, SIGILL, SIGFPE, SIGTSTP, SIGTTIN, SIGTTOU}) sigdelset(&set, s);
+    return set;
+}
 
 int run(const GlobalOptions& global, const RunOptions& options) {
     const std::string& id = options.create.id;
@@ -143,9 +130,7 @@ int run(const GlobalOptions& global, const RunOptions& options) {
     }
     // Block the forwarded signals before the init exists, so none is lost; the init
     // resets its mask before execve.
-    sigset_t forwarded;
-    sigfillset(&forwarded);
-    for (int s : {SIGKILL, SIGSTOP, SIGSEGV, SIGBUS, SIGILL, SIGFPE, SIGTSTP, SIGTTIN, SIGTTOU}) sigdelset(&forwarded, s);
+    sigset_t forwarded = forwarded_signals();
     sigset_t old;
     if (!options.detach) {
         ::prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0);

@@ -1,0 +1,104 @@
+// `berth exec`, from clone to execve: a flat list of named steps; each failure is one
+// Message{error} to the parent, then _exit. No allocation, no exceptions.
+#include "child/exec.hpp"
+
+#include "child/process.hpp"
+#include "child/protocol.hpp"
+
+#include <fcntl.h>
+#include <linux/close_range.h>
+#include <sched.h>
+#include <signal.h>
+#include <sys/prctl.h>
+#include <sys/socket.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+namespace berth::child {
+
+namespace {
+
+[[noreturn]] void report_and_exit(int sync_fd, const Failure& f) noexcept {
+    Message m{};
+    m.type = MsgType::error;
+    m.err = f.err;
+    copy_cstr(m.stage, sizeof m.stage, f.stage);
+    copy_cstr(m.detail, sizeof m.detail, f.detail);
+    ::send(sync_fd, &m, sizeof m, MSG_NOSIGNAL);
+    ::_exit(f.err == ENOENT ? 127 : 126);
+}
+
+bool wait_go(int sync_fd, Failure& f) noexcept {
+    Message m{};
+    ssize_t n = ::recv(sync_fd, &m, sizeof m, 0);
+    if (n != static_cast<ssize_t>(sizeof m) || m.type != MsgType::go)
+        return fail(f, "sync", "parent", n == 0 ? EPIPE : EPROTO);
+    return true;
+}
+
+bool join_namespaces(const ExecPlan& plan, Failure& f) noexcept {
+    // The user namespace first: the others are owned by it, so joining them needs the
+    // capabilities it grants. Joining the mount namespace also sets root and cwd to
+    // the container's root (setns(2)).
+    for (std::size_t i = 0; i < plan.ns_count; ++i) {
+        if (::setns(plan.ns[i].fd, plan.ns[i].nstype) < 0) return fail(f, "setns", "");
+        ::close(plan.ns[i].fd);
+    }
+    return true;
+}
+
+[[noreturn]] void exec_process(const LaunchPlan& plan, int index, int sync_fd) noexcept {
+    Failure f;
+    const auto& p = plan.process;
+    if (p.has_affinity_final && ::sched_setaffinity(0, sizeof p.affinity_final, &p.affinity_final) < 0)
+        report_and_exit(sync_fd, (fail(f, "sched_setaffinity", "final"), f));
+    // fds 3 .. 3+n-1 are the caller's (--preserve-fds); every other fd, the sync
+    // socket included, closes at execve: no berth fd reaches the container.
+    for (unsigned i = 0; i < p.preserve_fds; ++i) ::fcntl(3 + static_cast<int>(i), F_SETFD, 0);
+    ::syscall(SYS_close_range, 3 + p.preserve_fds, ~0U, CLOSE_RANGE_CLOEXEC);
+    struct sigaction dfl{};
+    dfl.sa_handler = SIG_DFL;
+    ::sigaction(SIGPIPE, &dfl, nullptr);
+    sigset_t none;
+    ::sigemptyset(&none);
+    ::sigprocmask(SIG_SETMASK, &none, nullptr);
+    if (p.no_new_privs && !plan.seccomp.program.empty()) {
+        int rc = sys::apply_seccomp(plan.seccomp);
+        if (rc < 0) report_and_exit(sync_fd, (fail(f, "seccomp", "", -rc), f));
+    }
+    ::execve(p.exec_candidates[static_cast<std::size_t>(index)].c_str(), p.args.pointers.data(), p.env.pointers.data());
+    report_and_exit(sync_fd, (fail(f, "exec", p.exec_candidates[static_cast<std::size_t>(index)].c_str()), f));
+}
+
+}  // namespace
+
+void exec_child(const ExecPlan& plan, int sync_fd) noexcept {
+    Failure f;
+    const LaunchPlan& lp = plan.launch;
+    const auto& p = lp.process;
+    // Dies with berth until execve; non-dumpable so nothing in the container can
+    // ptrace it or open its /proc files while it still holds berth's fds.
+    ::prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
+    ::prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
+    struct sigaction ign{};
+    ign.sa_handler = SIG_IGN;
+    ::sigaction(SIGPIPE, &ign, nullptr);
+    if (!wait_go(sync_fd, f)) report_and_exit(sync_fd, f);
+    if (p.has_affinity_initial && ::sched_setaffinity(0, sizeof p.affinity_initial, &p.affinity_initial) < 0)
+        report_and_exit(sync_fd, (fail(f, "sched_setaffinity", "initial"), f));
+    if (!join_namespaces(plan, f)) report_and_exit(sync_fd, f);
+    if (p.terminal && !setup_terminal(lp, f)) report_and_exit(sync_fd, f);
+    if (::chdir(p.cwd.c_str()) < 0) report_and_exit(sync_fd, (fail(f, "chdir", p.cwd.c_str()), f));
+    if (!apply_limits(lp, f)) report_and_exit(sync_fd, f);
+    if (!p.no_new_privs && !lp.seccomp.program.empty()) {
+        // Without no_new_privs loading a filter needs CAP_SYS_ADMIN: before the drop.
+        int rc = sys::apply_seccomp(lp.seccomp);
+        if (rc < 0) report_and_exit(sync_fd, (fail(f, "seccomp", "", -rc), f));
+    }
+    if (!apply_identity(lp, f)) report_and_exit(sync_fd, f);
+    int index = find_executable(lp, f);
+    if (index < 0) report_and_exit(sync_fd, f);
+    exec_process(lp, index, sync_fd);
+}
+
+}  // namespace berth::child

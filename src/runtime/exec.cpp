@@ -1,0 +1,263 @@
+// exec: a new process in a running container.
+//
+// Design (the simplest one that keeps the process berth's own child, for its exit
+// status): berth opens the init's /proc/<pid>/ns/* files, joins the container's pid
+// namespace for its children only (pid_for_children) around one clone3; berth moves
+// the child into the container's cgroup (add_process) before it sends `go`. The child joins the other namespaces (user first, mount last), then runs
+// the init's own steps (child/process.hpp) and execs. No second fork is needed: the
+// clone already happened inside the pid namespace.
+#include "child/exec.hpp"
+#include "child/protocol.hpp"
+#include "oci/parse.hpp"
+#include "runtime/container.hpp"
+#include "runtime/create.hpp"
+#include "runtime/foreground.hpp"
+#include "sys/namespaces.hpp"
+#include "util/error.hpp"
+#include "util/fs.hpp"
+
+#include <fcntl.h>
+#include <linux/sched.h>
+#include <sched.h>
+#include <signal.h>
+#include <sys/signalfd.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <algorithm>
+
+namespace berth::runtime {
+
+namespace {
+
+void set_env(std::vector<std::string>& env, const std::string& entry) {
+    auto eq = entry.find('=');
+    if (eq == std::string::npos || eq == 0) throw_error("-e \"{}\": expected KEY=VALUE", entry);
+    std::string key = entry.substr(0, eq + 1);
+    auto it = std::find_if(env.begin(), env.end(), [&](const std::string& e) { return e.rfind(key, 0) == 0; });
+    if (it != env.end()) *it = entry;
+    else env.push_back(entry);
+}
+
+// The process as runc builds it: --process as given, or the container's process with
+// the inline args and the flags applied over it.
+oci::Process exec_process(const ExecOptions& o, const oci::Config& config) {
+    if (!o.process_file.empty()) return oci::parse_process(fs::read_file(o.process_file), o.process_file);
+    if (!config.process) throw_error("the container's config has no process");
+    oci::Process p = *config.process;
+    p.args = o.args;
+    p.terminal = o.tty;
+    p.console_size.reset();
+    p.oom_score_adj.reset();
+    for (const auto& e : o.env) set_env(p.env, e);
+    if (!o.cwd.empty()) p.cwd = o.cwd;
+    if (o.user) {
+        auto colon = o.user->find(':');
+        p.user.uid = static_cast<std::uint32_t>(std::stoul(o.user->substr(0, colon)));
+        if (colon != std::string::npos) p.user.gid = static_cast<std::uint32_t>(std::stoul(o.user->substr(colon + 1)));
+    }
+    for (auto gid : o.additional_gids) p.user.additional_gids.push_back(gid);
+    if (!o.caps.empty()) {
+        // runc adds them to every set but the inheritable one (CVE-2022-29162).
+        if (!p.capabilities) p.capabilities.emplace();
+        for (auto* set : {&p.capabilities->bounding, &p.capabilities->effective, &p.capabilities->permitted,
+                          &p.capabilities->ambient})
+            set->insert(set->end(), o.caps.begin(), o.caps.end());
+    }
+    if (o.no_new_privs) p.no_new_privileges = true;
+    if (!o.apparmor.empty()) p.apparmor_profile = o.apparmor;
+    if (!o.process_label.empty()) p.selinux_label = o.process_label;
+    if (p.cwd.empty()) p.cwd.push_back('/');  // not = "/": g++ 12 -Wrestrict false positive
+    if (p.cwd[0] != '/') throw_error("cwd \"{}\": must be an absolute path", p.cwd);
+    return p;
+}
+
+bool same_file(const std::string& a, const std::string& b) {
+    struct stat sa{}, sb{};
+    return ::stat(a.c_str(), &sa) == 0 && ::stat(b.c_str(), &sb) == 0 && sa.st_dev == sb.st_dev && sa.st_ino == sb.st_ino;
+}
+
+// The init's namespaces that differ from berth's, opened before any is joined.
+struct Namespaces {
+    std::vector<UniqueFd> fds;  // owners of plan.ns[*].fd
+    UniqueFd pid;               // the pid namespace, joined by the parent around clone
+};
+
+Namespaces open_namespaces(pid_t init, child::ExecPlan& plan) {
+    static const std::pair<const char*, int> kOrder[] = {
+        {"user", CLONE_NEWUSER}, {"cgroup", CLONE_NEWCGROUP}, {"ipc", CLONE_NEWIPC}, {"uts", CLONE_NEWUTS},
+        {"net", CLONE_NEWNET},   {"time", CLONE_NEWTIME},     {"mnt", CLONE_NEWNS}};
+    Namespaces out;
+    for (auto [name, type] : kOrder) {
+        std::string path = fmt::format("/proc/{}/ns/{}", init, name);
+        // setns into the namespace berth is already in fails for a user namespace.
+        if (same_file(path, fmt::format("/proc/self/ns/{}", name))) continue;
+        UniqueFd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
+        if (!fd) {
+            if (errno == ENOENT) continue;  // a kernel without this namespace type
+            throw_errno("open \"{}\"", path);
+        }
+        plan.ns[plan.ns_count++] = {fd.get(), type};
+        out.fds.push_back(std::move(fd));
+    }
+    std::string pid_path = fmt::format("/proc/{}/ns/pid", init);
+    if (!same_file(pid_path, "/proc/self/ns/pid_for_children")) {
+        out.pid.reset(::open(pid_path.c_str(), O_RDONLY | O_CLOEXEC));
+        if (!out.pid) throw_errno("open \"{}\"", pid_path);
+    }
+    return out;
+}
+
+CreatedContainer clone_exec(const child::ExecPlan& plan, int pidns, int child_sync, int parent_sync, int cgroup_fd) {
+    UniqueFd own_pidns;
+    if (pidns >= 0) {
+        // setns(pid) moves only future children: join around the clone, then return.
+        own_pidns.reset(::open("/proc/self/ns/pid_for_children", O_RDONLY | O_CLOEXEC));
+        if (!own_pidns || ::setns(pidns, CLONE_NEWPID) < 0) throw_errno("join the container's pid namespace");
+    }
+    int pidfd = -1;
+    clone_args args{};
+    args.flags = CLONE_PIDFD;
+    args.pidfd = reinterpret_cast<std::uint64_t>(&pidfd);
+    args.exit_signal = SIGCHLD;
+    if (cgroup_fd >= 0) {
+        args.flags |= CLONE_INTO_CGROUP;
+        args.cgroup = static_cast<std::uint64_t>(cgroup_fd);
+    }
+    long pid = ::syscall(SYS_clone3, &args, sizeof args);
+    if (pid == 0) {
+        ::close(parent_sync);
+        child::exec_child(plan, child_sync);
+    }
+    int err = errno;
+    if (own_pidns && ::setns(own_pidns.get(), CLONE_NEWPID) < 0) err = errno;
+    if (pid < 0) throw Error("clone", err);
+    return {static_cast<pid_t>(pid), UniqueFd(pidfd)};
+}
+
+// Sends `go` and waits for end of file (execve) or the child's error record.
+void drive_child(int sync, pid_t pid) {
+    child::Message go{};
+    go.type = child::MsgType::go;
+    go.value = pid;
+    if (::send(sync, &go, sizeof go, MSG_NOSIGNAL) != sizeof go) throw_errno("sync with the exec child");
+    for (;;) {
+        child::Message m{};
+        ssize_t n = ::recv(sync, &m, sizeof m, 0);
+        if (n < 0 && errno == EINTR) continue;
+        if (n < 0) throw_errno("read from the exec child");
+        if (n == 0) return;
+        if (n != sizeof m || m.type != child::MsgType::error) throw_error("exec child: unexpected message");
+        m.stage[sizeof m.stage - 1] = m.detail[sizeof m.detail - 1] = '\0';
+        if (m.detail[0] == '\0') throw Error(m.stage, m.err);
+        throw Error(fmt::format("{} \"{}\"", m.stage, m.detail), m.err);
+    }
+}
+
+void reap(const CreatedContainer& c) {
+    ::syscall(SYS_pidfd_send_signal, c.pidfd.get(), SIGKILL, nullptr, 0);
+    while (::waitpid(c.pid, nullptr, 0) < 0 && errno == EINTR) {
+    }
+}
+
+class SignalMask {
+public:
+    explicit SignalMask(const sigset_t* block) : active_(block != nullptr) {
+        if (active_) ::sigprocmask(SIG_BLOCK, block, &old_);
+    }
+    ~SignalMask() {
+        if (active_) ::sigprocmask(SIG_SETMASK, &old_, nullptr);
+    }
+    SignalMask(const SignalMask&) = delete;
+    SignalMask& operator=(const SignalMask&) = delete;
+
+private:
+    bool active_;
+    sigset_t old_{};
+};
+
+int exec_in(const GlobalOptions& global, const ExecOptions& o) {
+    StateStore store(global.root);
+    ContainerRecord record = store.require(o.id);
+    oci::Status status = derive_status(store, record);
+    if (status == oci::Status::paused && !o.ignore_paused)
+        throw_error("container is paused: resume it or use --ignore-paused");
+    if (status != oci::Status::running && status != oci::Status::paused)
+        throw_error("container is {}", oci::to_string(status));
+    if (!o.cgroup.empty()) throw_error("--cgroup: sub-cgroups are not supported yet");
+    auto config = saved_config(store, o.id);
+    if (!config) throw_error("the container's config.json is missing");
+    UniqueFd init_pidfd(static_cast<int>(::syscall(SYS_pidfd_open, record.pid, 0)));
+    if (!init_pidfd || process_start_time(record.pid) != record.start_time) throw_error("container is stopped");
+
+    child::ExecPlan plan;
+    oci::Process process = exec_process(o, *config);
+    bool deny_setgroups = sys::build_namespace_plan(*config, global.rootless).deny_setgroups;
+    plan.launch.process = sys::build_process_plan(process, deny_setgroups);
+    plan.launch.process.preserve_fds = o.preserve_fds;
+    plan.launch.process.env.seal();
+    plan.launch.bind_console = false;
+    if (config->linux_ && config->linux_->seccomp)
+        plan.launch.seccomp = sys::build_seccomp_plan(*config->linux_->seccomp, global.root + "/.seccomp-cache");
+    Namespaces ns = open_namespaces(record.pid, plan);
+    // The fds were opened through the pid: it must still be the same init.
+    if (process_start_time(record.pid) != record.start_time) throw_error("container is stopped");
+
+    UniqueFd console, console_parent;
+    if (plan.launch.process.terminal) {
+        if (!o.console_socket.empty()) console = connect_console(o.console_socket);
+        else if (o.detach) throw_error("--tty with --detach needs --console-socket");
+        else {
+            int pair[2];
+            if (::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, pair) < 0) throw_errno("socketpair");
+            console_parent.reset(pair[0]);
+            console.reset(pair[1]);
+        }
+        plan.launch.console_socket_fd = console.get();
+    }
+    auto cg = container_cgroup(record);
+    // Not CLONE_INTO_CGROUP: on a hybrid host a loaded manager's unified fd left the
+    // child in the v1 roots now and then. add_process before `go` is as safe: the child
+    // runs nothing of the container until then.
+    int cgroup_fd = -1;
+    int pair[2];
+    if (::socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, pair) < 0) throw_errno("socketpair");
+    UniqueFd sync(pair[0]), child_sync(pair[1]);
+
+    sigset_t forwarded = forwarded_signals();
+    SignalMask mask(o.detach ? nullptr : &forwarded);
+    CreatedContainer c = clone_exec(plan, ns.pid.get(), child_sync.get(), sync.get(), cgroup_fd);
+    child_sync.reset();
+    console.reset();
+    try {
+        if (cg) cg->add_process(c.pid);
+        drive_child(sync.get(), c.pid);
+    } catch (const Error&) {
+        reap(c);
+        throw;
+    }
+    if (!o.pid_file.empty()) fs::write_file_atomic(o.pid_file, std::to_string(c.pid));
+    if (o.detach) return 0;
+    UniqueFd master;
+    if (console_parent) master = receive_fd(console_parent.get());
+    UniqueFd sigfd(::signalfd(-1, &forwarded, SFD_CLOEXEC));
+    if (!sigfd) throw_errno("signalfd");
+    RawTerminal raw(master ? STDIN_FILENO : -1);
+    copy_winsize(master.get());
+    return wait_foreground(c, sigfd.get(), master.get());
+}
+
+}  // namespace
+
+int exec(const GlobalOptions& global, const ExecOptions& options) {
+    try {
+        return exec_in(global, options);
+    } catch (const Error& e) {
+        throw e.with_context(fmt::format("exec \"{}\"", options.id));
+    }
+}
+
+}  // namespace berth::runtime

@@ -1,0 +1,167 @@
+// `berth exec` into a running container: what the new process sees, and its exit
+// status. Needs root.
+#define BOOST_TEST_MODULE integration_exec
+#include "harness.hpp"
+
+#include <boost/test/unit_test.hpp>
+
+#include <signal.h>
+#include <unistd.h>
+
+using namespace berth::it;
+
+namespace {
+
+bool contains(const std::string& haystack, const std::string& needle) {
+    return haystack.find(needle) != std::string::npos;
+}
+
+// A running container (the probe sleeping as its init), deleted with --force at the end.
+class Running {
+public:
+    Running() {
+        b.config.process->args = {"/probe", "sleep", "60"};
+        b.save();
+        pid_file = b.dir() + "/init.pid";
+        Result c = b.berth({"create", "--bundle", b.dir(), "--pid-file", pid_file, b.id()});
+        BOOST_TEST_REQUIRE(c.status == 0, c.err);
+        Result s = b.berth({"start", b.id()});
+        BOOST_TEST_REQUIRE(s.status == 0, s.err);
+    }
+    ~Running() { b.berth({"delete", "--force", b.id()}); }
+    Result exec(std::vector<std::string> args) const {
+        args.insert(args.begin(), "exec");
+        auto at = std::find(args.begin(), args.end(), std::string("--"));
+        if (at != args.end()) *at = b.id();
+        else args.insert(args.begin() + 1, b.id());
+        return b.berth(args);
+    }
+    Bundle b;
+    std::string pid_file;
+};
+
+// The cgroup2 line of /proc/<pid>/cgroup. Not the v1 lines: on this hybrid test host the
+// sandbox's subreaper moves the orphaned (detached) process to the v1 roots after berth
+// exits; while berth lives the process is in every hierarchy of the container.
+std::string cgroup_of(const std::string& pid) {
+    std::string text = read_file("/proc/" + pid + "/cgroup");
+    auto at = text.find("0::");
+    return at == std::string::npos ? text : text.substr(at, text.find('\n', at) - at);
+}
+
+}  // namespace
+
+BOOST_AUTO_TEST_CASE(exec_runs_inline_args_and_returns_the_exit_status) {
+    Running c;
+    Result r = c.exec({"/probe", "exit", "9"});
+    BOOST_TEST(r.status == 9, r.err);
+    Result sh = c.exec({"/bin/busybox", "sh", "-c", "echo hello-from-exec"});
+    BOOST_TEST(sh.status == 0, sh.err);
+    BOOST_TEST(sh.out == "hello-from-exec\n");
+}
+
+BOOST_AUTO_TEST_CASE(exec_joins_the_containers_namespaces) {
+    Running c;
+    Result r = c.exec({"/probe"});
+    BOOST_TEST_REQUIRE(r.status == 0, r.err);
+    Report rep = parse_report(r.out);
+    BOOST_TEST(rep.get("hostname") == "berth-test");                 // uts
+    BOOST_TEST(rep.get("pid") != "1");
+    BOOST_TEST(std::stoi(rep.get("pid")) < 100);                      // the container's pid ns
+    BOOST_TEST(rep.get("ppid") == "0");                               // parent (berth) outside it
+    BOOST_TEST(rep.has_mount("/proc", "proc"));                       // mount ns
+    BOOST_TEST(rep.get("cwd") == "/");
+    Result init = c.exec({"/probe", "cat", "/proc/1/cmdline"});
+    BOOST_TEST(contains(init.out, "sleep"));                          // sees the init as pid 1
+    std::string init_pid = read_file(c.pid_file);
+    for (const char* ns : {"ns_mnt", "ns_uts", "ns_ipc", "ns_pid", "ns_net"}) {
+        Report host = parse_report(run_command({"/bin/sh", "-c", std::string("stat -L -c ") + ns + "=%i /proc/" +
+                                                                     init_pid + "/ns/" + (ns + 3)}).out);
+        BOOST_TEST(rep.get(ns) == host.get(ns), ns);
+    }
+}
+
+BOOST_AUTO_TEST_CASE(exec_flags_take_effect) {
+    Running c;
+    Result r = c.exec({"-e", "FOO=bar", "-e", "PATH=/bin", "--cwd", "/tmp", "-u", "1000:1001", "-g", "2000",
+                       "--", "/probe"});
+    BOOST_TEST_REQUIRE(r.status == 0, r.err);
+    Report rep = parse_report(r.out);
+    auto env = rep.all("env");
+    BOOST_TEST((std::find(env.begin(), env.end(), "FOO=bar") != env.end()));
+    BOOST_TEST((std::count_if(env.begin(), env.end(), [](auto& e) { return e.rfind("PATH=", 0) == 0; }) == 1));
+    BOOST_TEST((std::find(env.begin(), env.end(), "PATH=/bin") != env.end()));
+    BOOST_TEST(rep.get("cwd") == "/tmp");
+    BOOST_TEST(rep.get("uid") == "1000");
+    BOOST_TEST(rep.get("gid") == "1001");
+    BOOST_TEST(contains(rep.get("groups"), "2000"));
+}
+
+BOOST_AUTO_TEST_CASE(exec_has_the_containers_capabilities_and_no_extra_fds) {
+    Running c;
+    Report init = parse_report(c.exec({"/probe", "cat", "/proc/1/status"}).out);
+    Result r = c.exec({"/probe"});
+    BOOST_TEST_REQUIRE(r.status == 0, r.err);
+    Report rep = parse_report(r.out);
+    BOOST_TEST(rep.get("fds") == "0,1,2");
+    BOOST_TEST(rep.get("dumpable") == "1");
+    std::string status = c.exec({"/probe", "cat", "/proc/1/status"}).out;
+    for (const char* key : {"CapBnd", "CapEff", "CapPrm"}) {
+        auto at = status.find(std::string(key) + ":\t");
+        BOOST_TEST_REQUIRE(at != std::string::npos);
+        std::string value = status.substr(at + 8, status.find('\n', at) - at - 8);
+        BOOST_TEST(rep.get(key) == value, key);
+    }
+    BOOST_TEST(rep.get("NoNewPrivs") == "1");
+}
+
+BOOST_AUTO_TEST_CASE(exec_reads_a_process_file) {
+    Running c;
+    write_file(c.b.dir() + "/process.json",
+               R"({"args": ["/probe"], "cwd": "/root", "env": ["PROCESS_FILE=yes"], "user": {"uid": 7, "gid": 8}})");
+    Result r = c.b.berth({"exec", "--process", c.b.dir() + "/process.json", c.b.id()});
+    BOOST_TEST_REQUIRE(r.status == 0, r.err);
+    Report rep = parse_report(r.out);
+    BOOST_TEST(rep.get("cwd") == "/root");
+    BOOST_TEST(rep.get("uid") == "7");
+    BOOST_TEST(rep.get("gid") == "8");
+    auto env = rep.all("env");
+    BOOST_TEST((std::find(env.begin(), env.end(), "PROCESS_FILE=yes") != env.end()));
+}
+
+BOOST_AUTO_TEST_CASE(detached_exec_writes_the_pid_file_and_joins_the_cgroup) {
+    Running c;
+    std::string pid_file = c.b.dir() + "/exec.pid";
+    Result r = c.exec({"-d", "--pid-file", pid_file, "--", "/probe", "sleep", "30"});
+    BOOST_TEST_REQUIRE(r.status == 0, r.err);
+    BOOST_TEST(r.out.empty());
+    std::string pid = read_file(pid_file);
+    BOOST_TEST_REQUIRE(!pid.empty());
+    BOOST_TEST(::kill(std::stoi(pid), 0) == 0);
+    BOOST_TEST(cgroup_of(pid) == cgroup_of(read_file(c.pid_file)));
+    BOOST_TEST(contains(cgroup_of(pid), c.b.id()));
+}
+
+BOOST_AUTO_TEST_CASE(exec_into_a_stopped_or_missing_container_fails_clearly) {
+    Bundle b;
+    b.config.process->args = {"/probe", "exit", "0"};
+    b.save();
+    BOOST_TEST_REQUIRE(b.berth({"create", "--bundle", b.dir(), b.id()}).status == 0);
+    BOOST_TEST_REQUIRE(b.berth({"start", b.id()}).status == 0);
+    for (int i = 0; i < 100 && !contains(b.berth({"state", b.id()}).out, "stopped"); ++i) ::usleep(20000);
+    Result r = b.berth({"exec", b.id(), "/probe"});
+    BOOST_TEST(r.status != 0);
+    BOOST_TEST(contains(r.err, "exec \"" + b.id() + "\": container is stopped"), r.err);
+    b.berth({"delete", "--force", b.id()});
+    Result missing = b.berth({"exec", "no-such-container", "/probe"});
+    BOOST_TEST(missing.status != 0);
+    BOOST_TEST(contains(missing.err, "exec \"no-such-container\""), missing.err);
+    BOOST_TEST(contains(missing.err, "does not exist"), missing.err);
+}
+
+BOOST_AUTO_TEST_CASE(exec_of_a_missing_executable_fails) {
+    Running c;
+    Result r = c.exec({"/no/such/binary"});
+    BOOST_TEST(r.status != 0);
+    BOOST_TEST(contains(r.err, "/no/such/binary"), r.err);
+}

@@ -165,3 +165,13 @@ BOOST_AUTO_TEST_CASE(exec_of_a_missing_executable_fails) {
     BOOST_TEST(r.status != 0);
     BOOST_TEST(contains(r.err, "/no/such/binary"), r.err);
 }
+
+BOOST_AUTO_TEST_CASE(exec_with_a_tty_gets_a_terminal_from_the_container) {
+    Running c;
+    // No --console-socket in the foreground: berth proxies its own stdio to the pty.
+    Result r = c.exec({"-t", "--", "/bin/busybox", "sh", "-c", "test -t 0 && test -t 1 && echo tty-ok; exit 4"});
+    BOOST_TEST(r.status == 4, r.err);
+    BOOST_TEST(contains(r.out, "tty-ok"), r.out);
+    // The container's /dev/console is left alone (only the init binds its pty there).
+    BOOST_TEST(c.exec({"/probe", "stat", "/dev/console"}).status != 0);
+}

@@ -28,4 +28,8 @@ std::string to_json(const Config& config, bool pretty = false);
 Process parse_process(std::string_view text, std::string_view source = "process.json");
 std::string to_json(const Process& process, bool pretty = false);
 
+// A config-linux.md#control-groups object alone, as `update --resources` reads it. Error
+// paths are relative to the document: "resources.json: .memory.limit: ...".
+Resources parse_resources(std::string_view text, std::string_view source = "resources.json");
+
 }  // namespace berth::oci

@@ -1,4 +1,5 @@
 // Readers for the "linux" section of config.json (runtime-spec config-linux.md).
+#include "oci/parse.hpp"
 #include "oci/parse_reader.hpp"
 
 #include <array>
@@ -415,3 +416,15 @@ void read_value(Reader& r, Value& v, LinuxConfig& out) {
 }
 
 }  // namespace berth::oci::detail
+
+namespace berth::oci {
+
+Resources parse_resources(std::string_view text, std::string_view source) {
+    json::Value doc = json::parse(text, source);
+    detail::Reader reader(source);
+    Resources resources;
+    detail::read_value(reader, doc, resources);
+    return resources;
+}
+
+}  // namespace berth::oci

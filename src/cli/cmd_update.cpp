@@ -46,7 +46,7 @@ CommandOptions parse_update(std::span<const std::string> args) {
     FlagSet flags("berth update [options] <container-id>",
                   "Update the resource limits of a container. --resources reads a JSON\n"
                   "linux.resources object (config-linux.md#control-groups) from FILE or, with\n"
-                  "\"-\", from standard input; the other flags are then ignored.");
+                  "\"-\", from standard input; a flag given as well overrides the file's value.");
     flags.string("resources,r", "FILE", options.resources_file,
                  "JSON file of resources to update, or - for standard input");
     for (const auto& flag : kValueFlags) {

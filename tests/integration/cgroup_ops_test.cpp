@@ -1,0 +1,217 @@
+// pause, resume, update and events on real containers with an explicit cgroupsPath,
+// checked through the host's cgroup files (hybrid or v1 layout). Needs root.
+#define BOOST_TEST_MODULE integration_cgroup_ops
+#include "harness.hpp"
+#include "oci/parse.hpp"
+
+#include <boost/test/unit_test.hpp>
+
+#include <unistd.h>
+
+#include <algorithm>
+#include <cstdlib>
+
+using namespace berth::it;
+
+namespace {
+
+const std::string kCgroupRoot = "/sys/fs/cgroup";
+
+bool contains(const std::string& haystack, const std::string& needle) {
+    return haystack.find(needle) != std::string::npos;
+}
+
+std::string status_of(const Bundle& b) {
+    Result r = b.berth({"state", b.id()});
+    auto at = r.out.find("\"status\"");
+    if (at == std::string::npos) return "";
+    auto q1 = r.out.find('"', r.out.find(':', at) + 1);
+    auto q2 = r.out.find('"', q1 + 1);
+    return r.out.substr(q1 + 1, q2 - q1 - 1);
+}
+
+std::string trim(std::string s) {
+    while (!s.empty() && (s.back() == '\n' || s.back() == ' ')) s.pop_back();
+    return s;
+}
+
+// A v1 controller's file of the container, e.g. cg_file(cg, "memory", "memory.limit_in_bytes").
+std::string cg_file(const std::string& cg, const std::string& controller, const std::string& file) {
+    return trim(read_file(kCgroupRoot + "/" + controller + cg + "/" + file));
+}
+
+// A container started detached with its own cgroup and a writable rootfs, deleted with
+// --force at the end; the test then checks its cgroup directories are gone.
+class Container {
+public:
+    explicit Container(std::vector<std::string> args, const std::string& resources_json = "") {
+        static int n = 0;
+        cg_ = "/berth-itest-" + std::to_string(::getpid()) + "-" + std::to_string(n++);
+        b_.config.root->readonly = false;
+        b_.config.linux_->cgroups_path = cg_;
+        if (!resources_json.empty())
+            b_.config.linux_->resources = berth::oci::parse_resources(resources_json, "test resources");
+        b_.config.process->args = std::move(args);
+        for (const char* applet : {"head", "tail"})
+            BOOST_TEST_REQUIRE(::symlink("busybox", (b_.rootfs() + "/bin/" + applet).c_str()) == 0);
+        b_.save();
+    }
+    ~Container() {
+        b_.berth({"delete", "--force", b_.id()});
+        for (const char* c : {"freezer", "memory", "pids", "cpu", "unified"})
+            BOOST_TEST(!path_exists(kCgroupRoot + "/" + c + cg_), c << cg_ << " is left behind");
+    }
+    Container(const Container&) = delete;
+    Container& operator=(const Container&) = delete;
+
+    void start() {
+        Result c = b_.berth({"create", "--bundle", b_.dir(), b_.id()});
+        BOOST_TEST_REQUIRE(c.status == 0, c.err);
+        Result s = b_.berth({"start", b_.id()});
+        BOOST_TEST_REQUIRE(s.status == 0, s.err);
+    }
+    Result berth(const std::vector<std::string>& args, const std::string& input = "") const {
+        return b_.berth(args, input);
+    }
+    const Bundle& bundle() const { return b_; }
+    std::string id() const { return b_.id(); }
+    const std::string& cg() const { return cg_; }
+    std::string host_path(const std::string& in_container) const { return b_.rootfs() + in_container; }
+
+private:
+    Bundle b_;
+    std::string cg_;
+};
+
+long counter(const Container& c) {
+    std::string s = read_file(c.host_path("/tmp/counter"));
+    return s.empty() ? -1 : std::atol(s.c_str());
+}
+
+// `berth events ...` under timeout(1), so a hung stream fails the test instead of the run.
+Result events_stream(const Container& c, const std::string& seconds) {
+    return run_command({"/usr/bin/timeout", seconds, berth_path(), "--root", c.bundle().state_root(), "events",
+                        "--interval", "1s", c.id()});
+}
+
+const std::vector<std::string> kCounterLoop = {
+    "/bin/sh", "-c", "i=0; while true; do i=$((i+1)); echo $i > /tmp/counter; sleep 0.05; done"};
+
+}  // namespace
+
+BOOST_AUTO_TEST_CASE(pause_freezes_and_resume_thaws) {
+    Container c(kCounterLoop);
+    c.start();
+    ::usleep(500000);
+    BOOST_TEST(counter(c) > 0);
+    Result p = c.berth({"pause", c.id()});
+    BOOST_TEST_REQUIRE(p.status == 0, p.err);
+    BOOST_TEST(status_of(c.bundle()) == "paused");
+    BOOST_TEST(cg_file(c.cg(), "freezer", "freezer.state") == "FROZEN");
+    long frozen_at = counter(c);
+    ::usleep(500000);
+    BOOST_TEST(counter(c) == frozen_at);  // no progress while frozen
+    Result again = c.berth({"pause", c.id()});
+    BOOST_TEST(again.status != 0);
+    BOOST_TEST(contains(again.err, "pause \"" + c.id() + "\": container is not running"), again.err);
+    Result r = c.berth({"resume", c.id()});
+    BOOST_TEST_REQUIRE(r.status == 0, r.err);
+    BOOST_TEST(status_of(c.bundle()) == "running");
+    BOOST_TEST(cg_file(c.cg(), "freezer", "freezer.state") == "THAWED");
+    ::usleep(500000);
+    BOOST_TEST(counter(c) > frozen_at);
+    Result r2 = c.berth({"resume", c.id()});
+    BOOST_TEST(r2.status != 0);
+    BOOST_TEST(contains(r2.err, "container is not paused"), r2.err);
+}
+
+BOOST_AUTO_TEST_CASE(pause_of_a_stopped_container_fails) {
+    Container c({"/bin/true"});
+    c.start();
+    for (int i = 0; i < 100 && status_of(c.bundle()) != "stopped"; ++i) ::usleep(20000);
+    BOOST_TEST_REQUIRE(status_of(c.bundle()) == "stopped");
+    Result p = c.berth({"pause", c.id()});
+    BOOST_TEST(p.status == 1);
+    BOOST_TEST(contains(p.err, "pause \"" + c.id() + "\": container is not running"), p.err);
+    BOOST_TEST(c.berth({"update", "--memory", "64M", c.id()}).status != 0);
+    BOOST_TEST(c.berth({"events", "--stats", c.id()}).status != 0);
+}
+
+BOOST_AUTO_TEST_CASE(update_changes_memory_and_pids_limits) {
+    Container c({"/bin/sleep", "60"}, R"({"memory":{"limit":33554432}})");
+    c.start();
+    BOOST_TEST(cg_file(c.cg(), "memory", "memory.limit_in_bytes") == "33554432");
+    Result u = c.berth({"update", "--memory", "64M", c.id()});
+    BOOST_TEST_REQUIRE(u.status == 0, u.err);
+    BOOST_TEST(cg_file(c.cg(), "memory", "memory.limit_in_bytes") == std::to_string(64 << 20));
+    Result r = c.berth({"update", "--resources", "-", c.id()}, R"({"pids":{"limit":42}})");
+    BOOST_TEST_REQUIRE(r.status == 0, r.err);
+    BOOST_TEST(cg_file(c.cg(), "pids", "pids.max") == "42");
+    // The earlier update was saved: re-applying the merged set keeps 64M.
+    BOOST_TEST(cg_file(c.cg(), "memory", "memory.limit_in_bytes") == std::to_string(64 << 20));
+    BOOST_TEST(contains(read_file(c.bundle().state_root() + "/" + c.id() + "/config.json"), "67108864"));
+    // A flag wins over the file.
+    Result both = c.berth({"update", "--resources", "-", "--pids-limit", "50", c.id()}, R"({"pids":{"limit":43}})");
+    BOOST_TEST_REQUIRE(both.status == 0, both.err);
+    BOOST_TEST(cg_file(c.cg(), "pids", "pids.max") == "50");
+    // Bad input names the field; nothing changes.
+    Result bad = c.berth({"update", "--resources", "-", c.id()}, R"({"pids":{"limit":"x"}})");
+    BOOST_TEST(bad.status != 0);
+    BOOST_TEST(contains(bad.err, ".pids.limit"), bad.err);
+    Result bad_size = c.berth({"update", "--memory", "12q", c.id()});
+    BOOST_TEST(bad_size.status != 0);
+    BOOST_TEST(contains(bad_size.err, "--memory: invalid size \"12q\""), bad_size.err);
+    BOOST_TEST(cg_file(c.cg(), "pids", "pids.max") == "50");
+}
+
+BOOST_AUTO_TEST_CASE(events_stats_reports_memory_and_pids) {
+    Container c({"/bin/sleep", "60"});
+    c.start();
+    Result e = c.berth({"events", "--stats", c.id()});
+    BOOST_TEST_REQUIRE(e.status == 0, e.err);
+    BOOST_TEST(contains(e.out, "{\"type\":\"stats\",\"id\":\"" + c.id() + "\",\"data\":{"), e.out);
+    auto usage = e.out.find("\"memory\":{");
+    BOOST_TEST_REQUIRE(usage != std::string::npos);
+    auto u = e.out.find("\"usage\":{", usage);
+    BOOST_TEST_REQUIRE(u != std::string::npos);
+    auto value = e.out.find("\"usage\":", u + 9);
+    BOOST_TEST_REQUIRE(value != std::string::npos, e.out);
+    BOOST_TEST(std::atoll(e.out.c_str() + value + 8) > 0, e.out);
+    const std::string current = "\"pids\":{\"current\":";
+    auto pids = e.out.find(current);
+    BOOST_TEST_REQUIRE(pids != std::string::npos, e.out);
+    BOOST_TEST(std::atoll(e.out.c_str() + pids + current.size()) >= 1, e.out);
+    BOOST_TEST(std::count(e.out.begin(), e.out.end(), '\n') == 1);
+}
+
+BOOST_AUTO_TEST_CASE(oom_kill_is_reported_by_events) {
+    // tail of a newline-free stream buffers all of it: 200 MiB against a 32 MiB limit.
+    Container c({"/bin/sh", "-c", "sleep 2; head -c 200m /dev/zero | tail; sleep 2"},
+                R"({"memory":{"limit":33554432,"swap":33554432}})");
+    c.start();
+    Result e = events_stream(c, "20");
+    BOOST_TEST(e.status == 0, e.err);  // the stream ends when the container stops
+    BOOST_TEST(contains(e.out, "{\"type\":\"oom\",\"id\":\"" + c.id() + "\"}"), e.out);
+    BOOST_TEST(contains(e.out, "{\"type\":\"stats\""), e.out);
+}
+
+BOOST_AUTO_TEST_CASE(fork_bomb_stops_at_the_pids_limit) {
+    // A failed fork ends a non-interactive ash, so the loop runs in an inner shell.
+    Container c({"/bin/sh", "-c",
+                 "sh -c 'i=0; while [ $i -lt 30 ]; do sleep 60 & i=$((i+1)); done' 2>/tmp/errors; "
+                 "echo done > /tmp/done; sleep 60"},
+                R"({"pids":{"limit":10}})");
+    c.start();
+    for (int i = 0; i < 200 && !path_exists(c.host_path("/tmp/done")); ++i) ::usleep(20000);
+    BOOST_TEST_REQUIRE(path_exists(c.host_path("/tmp/done")));
+    BOOST_TEST(cg_file(c.cg(), "pids", "pids.max") == "10");
+    BOOST_TEST(std::atol(cg_file(c.cg(), "pids", "pids.current").c_str()) <= 10);
+    Result ps = c.berth({"ps", "--format", "json", c.id()});
+    BOOST_TEST(std::count(ps.out.begin(), ps.out.end(), ',') + 1 <= 10, ps.out);
+    BOOST_TEST(contains(read_file(c.host_path("/tmp/errors")), "Resource temporarily unavailable"));
+    BOOST_TEST(std::atol(cg_file(c.cg(), "pids", "pids.events").substr(4).c_str()) > 0);
+    // kill --all reaches every process of the cgroup, not only the init.
+    BOOST_TEST(c.berth({"kill", "--all", c.id(), "KILL"}).status == 0);
+    for (int i = 0; i < 100 && cg_file(c.cg(), "pids", "pids.current") != "0"; ++i) ::usleep(20000);
+    BOOST_TEST(cg_file(c.cg(), "pids", "pids.current") == "0");
+}

@@ -43,7 +43,9 @@ void set_frozen(const GlobalOptions& global, const std::string& id, bool frozen)
 // --- update -------------------------------------------------------------------------
 
 // runc's units.RAMInBytes: "512", "512k", "64M", "1.5g", "2GiB", "10 mb"; binary multiples.
+// "-1" (unlimited) as runc's update takes it for every memory flag.
 std::int64_t parse_bytes(const std::string& flag, const std::string& text) {
+    if (text == "-1") return -1;
     std::size_t i = 0;
     while (i < text.size() && (std::isdigit(static_cast<unsigned char>(text[i])) || text[i] == '.')) ++i;
     std::string number = text.substr(0, i);
@@ -144,7 +146,7 @@ oci::Resources flag_resources(const UpdateOptions& o) {
     auto cpu = [&r]() -> oci::Cpu& { return r.cpu ? *r.cpu : r.cpu.emplace(); };
     if (o.memory) memory().limit = parse_bytes("memory", *o.memory);
     if (o.memory_reservation) memory().reservation = parse_bytes("memory-reservation", *o.memory_reservation);
-    if (o.memory_swap) memory().swap = *o.memory_swap == "-1" ? -1 : parse_bytes("memory-swap", *o.memory_swap);
+    if (o.memory_swap) memory().swap = parse_bytes("memory-swap", *o.memory_swap);
     if (o.kernel_memory) memory().kernel = parse_bytes("kernel-memory", *o.kernel_memory);
     if (o.kernel_memory_tcp) memory().kernel_tcp = parse_bytes("kernel-memory-tcp", *o.kernel_memory_tcp);
     if (o.cpu_shares) cpu().shares = parse_number<std::uint64_t>("cpu-share", *o.cpu_shares);

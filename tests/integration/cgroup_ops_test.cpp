@@ -162,6 +162,10 @@ BOOST_AUTO_TEST_CASE(update_changes_memory_and_pids_limits) {
     BOOST_TEST(bad_size.status != 0);
     BOOST_TEST(contains(bad_size.err, "--memory: invalid size \"12q\""), bad_size.err);
     BOOST_TEST(cg_file(c.cg(), "pids", "pids.max") == "50");
+    Result unlimited = c.berth({"update", "--memory", "-1", "--pids-limit", "-1", c.id()});
+    BOOST_TEST_REQUIRE(unlimited.status == 0, unlimited.err);
+    BOOST_TEST(cg_file(c.cg(), "pids", "pids.max") == "max");
+    BOOST_TEST(std::atoll(cg_file(c.cg(), "memory", "memory.limit_in_bytes").c_str()) > (1LL << 40));
 }
 
 BOOST_AUTO_TEST_CASE(events_stats_reports_memory_and_pids) {

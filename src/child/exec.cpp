@@ -1,6 +1,7 @@
 // `berth exec`, from clone to execve: a flat list of named steps; each failure is one
 // Message{error} to the parent, then _exit. No allocation, no exceptions.
 #include "child/exec.hpp"
+#include "child/finish.hpp"
 
 #include "child/process.hpp"
 #include "child/protocol.hpp"
@@ -18,15 +19,6 @@ namespace berth::child {
 
 namespace {
 
-[[noreturn]] void report_and_exit(int sync_fd, const Failure& f) noexcept {
-    Message m{};
-    m.type = MsgType::error;
-    m.err = f.err;
-    copy_cstr(m.stage, sizeof m.stage, f.stage);
-    copy_cstr(m.detail, sizeof m.detail, f.detail);
-    ::send(sync_fd, &m, sizeof m, MSG_NOSIGNAL);
-    ::_exit(f.err == ENOENT ? 127 : 126);
-}
 
 bool wait_go(int sync_fd, Failure& f) noexcept {
     Message m{};
@@ -47,28 +39,6 @@ bool join_namespaces(const ExecPlan& plan, Failure& f) noexcept {
     return true;
 }
 
-[[noreturn]] void exec_process(const LaunchPlan& plan, int index, int sync_fd) noexcept {
-    Failure f;
-    const auto& p = plan.process;
-    if (p.has_affinity_final && ::sched_setaffinity(0, sizeof p.affinity_final, &p.affinity_final) < 0)
-        report_and_exit(sync_fd, (fail(f, "sched_setaffinity", "final"), f));
-    // fds 3 .. 3+n-1 are the caller's (--preserve-fds); every other fd, the sync
-    // socket included, closes at execve: no berth fd reaches the container.
-    for (unsigned i = 0; i < p.preserve_fds; ++i) ::fcntl(3 + static_cast<int>(i), F_SETFD, 0);
-    ::syscall(SYS_close_range, 3 + p.preserve_fds, ~0U, CLOSE_RANGE_CLOEXEC);
-    struct sigaction dfl{};
-    dfl.sa_handler = SIG_DFL;
-    ::sigaction(SIGPIPE, &dfl, nullptr);
-    sigset_t none;
-    ::sigemptyset(&none);
-    ::sigprocmask(SIG_SETMASK, &none, nullptr);
-    if (p.no_new_privs && !plan.seccomp.program.empty()) {
-        int rc = sys::apply_seccomp(plan.seccomp);
-        if (rc < 0) report_and_exit(sync_fd, (fail(f, "seccomp", "", -rc), f));
-    }
-    ::execve(p.exec_candidates[static_cast<std::size_t>(index)].c_str(), p.args.pointers.data(), p.env.pointers.data());
-    report_and_exit(sync_fd, (fail(f, "exec", p.exec_candidates[static_cast<std::size_t>(index)].c_str()), f));
-}
 
 }  // namespace
 

@@ -95,15 +95,24 @@ Result events_stream(const Container& c, const std::string& seconds) {
 }
 
 const std::vector<std::string> kCounterLoop = {
-    "/bin/sh", "-c", "i=0; while true; do i=$((i+1)); echo $i > /tmp/counter; sleep 0.05; done"};
+    "/bin/sh", "-c", "i=0; while true; do i=$((i+1)); echo $i > /tmp/c.new; mv /tmp/c.new /tmp/counter; sleep 0.05; done"};
+
+// The counter file is replaced by rename, so a read never sees it half written; waits up to
+// 10 s for it to pass `above` (a loaded CI machine starts containers slowly).
+bool counter_passes(const Container& c, long above) {
+    for (int i = 0; i < 200; ++i) {
+        if (counter(c) > above) return true;
+        ::usleep(50000);
+    }
+    return false;
+}
 
 }  // namespace
 
 BOOST_AUTO_TEST_CASE(pause_freezes_and_resume_thaws) {
     Container c(kCounterLoop);
     c.start();
-    ::usleep(500000);
-    BOOST_TEST(counter(c) > 0);
+    BOOST_TEST_REQUIRE(counter_passes(c, 0));
     Result p = c.berth({"pause", c.id()});
     BOOST_TEST_REQUIRE(p.status == 0, p.err);
     BOOST_TEST(status_of(c.bundle()) == "paused");
@@ -118,8 +127,7 @@ BOOST_AUTO_TEST_CASE(pause_freezes_and_resume_thaws) {
     BOOST_TEST_REQUIRE(r.status == 0, r.err);
     BOOST_TEST(status_of(c.bundle()) == "running");
     BOOST_TEST(cg_file(c.cg(), "freezer", "freezer.state") == "THAWED");
-    ::usleep(500000);
-    BOOST_TEST(counter(c) > frozen_at);
+    BOOST_TEST(counter_passes(c, frozen_at));
     Result r2 = c.berth({"resume", c.id()});
     BOOST_TEST(r2.status != 0);
     BOOST_TEST(contains(r2.err, "container is not paused"), r2.err);

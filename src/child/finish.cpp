@@ -1,0 +1,57 @@
+#include "child/finish.hpp"
+
+#include "child/protocol.hpp"
+#include "sys/seccomp.hpp"
+
+#include <fcntl.h>
+#include <linux/close_range.h>
+#include <sched.h>
+#include <signal.h>
+#include <sys/socket.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+namespace berth::child {
+
+[[noreturn]] void report_and_exit(int sync_fd, const Failure& f) noexcept {
+    Message m{};
+    m.type = MsgType::error;
+    m.err = f.err;
+    copy_cstr(m.stage, sizeof m.stage, f.stage);
+    copy_cstr(m.detail, sizeof m.detail, f.detail);
+    if (::send(sync_fd, &m, sizeof m, MSG_NOSIGNAL) < 0) {
+        // The parent is gone (after `ready`): the caller's stderr is all that is left.
+        static const char prefix[] = "berth: container process: ";
+        write_all(2, prefix, sizeof prefix - 1);
+        write_all(2, m.stage, cstr_len(m.stage));
+        write_all(2, " \"", 2);
+        write_all(2, m.detail, cstr_len(m.detail));
+        write_all(2, "\"\n", 2);
+    }
+    ::_exit(f.err == ENOENT ? 127 : 126);
+}
+
+[[noreturn]] void exec_process(const LaunchPlan& plan, int index, int sync_fd) noexcept {
+    Failure f;
+    const auto& p = plan.process;
+    if (p.has_affinity_final && ::sched_setaffinity(0, sizeof p.affinity_final, &p.affinity_final) < 0)
+        report_and_exit(sync_fd, (fail(f, "sched_setaffinity", "final"), f));
+    // fds 3 .. 3+n-1 are the caller's (--preserve-fds, LISTEN_FDS); every other fd
+    // closes at execve: no host fd reaches the container.
+    for (unsigned i = 0; i < p.preserve_fds; ++i) ::fcntl(3 + static_cast<int>(i), F_SETFD, 0);
+    ::syscall(SYS_close_range, 3 + p.preserve_fds, ~0U, CLOSE_RANGE_CLOEXEC);
+    struct sigaction dfl{};
+    dfl.sa_handler = SIG_DFL;
+    ::sigaction(SIGPIPE, &dfl, nullptr);
+    sigset_t none;
+    ::sigemptyset(&none);
+    ::sigprocmask(SIG_SETMASK, &none, nullptr);
+    if (p.no_new_privs && !plan.seccomp.program.empty()) {
+        int rc = sys::apply_seccomp(plan.seccomp);
+        if (rc < 0) report_and_exit(sync_fd, (fail(f, "seccomp", "", -rc), f));
+    }
+    ::execve(p.exec_candidates[static_cast<std::size_t>(index)].c_str(), p.args.pointers.data(), p.env.pointers.data());
+    report_and_exit(sync_fd, (fail(f, "exec", p.exec_candidates[static_cast<std::size_t>(index)].c_str()), f));
+}
+
+}  // namespace berth::child

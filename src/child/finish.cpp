@@ -7,6 +7,7 @@
 #include <linux/close_range.h>
 #include <sched.h>
 #include <signal.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
 #include <unistd.h>
@@ -50,6 +51,9 @@ namespace berth::child {
         int rc = sys::apply_seccomp(plan.seccomp);
         if (rc < 0) report_and_exit(sync_fd, (fail(f, "seccomp", "", -rc), f));
     }
+    // The parent-death signal survives execve unless credentials change: clear it, or a
+    // detached exec'd process (`exec -d`, as conmon runs every exec) dies when berth exits.
+    ::prctl(PR_SET_PDEATHSIG, 0, 0, 0, 0);
     ::execve(p.exec_candidates[static_cast<std::size_t>(index)].c_str(), p.args.pointers.data(), p.env.pointers.data());
     report_and_exit(sync_fd, (fail(f, "exec", p.exec_candidates[static_cast<std::size_t>(index)].c_str()), f));
 }

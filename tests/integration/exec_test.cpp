@@ -40,13 +40,14 @@ public:
     std::string pid_file;
 };
 
-// The cgroup2 line of /proc/<pid>/cgroup. Not the v1 lines: on this hybrid test host the
-// sandbox's subreaper moves the orphaned (detached) process to the v1 roots after berth
-// exits; while berth lives the process is in every hierarchy of the container.
-std::string cgroup_of(const std::string& pid) {
-    std::string text = read_file("/proc/" + pid + "/cgroup");
-    auto at = text.find("0::");
-    return at == std::string::npos ? text : text.substr(at, text.find('\n', at) - at);
+// Every hierarchy's line of /proc/<pid>/cgroup.
+std::string cgroup_of(const std::string& pid) { return read_file("/proc/" + pid + "/cgroup"); }
+
+// The state letter of /proc/<pid>/stat ('Z' for a zombie, which kill(pid, 0) still finds).
+char process_state(const std::string& pid) {
+    std::string stat = read_file("/proc/" + pid + "/stat");
+    auto at = stat.rfind(')');
+    return at == std::string::npos || at + 2 >= stat.size() ? '?' : stat[at + 2];
 }
 
 }  // namespace
@@ -137,7 +138,11 @@ BOOST_AUTO_TEST_CASE(detached_exec_writes_the_pid_file_and_joins_the_cgroup) {
     BOOST_TEST(r.out.empty());
     std::string pid = read_file(pid_file);
     BOOST_TEST_REQUIRE(!pid.empty());
+    // Still running after berth exited: the parent-death signal must not reach it (a
+    // zombie, or a process already removed from its cgroups, would fail these).
+    ::usleep(200000);
     BOOST_TEST(::kill(std::stoi(pid), 0) == 0);
+    BOOST_TEST(process_state(pid) != 'Z');
     BOOST_TEST(cgroup_of(pid) == cgroup_of(read_file(c.pid_file)));
     BOOST_TEST(contains(cgroup_of(pid), c.b.id()));
 }

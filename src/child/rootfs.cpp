@@ -260,15 +260,17 @@ bool readonly_path(const char* path, Failure& f) noexcept {
 }  // namespace
 
 bool finish_rootfs(const LaunchPlan& plan, Failure& f) noexcept {
-    for (const auto& p : plan.masked_paths)
-        if (!mask_path(p.c_str(), f)) return false;
-    for (const auto& p : plan.readonly_paths)
-        if (!readonly_path(p.c_str(), f)) return false;
+    // Sysctls before the masked and read-only paths: /proc/sys is read-only in every
+    // engine's spec, and the sysctls are written through it (runc's order too).
     for (const auto& s : plan.sysctls) {
         Fd fd(::open(s.path.c_str(), O_WRONLY | O_CLOEXEC | O_NOFOLLOW));
         if (fd.fd < 0) return fail(f, "sysctl", s.path.c_str());
         if (!write_all(fd.fd, s.value.data(), s.value.size())) return fail(f, "sysctl", s.path.c_str());
     }
+    for (const auto& p : plan.masked_paths)
+        if (!mask_path(p.c_str(), f)) return false;
+    for (const auto& p : plan.readonly_paths)
+        if (!readonly_path(p.c_str(), f)) return false;
     if (plan.readonly_root) {
         mount_attr attr{};
         attr.attr_set = MOUNT_ATTR_RDONLY;

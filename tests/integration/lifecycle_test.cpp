@@ -5,6 +5,8 @@
 
 #include <boost/test/unit_test.hpp>
 
+#include <algorithm>
+
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -186,7 +188,10 @@ BOOST_AUTO_TEST_CASE(user_namespace_maps_ids) {
 BOOST_AUTO_TEST_CASE(sysctl_and_oom_score_adj) {
     Bundle b;
     b.config.linux_->sysctl["net.ipv4.ip_forward"] = "1";
-    b.config.linux_->readonly_paths.clear();
+    // The default readonlyPaths include /proc/sys, as every engine's do (Docker sets a sysctl
+    // on every container): sysctls must be written before it turns read-only.
+    BOOST_TEST_REQUIRE(std::count(b.config.linux_->readonly_paths.begin(), b.config.linux_->readonly_paths.end(),
+                                  "/proc/sys") == 1);
     b.config.process->oom_score_adj = 500;
     b.config.process->args = {"/probe", "cat", "/proc/sys/net/ipv4/ip_forward"};
     Result r = b.run();

@@ -95,6 +95,18 @@ bool cgroup_hierarchy(const sys::CgroupHierarchy& h, int dir_fd, unsigned long f
     if (sub.fd < 0) return fail(f, "open", h.name.c_str());
     char path[32];
     fd_path(path, sub.fd);
+    if (!h.bind_source.empty()) {
+        // The container's own directory, read-only. A hierarchy berth made no directory in
+        // (name=systemd, or paths the systemd driver chose) falls through to a fresh mount.
+        Fd own(::open_tree(AT_FDCWD, h.bind_source.c_str(), OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_RECURSIVE));
+        if (own.fd >= 0) {
+            if (::move_mount(own.fd, "", sub.fd, "", MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH) < 0)
+                return fail(f, "bind cgroup", h.bind_source.c_str());
+            return set_attrs(own.fd, AT_RECURSIVE, MOUNT_ATTR_RDONLY, 0, 0, -1) ||
+                   fail(f, "mount_setattr", h.bind_source.c_str());
+        }
+        if (errno != ENOENT) return fail(f, "open cgroup", h.bind_source.c_str());
+    }
     const char* data = h.fstype == "cgroup" ? h.options.c_str() : nullptr;
     if (::mount(h.fstype.c_str(), path, h.fstype.c_str(), flags, data) == 0) return true;
     // cgroup v1 cannot be mounted from a user namespace: show the host's directory.

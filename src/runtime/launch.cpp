@@ -1,5 +1,6 @@
 #include "runtime/launch.hpp"
 
+#include "cgroup/layout.hpp"
 #include "sys/process_attrs.hpp"
 #include "util/error.hpp"
 #include "util/fs.hpp"
@@ -91,7 +92,10 @@ child::LaunchPlan build_launch_plan(const PlanInputs& in) {
     plan.process = sys::build_process_plan(*config.process, plan.ns.deny_setgroups);
     plan.root_propagation = MS_SLAVE | MS_REC;
     if (config.linux_) plan_linux(plan, *config.linux_);
-    plan.mounts = sys::build_mount_ops(config, in.bundle, plan.ns.new_net, plan.ns.new_cgroup);
+    std::string own_cgroup;
+    if (!plan.ns.new_cgroup)
+        own_cgroup = cgroup::inner_path(config.linux_ ? config.linux_->cgroups_path : std::string(), in.id);
+    plan.mounts = sys::build_mount_ops(config, in.bundle, plan.ns.new_net, own_cgroup);
     bool dev_mounted = std::any_of(plan.mounts.begin(), plan.mounts.end(), [](const auto& m) { return m.target == "dev"; });
     plan.devices = sys::build_device_plan(config, plan.ns.new_user, dev_mounted);
     std::string cwd = fs::clean_path(plan.process.cwd, "/");

@@ -169,7 +169,7 @@ std::vector<CgroupHierarchy> host_cgroup_hierarchies() {
         std::string name = mountpoint.substr(15);
         if (name.empty() || name.find('/') != std::string::npos) continue;
         if (fstype == "cgroup2") {
-            out.push_back({name, "cgroup2", "", false});
+            out.push_back({name, "cgroup2", "", false, {}});
         } else if (fstype == "cgroup") {
             // Keep only controller names and name=...; drop rw, relatime and the like.
             std::string opts;
@@ -182,12 +182,12 @@ std::vector<CgroupHierarchy> host_cgroup_hierarchies() {
                 if (!opts.empty()) opts += ',';
                 opts += o;
             }
-            out.push_back({name, "cgroup", opts, false});
+            out.push_back({name, "cgroup", opts, false, {}});
             // "cpu,cpuacct" is also reachable as "cpu" and "cpuacct", as on the host.
             if (name.find(',') != std::string::npos) {
                 std::istringstream parts(name);
                 std::string part;
-                while (std::getline(parts, part, ',')) out.push_back({part, "", name, true});
+                while (std::getline(parts, part, ',')) out.push_back({part, "", name, true, {}});
             }
         }
     }
@@ -202,7 +202,7 @@ std::string relative_target(const std::string& destination) {
 }  // namespace
 
 std::vector<MountOp> build_mount_ops(const oci::Config& config, const std::string& bundle, bool new_netns,
-                                     bool new_cgroupns) {
+                                     const std::string& own_cgroup) {
     std::vector<MountOp> ops;
     std::vector<CgroupHierarchy> cgroups;
     bool cgroups_read = false;
@@ -241,6 +241,9 @@ std::vector<MountOp> build_mount_ops(const oci::Config& config, const std::strin
             if (!cgroups_read) {
                 cgroups = host_cgroup_hierarchies();
                 cgroups_read = true;
+                if (!own_cgroup.empty())
+                    for (auto& h : cgroups)
+                        if (!h.symlink) h.bind_source = "/sys/fs/cgroup/" + h.name + own_cgroup;
             }
             if (type == "cgroup2" || cgroups.empty()) {
                 op.fstype = "cgroup2";  // a unified-only host: one cgroup2 mount
@@ -248,7 +251,6 @@ std::vector<MountOp> build_mount_ops(const oci::Config& config, const std::strin
                 op.fstype = "tmpfs";
                 op.cgroups = cgroups;
             }
-            (void)new_cgroupns;
         } else {
             op.kind = MountKind::fs;
             op.fstype = type.empty() ? m.source : type;

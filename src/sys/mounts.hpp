@@ -21,6 +21,9 @@ struct CgroupHierarchy {
     std::string fstype;   // "cgroup" or "cgroup2"
     std::string options;  // controllers for v1
     bool symlink = false; // name -> options (the link target)
+    // Without a cgroup namespace: the host directory of the container's own cgroup in this
+    // hierarchy, bound read-only in place of a fresh mount (which would show the root).
+    std::string bind_source;
 };
 
 struct MountOp {
@@ -63,9 +66,10 @@ std::vector<std::string_view> known_mount_options();
 void flags_to_attrs(unsigned long flags, unsigned long clear_flags, std::uint64_t& set, std::uint64_t& clr);
 
 // Builds the ops for config.mounts. `new_netns` decides sysfs vs a bind of /sys,
-// `new_cgroupns` how a cgroup mount is shown. Throws naming `.mounts[i]`.
+// `own_cgroup` is the container's cgroup path when it has no cgroup namespace of its own
+// (empty otherwise): a cgroup mount then shows that directory of each hierarchy, as runc does. Throws naming `.mounts[i]`.
 // Relative bind sources are taken from `bundle`.
 std::vector<MountOp> build_mount_ops(const oci::Config& config, const std::string& bundle, bool new_netns,
-                                     bool new_cgroupns);
+                                     const std::string& own_cgroup);
 
 }  // namespace berth::sys

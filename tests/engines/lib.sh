@@ -46,6 +46,7 @@ _eng_exit() {
   fi
   [[ -n $T && -d $T ]] && rm -rf --one-file-system "$T" 2>/dev/null
   echo "1..$_checks"
+  ((_todos > 0)) && echo "# $_todos known gap(s) of $(basename "$RUNTIME") failed as expected (TODO)"
   if ((_failed > 0)); then
     echo "# $_failed of $_checks checks failed (runtime $RUNTIME)"
     exit 1
@@ -81,14 +82,32 @@ need_cmd() {
   for c; do command -v "$c" >/dev/null 2>&1 || skip "$c is not installed"; done
 }
 
-_ok() { _checks=$((_checks + 1)); echo "ok $_checks - $1"; }
+_ok() {
+  _checks=$((_checks + 1))
+  if [[ -n $_todo ]]; then echo "ok $_checks - $1 # TODO known gap closed, remove it: $_todo"; _todo=""; return; fi
+  echo "ok $_checks - $1"
+}
 _not_ok() {
-  _checks=$((_checks + 1)) _failed=$((_failed + 1))
-  echo "not ok $_checks - $1"
+  _checks=$((_checks + 1))
+  if [[ -n $_todo ]]; then
+    _todos=$((_todos + 1))
+    echo "not ok $_checks - $1 # TODO $_todo"
+    _todo=""
+  else
+    _failed=$((_failed + 1))
+    echo "not ok $_checks - $1"
+  fi
   shift
   local line
   for line; do printf '%s\n' "$line" | sed 's/^/#   /'; done
 }
+
+# known_gap RUNTIME_BASENAME REASON: the next check is a known gap of that runtime. It is
+# still run and printed, as TAP's "# TODO": a failure is reported but does not fail the
+# script, and a pass says the gap is closed (remove the known_gap line then).
+_todo=""
+known_gap() { [[ $(basename "$RUNTIME") == "$1" ]] && _todo=$2; }
+_todos=0
 
 # assert_eq NAME EXPECTED ACTUAL
 assert_eq() {

@@ -88,7 +88,7 @@ std::vector<std::string> cdi_names_from_annotations(const std::map<std::string, 
     std::vector<std::string> names;
     for (const auto& [key, value] : annotations) {
         bool ours = std::any_of(prefixes.begin(), prefixes.end(),
-                                [&](const std::string& p) { return key.starts_with(p); });
+                                [&key = key](const std::string& p) { return key.starts_with(p); });
         if (!ours) continue;
         std::string_view rest = value;
         while (true) {

@@ -179,7 +179,10 @@ std::vector<Property> annotation_properties(const std::map<std::string, std::str
         if (key.rfind(kPrefix, 0) != 0) continue;
         std::string name = key.substr(kPrefix.size());
         const std::string value = raw;
-        auto fail = [&] { throw_error("annotations[\"{}\"]: cannot type the value \"{}\"", key, value); };
+        // The binding is named in the capture: clang 14 cannot capture structured bindings.
+        auto fail = [&key = key, &value] {
+            throw_error("annotations[\"{}\"]: cannot type the value \"{}\"", key, value);
+        };
         if (name.empty()) fail();
         if (value == "true" || value == "false") {
             out.push_back({name, value == "true"});

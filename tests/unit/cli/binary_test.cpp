@@ -3,6 +3,7 @@
 // $RUNC and $CRUN, when set, name reference runtimes whose `spec` output berth must accept.
 #define BOOST_TEST_MODULE cli_binary
 #include "oci/json.hpp"
+#include "oci/parse.hpp"
 
 #include <boost/test/unit_test.hpp>
 
@@ -189,6 +190,29 @@ BOOST_AUTO_TEST_CASE(check_of_a_broken_config_prints_the_json_path) {
 BOOST_AUTO_TEST_CASE(runc_spec_passes_check) { check_reference_spec("RUNC"); }
 
 BOOST_AUTO_TEST_CASE(crun_spec_passes_check) { check_reference_spec("CRUN"); }
+
+// The other direction: runc runs the bundle `berth spec` writes (busybox as the rootfs; no
+// terminal, and a cgroupsPath of its own so runc does not nest under the caller's cgroup).
+BOOST_AUTO_TEST_CASE(runc_runs_the_bundle_berth_spec_writes) {
+    const char* runc = std::getenv("RUNC");
+    if (!runc || ::geteuid() != 0 || !fs::exists("/bin/busybox")) {
+        BOOST_TEST_MESSAGE("skipped: needs root, runc and /bin/busybox");
+        return;
+    }
+    TempDir bundle, state;
+    BOOST_REQUIRE(run_berth({"spec", "--bundle", bundle.dir.string()}).status == 0);
+    fs::create_directories(bundle.dir / "rootfs/bin");
+    fs::copy_file("/bin/busybox", bundle.dir / "rootfs/bin/busybox");
+    auto config = berth::oci::parse_config(slurp(bundle.dir / "config.json"));
+    config.process->terminal = false;
+    config.process->args = {"/bin/busybox", "sh", "-c", "echo from-runc $(/bin/busybox hostname)"};
+    config.linux_->cgroups_path = "/berth-cli-runc-" + std::to_string(::getpid());
+    std::ofstream(bundle.dir / "config.json") << berth::oci::to_json(config, true);
+    auto r = run(runc, {"--root", state.dir.string(), "run", "--bundle", bundle.dir.string(),
+                        "berth-spec-" + std::to_string(::getpid())}, bundle.dir);
+    BOOST_TEST(r.status == 0, r.err);
+    BOOST_TEST(r.out == "from-runc berth\n");
+}
 
 BOOST_AUTO_TEST_CASE(features_prints_json) {
     auto r = run_berth({"features"});

@@ -1,6 +1,8 @@
 #include "cgroup/layout.hpp"
 
 #include "util/error.hpp"
+#include "util/fs.hpp"
+#include "util/text.hpp"
 
 #include <dirent.h>
 #include <linux/magic.h>
@@ -8,9 +10,7 @@
 #include <sys/statfs.h>
 
 #include <algorithm>
-#include <fstream>
 #include <memory>
-#include <sstream>
 
 namespace berth::cgroup {
 
@@ -28,10 +28,8 @@ bool exists(const std::string& path) {
 
 std::vector<std::string> split(const std::string& s, char sep) {
     std::vector<std::string> out;
-    std::string part;
-    std::istringstream in(s);
-    while (std::getline(in, part, sep)) {
-        if (!part.empty()) out.push_back(part);
+    for (auto& part : text::split(s, sep)) {
+        if (!part.empty()) out.push_back(std::move(part));
     }
     return out;
 }
@@ -46,10 +44,9 @@ bool is_controller(const std::string& name) {
 }
 
 std::vector<std::string> read_controllers(const std::string& file) {
-    std::ifstream in(file);
-    std::string line;
-    std::getline(in, line);
-    return split(line, ' ');
+    const auto contents = fs::read_file_if_exists(file);
+    if (!contents) return {};
+    return split(contents->substr(0, contents->find('\n')), ' ');
 }
 
 }  // namespace

@@ -1,11 +1,11 @@
 #include "cgroup/saved_form.hpp"
 
 #include "util/error.hpp"
+#include "util/text.hpp"
 
 #include <fmt/format.h>
 
 #include <cctype>
-#include <sstream>
 
 namespace berth::cgroup {
 
@@ -56,11 +56,11 @@ std::string SavedForm::encode() const {
 }
 
 SavedForm SavedForm::decode(const std::string& line) {
-    std::istringstream in(line);
-    std::string token;
-    if (!(in >> token) || token != kTag) throw_error("load cgroup state: not a berth cgroup state line");
+    const auto tokens = text::fields(line);
+    if (tokens.empty() || tokens[0] != kTag) throw_error("load cgroup state: not a berth cgroup state line");
     SavedForm form;
-    while (in >> token) {
+    for (std::size_t i = 1; i < tokens.size(); ++i) {
+        const std::string token(tokens[i]);
         const auto eq = token.find('=');
         if (eq == std::string::npos || eq == 0) throw_error("load cgroup state: bad token \"{}\"", token);
         form.add(token.substr(0, eq), unescape(token.substr(eq + 1)));

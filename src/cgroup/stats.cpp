@@ -5,6 +5,7 @@
 #include "cgroup/fs_io.hpp"
 #include "cgroup/fs_manager.hpp"
 #include "util/error.hpp"
+#include "util/text.hpp"
 
 #include <fmt/format.h>
 
@@ -14,7 +15,6 @@
 #include <cstdio>
 #include <functional>
 #include <memory>
-#include <sstream>
 
 namespace berth::cgroup {
 
@@ -41,9 +41,8 @@ std::map<std::string, std::uint64_t> key_values(const std::string& dir, const st
     std::map<std::string, std::uint64_t> out;
     auto s = fsio::read_if_exists(dir + "/" + file);
     if (!s) return out;
-    std::istringstream in(*s);
-    std::string key, value;
-    while (in >> key >> value) out[key] = to_u64(value);
+    const auto f = text::fields(*s);
+    for (std::size_t i = 0; i + 1 < f.size(); i += 2) out[std::string(f[i])] = to_u64(std::string(f[i + 1]));
     return out;
 }
 
@@ -63,14 +62,11 @@ std::vector<BlkioEntry> blkio_entries_v1(const std::string& dir, const std::stri
     std::vector<BlkioEntry> out;
     auto s = fsio::read_if_exists(dir + "/" + file);
     if (!s) return out;
-    std::istringstream in(*s);
-    std::string line;
-    while (std::getline(in, line)) {
-        std::istringstream l(line);
-        std::string dev, op, value;
+    for (const auto& line : text::split(*s, '\n')) {
+        const auto f = text::fields(line);
         unsigned long long major = 0, minor = 0;
-        if (!(l >> dev >> op >> value) || std::sscanf(dev.c_str(), "%llu:%llu", &major, &minor) != 2) continue;
-        out.push_back({major, minor, op, to_u64(value)});
+        if (f.size() < 3 || std::sscanf(std::string(f[0]).c_str(), "%llu:%llu", &major, &minor) != 2) continue;
+        out.push_back({major, minor, std::string(f[1]), to_u64(std::string(f[2]))});
     }
     return out;
 }
@@ -94,9 +90,7 @@ void read_v1(const FsManager& m, Stats& s) {
     if (const auto* d = m.dir_for("cpuacct")) {
         s.cpu.usage.total = number(d->path, "cpuacct.usage");
         if (auto percpu = fsio::read_if_exists(d->path + "/cpuacct.usage_percpu")) {
-            std::istringstream in(*percpu);
-            std::string v;
-            while (in >> v) s.cpu.usage.percpu.push_back(to_u64(v));
+            for (auto v : text::fields(*percpu)) s.cpu.usage.percpu.push_back(to_u64(std::string(v)));
         }
         // cpuacct.stat is in USER_HZ ticks; runc converts to ns.
         const auto ticks = key_values(d->path, "cpuacct.stat");
@@ -138,16 +132,14 @@ void read_v1(const FsManager& m, Stats& s) {
 
 void io_stat_v2(const std::string& dir, Stats& s) {
     // "8:0 rbytes=1 wbytes=2 rios=3 wios=4 dbytes=0 dios=0"
-    auto text = fsio::read_if_exists(dir + "/io.stat");
-    if (!text) return;
-    std::istringstream in(*text);
-    std::string line;
-    while (std::getline(in, line)) {
-        std::istringstream l(line);
-        std::string dev, kv;
+    auto contents = fsio::read_if_exists(dir + "/io.stat");
+    if (!contents) return;
+    for (const auto& line : text::split(*contents, '\n')) {
+        const auto f = text::fields(line);
         unsigned long long major = 0, minor = 0;
-        if (!(l >> dev) || std::sscanf(dev.c_str(), "%llu:%llu", &major, &minor) != 2) continue;
-        while (l >> kv) {
+        if (f.empty() || std::sscanf(std::string(f[0]).c_str(), "%llu:%llu", &major, &minor) != 2) continue;
+        for (std::size_t i = 1; i < f.size(); ++i) {
+            const std::string kv(f[i]);
             const auto eq = kv.find('=');
             if (eq == std::string::npos) continue;
             const std::string key = kv.substr(0, eq);

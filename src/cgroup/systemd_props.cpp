@@ -2,11 +2,11 @@
 
 #include "cgroup/translate.hpp"
 #include "util/error.hpp"
+#include "util/text.hpp"
 
 #include <fmt/format.h>
 
 #include <cmath>
-#include <sstream>
 
 namespace berth::cgroup {
 
@@ -78,9 +78,7 @@ std::string expand_slice(const std::string& slice) {
     if (slice == "-.slice") return "";
     const std::string base = slice.substr(0, slice.size() - 6);
     std::string path, prefix;
-    std::istringstream in(base);
-    std::string part;
-    while (std::getline(in, part, '-')) {
+    for (const auto& part : text::split(base, '-')) {
         if (!prefix.empty()) prefix += "-";
         prefix += part;
         path += "/" + prefix + ".slice";
@@ -90,11 +88,7 @@ std::string expand_slice(const std::string& slice) {
 
 SystemdUnit parse_systemd_path(const std::string& cgroups_path, const std::string& container_id) {
     if (cgroups_path.empty()) return {"system.slice", fmt::format("berth-{}.scope", container_id)};
-    std::vector<std::string> parts;
-    std::istringstream in(cgroups_path);
-    std::string part;
-    while (std::getline(in, part, ':')) parts.push_back(part);
-    if (cgroups_path.back() == ':') parts.emplace_back();
+    const auto parts = text::split(cgroups_path, ':');
     if (parts.size() != 3 || parts[2].empty() || parts[2].find('/') != std::string::npos) {
         throw_error(".linux.cgroupsPath: expected \"slice:prefix:name\" with the systemd driver, got \"{}\"", cgroups_path);
     }
@@ -116,18 +110,15 @@ const char* signature(const PropertyValue& value) {
     return kSignatures[value.index()];
 }
 
-std::map<std::string, std::string> parse_proc_devices(const std::string& text) {
+std::map<std::string, std::string> parse_proc_devices(const std::string& contents) {
     std::map<std::string, std::string> out;
-    std::istringstream in(text);
-    std::string line;
     char kind = 'c';
-    while (std::getline(in, line)) {
+    for (const auto& line : text::split(contents, '\n')) {
         if (line.rfind("Character", 0) == 0) kind = 'c';
         if (line.rfind("Block", 0) == 0) kind = 'b';
-        std::istringstream l(line);
-        long major = 0;
-        std::string name;
-        if (l >> major >> name) out[fmt::format("{}{}", kind, major)] = name;
+        const auto f = text::fields(line);
+        if (f.size() < 2) continue;
+        if (auto major = text::to_integer(f[0])) out[fmt::format("{}{}", kind, *major)] = std::string(f[1]);
     }
     return out;
 }

@@ -46,7 +46,7 @@ const char* signature(const PropertyValue& value);
 
 // Major number → name from /proc/devices text ("Character devices:\n  1 mem\n…"); the block
 // names are keyed with a "b" prefix: {"c1": "mem", "b8": "sd"}.
-std::map<std::string, std::string> parse_proc_devices(const std::string& text);
+std::map<std::string, std::string> parse_proc_devices(const std::string& contents);
 
 // The resource properties for `r` (MemoryMax/MemoryLimit, CPUWeight/CPUShares,
 // CPUQuotaPerSecUSec, CPUQuotaPeriodUSec, TasksMax, DevicePolicy/DeviceAllow) for cgroup v2

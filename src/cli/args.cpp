@@ -1,10 +1,14 @@
 #include "cli/args.hpp"
 
+#include "util/fs.hpp"
+
+#include <unistd.h>
+
 #include <fmt/format.h>
 
 #include <algorithm>
 #include <charconv>
-#include <filesystem>
+#include <climits>
 #include <system_error>
 
 namespace berth::cli {
@@ -209,13 +213,11 @@ void expect_arguments(const std::vector<std::string>& positionals, std::size_t m
 }
 
 std::string absolute_path(std::string_view path) {
-    std::error_code ec;
-    auto absolute = std::filesystem::absolute(std::filesystem::path(path), ec);
-    // absolute() fails only when the current directory is gone; the runtime reports that better.
-    if (ec) return std::string(path);
-    auto normal = absolute.lexically_normal().string();
-    if (normal.size() > 1 && normal.back() == '/') normal.pop_back();
-    return normal;
+    if (!path.empty() && path[0] == '/') return fs::clean_path(path);
+    char cwd[PATH_MAX];
+    // getcwd fails only when the current directory is gone; the runtime reports that better.
+    if (!::getcwd(cwd, sizeof cwd)) return std::string(path);
+    return fs::clean_path(path, cwd);
 }
 
 }  // namespace berth::cli

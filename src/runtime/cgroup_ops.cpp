@@ -17,7 +17,6 @@
 #include <cmath>
 #include <cstdio>
 #include <ctime>
-#include <iostream>
 #include <iterator>
 #include <limits>
 
@@ -166,8 +165,7 @@ oci::Resources flag_resources(const UpdateOptions& o) {
 
 oci::Resources read_resources_file(const std::string& file) {
     if (file == "-") {
-        std::string text{std::istreambuf_iterator<char>(std::cin), std::istreambuf_iterator<char>()};
-        return oci::parse_resources(text, "<stdin>");
+        return oci::parse_resources(fs::read_all(STDIN_FILENO, "<stdin>"), "<stdin>");
     }
     return oci::parse_resources(fs::read_file(file), file);
 }

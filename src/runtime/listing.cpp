@@ -3,6 +3,7 @@
 #include "oci/json.hpp"
 #include "util/error.hpp"
 #include "util/log.hpp"
+#include "util/text.hpp"
 
 #include <fcntl.h>
 #include <sys/wait.h>
@@ -10,7 +11,6 @@
 
 #include <algorithm>
 #include <cstdio>
-#include <sstream>
 
 namespace berth::runtime {
 
@@ -140,22 +140,17 @@ int ps(const GlobalOptions& global, const PsOptions& options) {
             return 0;
         }
         std::string out = run_ps(options.ps_args.empty() ? std::vector<std::string>{"-ef"} : options.ps_args);
-        std::istringstream in(out);
-        std::string header;
-        std::getline(in, header);
-        std::istringstream h(header);
-        std::string col;
-        int pid_col = -1;
-        for (int i = 0; h >> col; ++i)
-            if (col == "PID") pid_col = i;
-        if (pid_col < 0) throw_error("ps: no PID column in \"{}\"", header);
+        const auto lines = text::split(out, '\n');
+        const std::string& header = lines.front();
+        const auto columns = text::fields(header);
+        const auto pid_col = std::find(columns.begin(), columns.end(), "PID") - columns.begin();
+        if (pid_col == static_cast<std::ptrdiff_t>(columns.size())) throw_error("ps: no PID column in \"{}\"", header);
         std::string result = header + "\n";
-        for (std::string line; std::getline(in, line);) {
-            std::istringstream l(line);
-            std::string field;
-            for (int i = 0; i <= pid_col; ++i) l >> field;
-            pid_t p = static_cast<pid_t>(std::atoi(field.c_str()));
-            if (std::binary_search(pids.begin(), pids.end(), p)) result += line + "\n";
+        for (std::size_t i = 1; i < lines.size(); ++i) {
+            const auto f = text::fields(lines[i]);
+            if (static_cast<std::ptrdiff_t>(f.size()) <= pid_col) continue;
+            const auto p = text::to_integer(f[static_cast<std::size_t>(pid_col)]);
+            if (p && std::binary_search(pids.begin(), pids.end(), static_cast<pid_t>(*p))) result += lines[i] + "\n";
         }
         print(result);
     } catch (const Error& e) {

@@ -2,12 +2,11 @@
 
 #include "util/error.hpp"
 #include "util/fs.hpp"
+#include "util/text.hpp"
 
 #include <sys/mount.h>
 #include <sys/stat.h>
 
-#include <fstream>
-#include <sstream>
 #include <string_view>
 
 namespace berth::sys {
@@ -156,15 +155,13 @@ namespace {
 // The host's cgroup hierarchies from /proc/self/mountinfo, for a `cgroup` mount.
 std::vector<CgroupHierarchy> host_cgroup_hierarchies() {
     std::vector<CgroupHierarchy> out;
-    std::ifstream in("/proc/self/mountinfo");
-    std::string line;
-    while (std::getline(in, line)) {
+    for (const auto& line : text::split(fs::read_file("/proc/self/mountinfo"), '\n')) {
         auto dash = line.find(" - ");
         if (dash == std::string::npos) continue;
-        std::istringstream pre(line.substr(0, dash)), post(line.substr(dash + 3));
-        std::string id, parent, devno, root, mountpoint, fstype, source, super;
-        pre >> id >> parent >> devno >> root >> mountpoint;
-        post >> fstype >> source >> super;
+        const auto pre = text::fields(std::string_view(line).substr(0, dash));
+        const auto post = text::fields(std::string_view(line).substr(dash + 3));
+        if (pre.size() < 5 || post.size() < 3) continue;
+        const std::string mountpoint(pre[4]), fstype(post[0]), super(post[2]);
         if (mountpoint.rfind("/sys/fs/cgroup/", 0) != 0) continue;
         std::string name = mountpoint.substr(15);
         if (name.empty() || name.find('/') != std::string::npos) continue;
@@ -173,9 +170,7 @@ std::vector<CgroupHierarchy> host_cgroup_hierarchies() {
         } else if (fstype == "cgroup") {
             // Keep only controller names and name=...; drop rw, relatime and the like.
             std::string opts;
-            std::istringstream s(super);
-            std::string o;
-            while (std::getline(s, o, ',')) {
+            for (const auto& o : text::split(super, ',')) {
                 if (o == "rw" || o == "ro" || o.rfind("release_agent", 0) == 0 || o == "clone_children" ||
                     o == "nsdelegate" || o == "noprefix" || o == "xattr")
                     continue;
@@ -185,9 +180,7 @@ std::vector<CgroupHierarchy> host_cgroup_hierarchies() {
             out.push_back({name, "cgroup", opts, false, {}});
             // "cpu,cpuacct" is also reachable as "cpu" and "cpuacct", as on the host.
             if (name.find(',') != std::string::npos) {
-                std::istringstream parts(name);
-                std::string part;
-                while (std::getline(parts, part, ',')) out.push_back({part, "", name, true, {}});
+                for (const auto& part : text::split(name, ',')) out.push_back({part, "", name, true, {}});
             }
         }
     }

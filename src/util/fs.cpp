@@ -4,11 +4,11 @@
 #include "util/unique_fd.hpp"
 
 #include <fcntl.h>
+#include <ftw.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include <cstdio>
-#include <filesystem>
 #include <vector>
 
 namespace berth::fs {
@@ -32,13 +32,17 @@ std::optional<std::string> read_file_if_exists(const std::string& path) {
         if (errno == ENOENT) return std::nullopt;
         throw_errno("open \"{}\"", path);
     }
+    return read_all(fd.get(), path);
+}
+
+std::string read_all(int fd, const std::string& name) {
     std::string out;
     char buf[8192];
     for (;;) {
-        ssize_t n = ::read(fd.get(), buf, sizeof buf);
+        ssize_t n = ::read(fd, buf, sizeof buf);
         if (n < 0) {
             if (errno == EINTR) continue;
-            throw_errno("read \"{}\"", path);
+            throw_errno("read \"{}\"", name);
         }
         if (n == 0) break;
         out.append(buf, static_cast<size_t>(n));
@@ -100,9 +104,12 @@ void make_dirs(const std::string& path, mode_t mode) {
 }
 
 void remove_tree(const std::string& path) {
-    std::error_code ec;
-    std::filesystem::remove_all(path, ec);
-    if (ec) throw Error(fmt::format("remove \"{}\"", path), ec.value());
+    // Depth first, without following symlinks or crossing into other mounts.
+    auto remove_one = [](const char* name, const struct stat*, int type, struct FTW*) {
+        return (type == FTW_DP ? ::rmdir(name) : ::unlink(name)) < 0 && errno != ENOENT ? -1 : 0;
+    };
+    if (::nftw(path.c_str(), remove_one, 16, FTW_DEPTH | FTW_PHYS | FTW_MOUNT) < 0 && errno != ENOENT)
+        throw_errno("remove \"{}\"", path);
 }
 
 bool exists(const std::string& path) {

@@ -13,6 +13,8 @@ namespace berth::fs {
 std::string read_file(const std::string& path);
 // Like read_file, but std::nullopt when the file does not exist (ENOENT).
 std::optional<std::string> read_file_if_exists(const std::string& path);
+// Everything left to read from `fd` (a pipe, a socket or a file); `name` is for errors.
+std::string read_all(int fd, const std::string& name);
 // Writes through a temp file in the same directory, fsyncs it, renames it over `path`
 // and fsyncs the directory, so readers see the old or the new content, never a mix.
 // `durable` = false skips both fsyncs (still atomic): for files a crash may lose.

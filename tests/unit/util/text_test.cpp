@@ -1,0 +1,76 @@
+// util/text (split, fields, to_integer) and util/fs::remove_tree.
+#define BOOST_TEST_MODULE util
+#include "util/error.hpp"
+#include "util/fs.hpp"
+#include "util/text.hpp"
+
+#include <boost/test/unit_test.hpp>
+
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cstdlib>
+#include <string>
+#include <vector>
+
+using berth::text::fields;
+using berth::text::split;
+using berth::text::to_integer;
+using Parts = std::vector<std::string>;
+
+BOOST_AUTO_TEST_CASE(split_keeps_empty_parts) {
+    BOOST_TEST(split("a::b", ':') == (Parts{"a", "", "b"}));
+    BOOST_TEST(split("slice:prefix:", ':') == (Parts{"slice", "prefix", ""}));
+    BOOST_TEST(split("", ':') == (Parts{""}));
+    BOOST_TEST(split("one", ':') == (Parts{"one"}));
+    BOOST_TEST(split("l1\nl2\n", '\n') == (Parts{"l1", "l2", ""}));
+}
+
+BOOST_AUTO_TEST_CASE(fields_split_on_runs_of_blanks) {
+    const auto f = fields("  8:0 Read\t4096 \n Total  7\n");
+    BOOST_TEST(std::vector<std::string>(f.begin(), f.end()) == (Parts{"8:0", "Read", "4096", "Total", "7"}));
+    BOOST_TEST(fields("").empty());
+    BOOST_TEST(fields(" \n\t").empty());
+    BOOST_TEST(fields("x").size() == 1u);
+}
+
+BOOST_AUTO_TEST_CASE(to_integer_takes_whole_numbers_only) {
+    BOOST_TEST(to_integer("195").value() == 195);
+    BOOST_TEST(to_integer("-1").value() == -1);
+    BOOST_TEST(!to_integer(""));
+    BOOST_TEST(!to_integer("10abc"));
+    BOOST_TEST(!to_integer("Character"));
+    BOOST_TEST(!to_integer("99999999999999999999999"));
+}
+
+BOOST_AUTO_TEST_CASE(remove_tree_removes_nested_entries_and_tolerates_a_missing_dir) {
+    char pattern[] = "/tmp/berth-util-XXXXXX";
+    BOOST_REQUIRE(::mkdtemp(pattern));
+    const std::string root = pattern;
+    berth::fs::make_dirs(root + "/a/b/c");
+    berth::fs::write_file_atomic(root + "/a/b/c/file", "x");
+    BOOST_REQUIRE(::symlink("/etc/passwd", (root + "/a/link").c_str()) == 0);
+    berth::fs::remove_tree(root);
+    BOOST_TEST(!berth::fs::exists(root));
+    BOOST_TEST(berth::fs::exists("/etc/passwd"));  // the symlink was removed, not followed
+    BOOST_CHECK_NO_THROW(berth::fs::remove_tree(root));
+}
+
+BOOST_AUTO_TEST_CASE(remove_tree_does_not_descend_into_a_mount) {
+    if (::geteuid() != 0) {
+        BOOST_TEST_MESSAGE("skipped: mounting a tmpfs needs root");
+        return;
+    }
+    char pattern[] = "/tmp/berth-util-XXXXXX";
+    BOOST_REQUIRE(::mkdtemp(pattern));
+    const std::string root = pattern;
+    berth::fs::make_dirs(root + "/mnt");
+    BOOST_REQUIRE(::mount("tmpfs", (root + "/mnt").c_str(), "tmpfs", 0, nullptr) == 0);
+    berth::fs::write_file_atomic(root + "/mnt/keep", "x");
+    BOOST_CHECK_THROW(berth::fs::remove_tree(root), berth::Error);  // the mount point stays busy
+    BOOST_TEST(berth::fs::exists(root + "/mnt/keep"));
+    BOOST_REQUIRE(::umount((root + "/mnt").c_str()) == 0);
+    berth::fs::remove_tree(root);
+    BOOST_TEST(!berth::fs::exists(root));
+}

@@ -6,7 +6,6 @@
 
 #include <berth_build_info.h>
 #include <fmt/format.h>
-#include <libmount/libmount.h>
 #include <seccomp.h>
 // Only the version call: the JSON code itself stays behind oci/json.hpp.
 #include <yajl/yajl_version.h>
@@ -15,19 +14,16 @@ namespace berth::cli {
 
 std::string version_text() {
     const scmp_version* seccomp = seccomp_version();
-    const char* libmount = nullptr;
-    mnt_get_library_version(&libmount);
     int yajl = yajl_version();
     return fmt::format(
         "berth version {}\n"
         "commit: {}\n"
         "spec: {}\n"
         "libseccomp: {}.{}.{}\n"
-        "libmount: {}\n"
         "yajl: {}.{}.{}\n"
         "fmt: {}.{}.{}\n",
         BERTH_VERSION, BERTH_COMMIT, oci::kSpecVersion, seccomp->major, seccomp->minor,
-        seccomp->micro, libmount ? libmount : "unknown", yajl / 10000, yajl / 100 % 100, yajl % 100,
+        seccomp->micro, yajl / 10000, yajl / 100 % 100, yajl % 100,
         FMT_VERSION / 10000, FMT_VERSION / 100 % 100, FMT_VERSION % 100);
 }
 

@@ -82,6 +82,9 @@ Result run_berth(std::vector<std::string> args, const fs::path& cwd = fs::curren
     return run(berth(), std::move(args), cwd);
 }
 
+// `readelf -d` of the binary: its NEEDED libraries.
+Result readelf_dynamic() { return run("/usr/bin/readelf", {"-d", berth()}, fs::current_path()); }
+
 bool contains(const std::string& text, std::string_view part) { return text.find(part) != std::string::npos; }
 
 // Checks that `tool spec` (run in a fresh bundle) produces a config berth accepts.
@@ -116,6 +119,18 @@ BOOST_AUTO_TEST_CASE(version_has_runc_shape) {
     BOOST_TEST(contains(r.out, "libseccomp: "));
     // docker takes any line containing "version" as the runtime's name and version.
     for (std::string line; std::getline(lines, line);) BOOST_TEST(!contains(line, "version"));
+}
+
+// Peak memory: every shared library costs each start its mappings and relocations, so berth
+// links libstdc++, fmt, yajl, libseccomp and libcap statically, loads libsystemd only for the
+// systemd driver, and does not use libmount at run time (README "Design notes").
+BOOST_AUTO_TEST_CASE(berth_needs_no_cxx_or_systemd_shared_libraries) {
+    auto r = readelf_dynamic();
+    BOOST_REQUIRE(r.status == 0);
+    BOOST_TEST(contains(r.out, "(NEEDED)"));
+    for (auto library : {"libstdc++", "libfmt", "libsystemd", "libmount", "libyajl", "libseccomp", "libcap"}) {
+        BOOST_TEST_CONTEXT(library) { BOOST_TEST(!contains(r.out, std::string("[") + library)); }
+    }
 }
 
 BOOST_AUTO_TEST_CASE(help_lists_commands) {

@@ -5,6 +5,7 @@
 // when you land a feature, flip its switch or extend its table in this file, and nowhere
 // else. Until then the entry stays off: a caller that trusts `enabled: true` for something
 // berth ignores would run a container with less protection than it asked for.
+#include "cli/berth_commit.h"
 #include "cli/spec.hpp"
 #include "oci/json.hpp"
 #include "sys/mounts.hpp"

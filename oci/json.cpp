@@ -6,6 +6,7 @@
 
 #include <yajl/yajl_gen.h>
 #include <yajl/yajl_parse.h>
+#include <yajl/yajl_version.h>
 
 #include <algorithm>
 #include <charconv>
@@ -418,6 +419,11 @@ std::string Writer::str() const {
     std::size_t len = 0;
     check(yajl_gen_get_buf(impl_->gen, &buf, &len));
     return {reinterpret_cast<const char*>(buf), len};
+}
+
+std::string library_version() {
+    const int v = yajl_version();
+    return fmt::format("{}.{}.{}", v / 10000, v / 100 % 100, v % 100);
 }
 
 }  // namespace berth::json

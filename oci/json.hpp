@@ -78,4 +78,7 @@ private:
     std::unique_ptr<Impl> impl_;
 };
 
+// The yajl library's version, "2.1.0" (for `berth --version`).
+std::string library_version();
+
 }  // namespace berth::json

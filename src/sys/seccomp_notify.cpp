@@ -2,6 +2,7 @@
 
 #include "oci/config.hpp"
 #include "util/error.hpp"
+#include "util/json_string.hpp"
 #include "util/unique_fd.hpp"
 
 #include <sys/socket.h>
@@ -12,23 +13,6 @@
 
 namespace berth::sys {
 namespace {
-
-void append_json_string(std::string& out, std::string_view s) {
-    out += '"';
-    for (unsigned char c : s) {
-        switch (c) {
-            case '"': out += "\\\""; break;
-            case '\\': out += "\\\\"; break;
-            case '\n': out += "\\n"; break;
-            case '\r': out += "\\r"; break;
-            case '\t': out += "\\t"; break;
-            default:
-                if (c < 0x20) out += fmt::format("\\u{:04x}", c);
-                else out += static_cast<char>(c);
-        }
-    }
-    out += '"';
-}
 
 UniqueFd connect_unix(const std::string& path) {
     sockaddr_un addr{};

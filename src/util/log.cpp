@@ -1,6 +1,7 @@
 #include "util/log.hpp"
 
 #include "util/error.hpp"
+#include "util/json_string.hpp"
 
 #include <fcntl.h>
 #include <unistd.h>
@@ -41,23 +42,6 @@ std::string timestamp() {
     char buf[64];
     size_t n = strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%S", &utc);
     return fmt::format("{}.{:09d}Z", std::string_view(buf, n), now.tv_nsec);
-}
-
-void append_json_string(std::string& out, std::string_view s) {
-    out += '"';
-    for (unsigned char c : s) {
-        switch (c) {
-            case '"': out += "\\\""; break;
-            case '\\': out += "\\\\"; break;
-            case '\n': out += "\\n"; break;
-            case '\t': out += "\\t"; break;
-            case '\r': out += "\\r"; break;
-            default:
-                if (c < 0x20) out += fmt::format("\\u{:04x}", c);
-                else out += static_cast<char>(c);
-        }
-    }
-    out += '"';
 }
 
 void write_all(int fd, std::string_view data) {

@@ -1,7 +1,8 @@
-// util/text (split, fields, to_integer) and util/fs::remove_tree.
+// util/text (split, fields, to_integer), util/json_string and util/fs::remove_tree.
 #define BOOST_TEST_MODULE util
 #include "util/error.hpp"
 #include "util/fs.hpp"
+#include "util/json_string.hpp"
 #include "util/text.hpp"
 
 #include <boost/test/unit_test.hpp>
@@ -42,6 +43,12 @@ BOOST_AUTO_TEST_CASE(to_integer_takes_whole_numbers_only) {
     BOOST_TEST(!to_integer("10abc"));
     BOOST_TEST(!to_integer("Character"));
     BOOST_TEST(!to_integer("99999999999999999999999"));
+}
+
+BOOST_AUTO_TEST_CASE(json_strings_escape_quotes_backslashes_and_control_characters) {
+    std::string out = "x";
+    berth::append_json_string(out, std::string_view("a\"b\\c\n\t\r\x01\x1f\xc3\xa9", 12));
+    BOOST_TEST(out == "x\"a\\\"b\\\\c\\n\\t\\r\\u0001\\u001f\xc3\xa9\"");
 }
 
 BOOST_AUTO_TEST_CASE(remove_tree_removes_nested_entries_and_tolerates_a_missing_dir) {

@@ -61,6 +61,14 @@ bool has(const std::vector<std::string>& v, const std::string& s) {
 
 Stats Manager::stats() const { throw_error("stats: not supported by this cgroup driver"); }
 
+OomWatch Manager::watch_oom() const { throw_error("oom events: not supported by this cgroup driver"); }
+
+OomWatch FsManager::watch_oom() const {
+    const Dir* d = dir_for("memory");
+    if (!d) throw_error("oom events: memory controller not available");
+    return d->hierarchy.unified ? OomWatch::v2(d->path) : OomWatch::v1(d->path);
+}
+
 FsManager::FsManager(Layout layout, bool emulated, std::vector<Dir> dirs)
     : layout_(layout), emulated_(emulated), dirs_(std::move(dirs)) {}
 

@@ -41,6 +41,7 @@ public:
     void destroy() override;
     std::string saved_form() const override;
     Stats stats() const override;
+    OomWatch watch_oom() const override;
 
     // Writes already translated settings (apply() without the translation); the systemd
     // driver uses it for what systemd has no property for.

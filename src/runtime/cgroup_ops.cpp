@@ -8,6 +8,7 @@
 #include "util/fs.hpp"
 #include "util/log.hpp"
 
+#include <poll.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -217,32 +218,48 @@ bool stopped(const StateStore& store, const std::string& id) {
     return !record || derive_status(store, *record) == oci::Status::stopped;
 }
 
-// The stream: OOM kills are polled once a second from the memory controller's oom_kill
-// counter (v1 memory.oom_control, v2 memory.events) rather than through an eventfd, so
-// an OOM shows up within a second; a v1 cgroup with the OOM killer disabled (under_oom)
-// is not reported. Stats go out every `interval` seconds. Ends with 0 when the container
-// stops or is deleted.
+std::optional<cgroup::OomWatch> watch_oom(const cgroup::Manager& cg) {
+    try {
+        return cg.watch_oom();
+    } catch (const Error& e) {
+        log::warn("events: {}", e.what());
+        return std::nullopt;
+    }
+}
+
+std::int64_t monotonic_ms() {
+    timespec now{};
+    ::clock_gettime(CLOCK_MONOTONIC, &now);
+    return static_cast<std::int64_t>(now.tv_sec) * 1000 + now.tv_nsec / 1000000;
+}
+
+// The stream: an OOM event as soon as the kernel notifies it (oom_watch.hpp), stats every
+// `interval` seconds. Ends with 0 when the container stops or is deleted, which is checked
+// once a second.
 int stream_events(const StateStore& store, const std::string& id, const cgroup::Manager& cg, unsigned interval) {
-    auto oom_count = [&cg]() -> std::optional<std::uint64_t> {
-        try {
-            return cg.stats().memory.oom_kill;
-        } catch (const Error& e) {
-            log::warn("events: {}", e.what());
-            return std::nullopt;
-        }
-    };
-    std::uint64_t ooms = oom_count().value_or(0);
-    for (unsigned elapsed = 0;;) {
-        timespec second{1, 0};
-        while (::nanosleep(&second, &second) < 0 && errno == EINTR) {
-        }
+    auto oom = watch_oom(cg);
+    const std::int64_t period = static_cast<std::int64_t>(interval) * 1000;
+    std::int64_t next_stats = monotonic_ms() + period;
+    for (;;) {
+        const std::int64_t wait = std::clamp<std::int64_t>(next_stats - monotonic_ms(), 0, 1000);
+        pollfd p{oom ? oom->fd() : -1, POLLIN, 0};
+        if (::poll(&p, 1, static_cast<int>(wait)) < 0 && errno != EINTR) throw_errno("events: poll");
+        // Stopped is read before the watch is drained: the kernel notifies an OOM before it
+        // kills, so a container seen stopped has its last OOM already queued.
         const bool done = stopped(store, id);
-        if (auto now = oom_count()) {
-            for (; ooms < *now; ++ooms) print_event("oom", id, "");
+        if (oom) {
+            try {
+                auto count = oom->consume();
+                for (std::uint64_t i = 0; i < count.value_or(0); ++i) print_event("oom", id, "");
+                if (!count) oom.reset();  // the cgroup is gone
+            } catch (const Error& e) {
+                log::warn("events: {}", e.what());
+                oom.reset();
+            }
         }
         if (done) return 0;
-        if (++elapsed >= interval) {
-            elapsed = 0;
+        if (monotonic_ms() >= next_stats) {
+            next_stats += period;
             try {
                 print_event("stats", id, cgroup::stats_to_json(cg.stats()));
             } catch (const Error& e) {

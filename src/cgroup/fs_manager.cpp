@@ -3,6 +3,7 @@
 #include "cgroup/fs_manager.hpp"
 
 #include "cgroup/device_filter_v2.hpp"
+#include "cgroup/devices_v1.hpp"
 #include "cgroup/fs_io.hpp"
 #include "cgroup/translate.hpp"
 #include "util/error.hpp"
@@ -243,6 +244,7 @@ void FsManager::apply_translation(const Translation& t) {
     for (const auto& w : t.warnings) log::warn("{}", w);
     if (t.check_memory_below_usage) check_memory_usage(*t.check_memory_below_usage);
     if (layout_ == Layout::unified && t.devices_requested) apply_device_filter(t.device_rules);
+    if (layout_ != Layout::unified && t.devices_requested) apply_devices_v1(t.device_rules);
     for (const auto& s : order_memory_v1(t.settings)) write_setting(s);
 }
 
@@ -293,6 +295,23 @@ void FsManager::check_memory_usage(std::int64_t new_limit) const {
     if (usage > new_limit) {
         throw_error(".linux.resources.memory.limit: new limit {} is below the current usage {}", new_limit, usage);
     }
+}
+
+void FsManager::apply_devices_v1(const std::vector<DeviceRule>& rules) const {
+    const std::string field = ".linux.resources.devices";
+    const Dir* d = dir_for("devices");
+    if (!d) throw_error("{}: devices controller not available", field);
+    // The OCI list is relative to "deny everything", as runc starts a new cgroup.
+    const DevicePolicy target = apply_device_rules(DevicePolicy{false, {}}, rules);
+    // A test's tree has no devices.list: it stands for a new cgroup (default allow).
+    const auto list = fsio::read_if_exists(d->path + "/devices.list");
+    DevicePolicy current;
+    try {
+        current = parse_devices_list(list.value_or("a *:* rwm\n"));
+    } catch (const Error& e) {
+        throw e.with_context(field);
+    }
+    for (const auto& s : device_transition(current, target, field)) write_setting(s, d);
 }
 
 void FsManager::apply_device_filter(const std::vector<DeviceRule>& rules) {

@@ -134,17 +134,10 @@ void network_v1(Builder& b, const oci::Network& n) {
 
 void devices_v1(Builder& b, const std::vector<oci::DeviceCgroupRule>& rules) {
     if (rules.empty()) return;
-    auto& t = b.out();
-    t.device_rules = device_rules_from_oci(rules);
-    t.devices_requested = true;
-    const std::string f = fmt::format("{}.devices", kRes);
-    // Start from "deny everything" as runc does for a new cgroup, so the rules that follow
-    // are exceptions to a deny-all policy unless they reset it themselves.
-    b.add("devices", "devices.deny", "a *:* rwm", f);
-    for (std::size_t i = 0; i < t.device_rules.size(); ++i) {
-        const auto& r = t.device_rules[i];
-        b.add("devices", r.allow ? "devices.allow" : "devices.deny", device_rule_line(r), fmt::format("{}[{}]", f, i));
-    }
+    // No files here: what to write depends on the cgroup's current devices.list, which the
+    // driver compares with the policy these rules make (devices_v1.hpp).
+    b.out().device_rules = device_rules_from_oci(rules);
+    b.out().devices_requested = true;
 }
 
 }  // namespace

@@ -1,6 +1,7 @@
 // pause, resume, update and events: the operations that act on a live container through
 // its cgroup manager. Parent only; each throws berth::Error with the operation as context.
 #include "runtime/container.hpp"
+#include "runtime/gpu.hpp"
 #include "cgroup/stats.hpp"
 #include "oci/json.hpp"
 #include "oci/parse.hpp"
@@ -88,9 +89,10 @@ void set_if(std::optional<T>& to, const std::optional<T>& from) {
 }
 
 // Lays the fields `update` gives over the container's current resources, as runc's update
-// does: a field left out keeps its value. Devices are not updatable (runc ignores them too).
+// does: a field left out keeps its value. Device rules are appended, so they act on the
+// policy in place (a rule list that starts with "a" resets it); runc ignores them here.
 void overlay(oci::Resources& base, const oci::Resources& u) {
-    if (!u.devices.empty()) log::warn("update: linux.resources.devices cannot be updated; ignored");
+    base.devices.insert(base.devices.end(), u.devices.begin(), u.devices.end());
     if (u.memory) {
         auto& m = base.memory ? *base.memory : base.memory.emplace();
         set_if(m.limit, u.memory->limit);
@@ -192,9 +194,18 @@ void update_container(const GlobalOptions& global, const UpdateOptions& options)
     oci::Resources merged = config->linux_->resources.value_or(oci::Resources{});
     overlay(merged, requested);
     // The whole merged set goes to the manager, so v1's memory/memsw ordering sees both
-    // values; devices are left out so their rules are not rewritten (a deny-all first).
+    // values. Device rules only when the update has some: the driver then writes just the
+    // difference from the policy in place, which must include the GPU rules create added
+    // in memory (config.json keeps the bundle's rules).
+    oci::Config next = *config;
+    next.linux_->resources = merged;
     oci::Resources to_apply = merged;
-    to_apply.devices.clear();
+    if (requested.devices.empty()) {
+        to_apply.devices.clear();
+    } else {
+        apply_gpu_request(next, record.rootfs);
+        to_apply = device_rules(next);
+    }
     cg->apply(to_apply);
     // Saved only after the kernel took it, so `state`, a later update and delete see what is set.
     config->linux_->resources = std::move(merged);

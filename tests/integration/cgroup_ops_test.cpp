@@ -176,6 +176,39 @@ BOOST_AUTO_TEST_CASE(update_changes_memory_and_pids_limits) {
     BOOST_TEST(std::atoll(cg_file(c.cg(), "memory", "memory.limit_in_bytes").c_str()) > (1LL << 40));
 }
 
+BOOST_AUTO_TEST_CASE(device_update_keeps_devices_in_use_open) {
+    // Opens /dev/zero as fast as the shell can (a builtin's redirection: no fork) and notes
+    // every refusal; a deny-all moment during an update would show up as one.
+    Container c({"/bin/sh", "-c",
+                 "i=0; while true; do true < /dev/zero || echo $i >> /tmp/refused; i=$((i+1)); "
+                 "[ $((i % 200)) -eq 0 ] && echo $i > /tmp/progress; done"});
+    c.start();
+    auto progress = [&c] { return std::atol(read_file(c.host_path("/tmp/progress")).c_str()); };
+    for (int i = 0; i < 200 && progress() == 0; ++i) ::usleep(20000);
+    const long before = progress();
+    BOOST_TEST_REQUIRE(before > 0);
+    auto rule = [](bool allow) {
+        return std::string(R"({"devices":[{"allow":)") + (allow ? "true" : "false") +
+               R"(,"type":"c","major":10,"minor":229,"access":"rwm"}]})";
+    };
+    Result u = c.berth({"update", "--resources", "-", c.id()}, rule(true));
+    BOOST_TEST_REQUIRE(u.status == 0, u.err);
+    const std::string list = cg_file(c.cg(), "devices", "devices.list");
+    BOOST_TEST(contains(list, "c 10:229 rwm"), list);
+    BOOST_TEST(contains(list, "c 1:5 rwm"), list);
+    // More updates, each one write: widen the odds of catching a window.
+    for (int i = 0; i < 30; ++i) {
+        Result again = c.berth({"update", "--resources", "-", c.id()}, rule(i % 2 == 1));
+        BOOST_TEST_REQUIRE(again.status == 0, again.err);
+    }
+    BOOST_TEST(contains(cg_file(c.cg(), "devices", "devices.list"), "c 10:229 rwm"));
+    // The file is rewritten in place, so a read can catch it empty: look a few times.
+    bool advanced = false;
+    for (int i = 0; i < 100 && !advanced; ++i, ::usleep(20000)) advanced = progress() > before;
+    BOOST_TEST(advanced);
+    BOOST_TEST(!path_exists(c.host_path("/tmp/refused")), read_file(c.host_path("/tmp/refused")));
+}
+
 BOOST_AUTO_TEST_CASE(events_stats_reports_memory_and_pids) {
     Container c({"/bin/sleep", "60"});
     c.start();

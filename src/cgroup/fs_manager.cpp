@@ -54,6 +54,15 @@ std::vector<std::string> split_list(const std::string& s, char sep) {
     return out;
 }
 
+// Why a control file can be missing, where the reason is a known kernel option.
+std::string missing_file_hint(const std::string& file) {
+    if (file.starts_with("cpu.rt_")) return " (no CONFIG_RT_GROUP_SCHED)";
+    if (file.starts_with("blkio.") && file.find("weight") != std::string::npos)
+        return " (no BFQ or CFQ I/O scheduler)";
+    if (file.starts_with("memory.memsw.")) return " (no swap accounting: swapaccount=1)";
+    return "";
+}
+
 bool has(const std::vector<std::string>& v, const std::string& s) {
     return std::find(v.begin(), v.end(), s) != v.end();
 }
@@ -260,6 +269,10 @@ void FsManager::write_setting(const Setting& s, const Dir* target) const {
             if (!s.fallback_value.empty()) value = s.fallback_value;
         }
     }
+    // A missing file is a feature this kernel lacks; say so rather than "No such file".
+    if (!emulated_ && !fsio::exists(d->path + "/" + file)) {
+        throw_error("{}: \"{}\" is not supported by this kernel{}", s.field, file, missing_file_hint(file));
+    }
     try {
         fsio::write(d->path, file, value, emulated_);
     } catch (const Error& e) {
@@ -289,7 +302,7 @@ void FsManager::check_memory_usage(std::int64_t new_limit) const {
     // runtime-spec config-linux.md#memory checkBeforeUpdate: reject a limit below usage.
     const Dir* d = dir_for("memory");
     if (!d) return;
-    auto current = fsio::read_if_exists(d->path + "/memory.current");
+    auto current = fsio::read_if_exists(d->path + (d->hierarchy.unified ? "/memory.current" : "/memory.usage_in_bytes"));
     if (!current || fsio::trim(*current).empty()) return;
     const auto usage = std::stoll(fsio::trim(*current));
     if (usage > new_limit) {

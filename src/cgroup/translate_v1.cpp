@@ -49,7 +49,10 @@ void memory_v1(Builder& b, const oci::Memory& m) {
     }
     if (m.disable_oom_killer.value_or(false)) b.add("memory", "memory.oom_control", "1", f + ".disableOOMKiller");
     if (m.use_hierarchy) b.add("memory", "memory.use_hierarchy", *m.use_hierarchy ? "1" : "0", f + ".useHierarchy");
-    // checkBeforeUpdate needs no write on v1: the kernel itself rejects a limit below usage.
+    // runtime-spec config-linux.md#memory checkBeforeUpdate. A v1 kernel would first reclaim
+    // (into swap, or the page cache) to meet the new limit and only fail with EBUSY if it
+    // cannot, so the check is ours here too (runc 1.1 does not know the field).
+    if (m.check_before_update.value_or(false) && limit > 0) b.out().check_memory_below_usage = limit;
 }
 
 void cpu_v1(Builder& b, const oci::Cpu& c) {
@@ -62,6 +65,11 @@ void cpu_v1(Builder& b, const oci::Cpu& c) {
     // The rt period before the runtime, which must fit in it (runc's order).
     if (c.realtime_period && *c.realtime_period != 0) {
         b.add("cpu", "cpu.rt_period_us", std::to_string(*c.realtime_period), f + ".realtimePeriod");
+    }
+    // The kernel says only EINVAL for a runtime longer than its period: name it here.
+    if (c.realtime_runtime && c.realtime_period && *c.realtime_runtime > 0 && *c.realtime_period != 0 &&
+        static_cast<std::uint64_t>(*c.realtime_runtime) > *c.realtime_period) {
+        throw_error("{}.realtimeRuntime: {} is longer than realtimePeriod {}", f, *c.realtime_runtime, *c.realtime_period);
     }
     if (c.realtime_runtime && *c.realtime_runtime != 0) {
         b.add("cpu", "cpu.rt_runtime_us", std::to_string(*c.realtime_runtime), f + ".realtimeRuntime");

@@ -52,7 +52,7 @@ public:
         if (!resources_json.empty())
             b_.config.linux_->resources = berth::oci::parse_resources(resources_json, "test resources");
         b_.config.process->args = std::move(args);
-        for (const char* applet : {"head", "tail"})
+        for (const char* applet : {"head", "tail", "dd"})
             BOOST_TEST_REQUIRE(::symlink("busybox", (b_.rootfs() + "/bin/" + applet).c_str()) == 0);
         b_.save();
     }
@@ -105,6 +105,31 @@ bool counter_passes(const Container& c, long above) {
         ::usleep(50000);
     }
     return false;
+}
+
+// Waits up to 10 s for the container to create `path`.
+bool wait_for_file(const Container& c, const std::string& path) {
+    for (int i = 0; i < 500 && !path_exists(c.host_path(path)); ++i) ::usleep(20000);
+    return path_exists(c.host_path(path));
+}
+
+// `create` with `resources` fails with one line containing `text`; the Container's
+// destructor then checks that no cgroup directory is left.
+void expect_create_refused(const std::string& resources, const std::string& text) {
+    Container c({"/bin/true"}, resources);
+    Result r = c.berth({"create", "--bundle", c.bundle().dir(), c.id()});
+    BOOST_TEST(r.status != 0);
+    BOOST_TEST(contains(r.err, text), r.err);
+    BOOST_TEST(std::count(r.err.begin(), r.err.end(), '\n') == 1, r.err);
+    BOOST_TEST(c.berth({"state", c.id()}).status != 0);
+}
+
+// True, with a one-line reason printed, when this host has the v1 file (or controller) that
+// makes a refusal test moot.
+bool host_has(const std::string& path) {
+    if (!path_exists(kCgroupRoot + "/" + path)) return false;
+    BOOST_TEST_MESSAGE("skipped: this host has " << kCgroupRoot << "/" << path);
+    return true;
 }
 
 }  // namespace
@@ -230,8 +255,8 @@ BOOST_AUTO_TEST_CASE(events_stats_reports_memory_and_pids) {
 }
 
 BOOST_AUTO_TEST_CASE(oom_kill_is_reported_by_events) {
-    // tail of a newline-free stream buffers all of it: 200 MiB against a 32 MiB limit.
-    Container c({"/bin/sh", "-c", "sleep 2; head -c 200m /dev/zero | tail; sleep 2"},
+    // dd's 200 MiB buffer, filled by one read, against a 32 MiB limit.
+    Container c({"/bin/sh", "-c", "sleep 2; dd if=/dev/zero of=/dev/null bs=200M count=1; sleep 2"},
                 R"({"memory":{"limit":33554432,"swap":33554432}})");
     c.start();
     Result e = events_stream(c, "20");
@@ -241,11 +266,14 @@ BOOST_AUTO_TEST_CASE(oom_kill_is_reported_by_events) {
 }
 
 BOOST_AUTO_TEST_CASE(events_stats_shows_the_peak_and_oom_kill_count) {
-    Container c({"/bin/sh", "-c", "head -c 200m /dev/zero | tail; echo done > /tmp/done; sleep 60"},
+    // dd's 200 MiB buffer, filled by one read, against a 32 MiB limit; dd offers itself
+    // to the OOM killer first, so the shell lives on to write /tmp/done.
+    Container c({"/bin/sh", "-c",
+                 "(echo 1000 > /proc/self/oom_score_adj; exec dd if=/dev/zero of=/dev/null bs=200M count=1); "
+                 "echo done > /tmp/done; sleep 60"},
                 R"({"memory":{"limit":33554432,"swap":33554432}})");
     c.start();
-    for (int i = 0; i < 500 && !path_exists(c.host_path("/tmp/done")); ++i) ::usleep(20000);
-    BOOST_TEST_REQUIRE(path_exists(c.host_path("/tmp/done")));
+    BOOST_TEST_REQUIRE(wait_for_file(c, "/tmp/done"));
     Result e = c.berth({"events", "--stats", c.id()});
     BOOST_TEST_REQUIRE(e.status == 0, e.err);
     // The peak reached the limit (runc's memory.usage.max). memory.failcnt is left out: the
@@ -275,4 +303,53 @@ BOOST_AUTO_TEST_CASE(fork_bomb_stops_at_the_pids_limit) {
     BOOST_TEST(c.berth({"kill", "--all", c.id(), "KILL"}).status == 0);
     for (int i = 0; i < 100 && cg_file(c.cg(), "pids", "pids.current") != "0"; ++i) ::usleep(20000);
     BOOST_TEST(cg_file(c.cg(), "pids", "pids.current") == "0");
+}
+
+BOOST_AUTO_TEST_CASE(rdma_without_the_controller_is_refused) {
+    if (host_has("rdma")) return;
+    expect_create_refused(R"({"rdma":{"mlx5_0":{"hcaHandles":3}}})",
+                          ".linux.resources.rdma[\"mlx5_0\"]: rdma controller not available");
+}
+
+BOOST_AUTO_TEST_CASE(net_cls_without_the_controller_is_refused) {
+    if (host_has("net_cls")) return;
+    expect_create_refused(R"({"network":{"classID":1048577}})",
+                          ".linux.resources.network.classID: net_cls controller not available");
+}
+
+BOOST_AUTO_TEST_CASE(rt_runtime_longer_than_its_period_is_refused) {
+    expect_create_refused(R"({"cpu":{"realtimePeriod":100000,"realtimeRuntime":200000}})",
+                          ".linux.resources.cpu.realtimeRuntime: 200000 is longer than realtimePeriod 100000");
+}
+
+BOOST_AUTO_TEST_CASE(rt_runtime_is_applied_and_updated) {
+    if (!path_exists(kCgroupRoot + "/cpu/cpu.rt_runtime_us")) {
+        expect_create_refused(R"({"cpu":{"realtimeRuntime":10000}})", "(no CONFIG_RT_GROUP_SCHED)");
+        return;
+    }
+    Container c({"/bin/sleep", "60"}, R"({"cpu":{"realtimePeriod":1000000,"realtimeRuntime":10000}})");
+    c.start();
+    BOOST_TEST(cg_file(c.cg(), "cpu", "cpu.rt_runtime_us") == "10000");
+    Result u = c.berth({"update", "--cpu-rt-runtime", "20000", c.id()});
+    BOOST_TEST_REQUIRE(u.status == 0, u.err);
+    BOOST_TEST(cg_file(c.cg(), "cpu", "cpu.rt_runtime_us") == "20000");
+    Result bad = c.berth({"update", "--cpu-rt-runtime", "2000000", c.id()});
+    BOOST_TEST(bad.status != 0);
+    BOOST_TEST(contains(bad.err, "realtimeRuntime: 2000000 is longer than realtimePeriod 1000000"), bad.err);
+}
+
+BOOST_AUTO_TEST_CASE(check_before_update_refuses_a_limit_below_usage) {
+    // tail holds the 24 MiB it read until its input ends; a v1 kernel would rather reclaim
+    // (swap) than refuse the lower limit.
+    Container c({"/bin/sh", "-c", "(head -c 24m /dev/zero; sleep 60) | tail & sleep 2; echo held > /tmp/held; sleep 60"},
+                R"({"memory":{"limit":268435456,"checkBeforeUpdate":true}})");
+    c.start();
+    BOOST_TEST_REQUIRE(wait_for_file(c, "/tmp/held"));
+    Result u = c.berth({"update", "--memory", "8m", c.id()});
+    BOOST_TEST(u.status != 0);
+    BOOST_TEST(contains(u.err, ".linux.resources.memory.limit: new limit 8388608 is below the current usage"), u.err);
+    BOOST_TEST(cg_file(c.cg(), "memory", "memory.limit_in_bytes") == "268435456");
+    Result ok = c.berth({"update", "--memory", "128m", c.id()});
+    BOOST_TEST(ok.status == 0, ok.err);
+    BOOST_TEST(cg_file(c.cg(), "memory", "memory.limit_in_bytes") == std::to_string(128 << 20));
 }

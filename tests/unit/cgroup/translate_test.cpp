@@ -58,7 +58,7 @@ BOOST_AUTO_TEST_CASE(memory_v1_every_field) {
     for (const auto& s : t.settings) BOOST_TEST(s.controller == "memory");
     BOOST_TEST(t.settings[1].field == ".linux.resources.memory.swap");
     BOOST_TEST(!t.settings[1].optional);
-    BOOST_TEST(!t.check_memory_below_usage);  // v1: the kernel checks
+    BOOST_TEST(t.check_memory_below_usage.value_or(0) == 536870912);
 }
 
 BOOST_AUTO_TEST_CASE(memory_v1_unlimited_sets_memsw_unlimited_too) {

@@ -161,9 +161,15 @@ oci::Resources flag_resources(const UpdateOptions& o) {
     if (o.cpuset_cpus) cpu().cpus = *o.cpuset_cpus;
     if (o.cpuset_mems) cpu().mems = *o.cpuset_mems;
     if (o.blkio_weight) r.block_io.emplace().weight = parse_number<std::uint16_t>("blkio-weight", *o.blkio_weight);
-    if (o.pids_limit) r.pids.emplace().limit = parse_number<std::int64_t>("pids-limit", *o.pids_limit);
-    if (o.l3_cache_schema || o.mem_bw_schema)
-        throw_error("--l3-cache-schema, --mem-bw-schema: Intel RDT is not supported by berth");
+    // runc's flag: 0 leaves the limit as it is (the spec's pids.limit 0 is a real limit,
+    // which -r still gives).
+    if (o.pids_limit) {
+        const auto limit = parse_number<std::int64_t>("pids-limit", *o.pids_limit);
+        if (limit != 0) r.pids.emplace().limit = limit;
+    }
+    // runc refuses these unless the host has Intel RDT; berth implements no RDT at all.
+    if (o.l3_cache_schema) throw_error("--l3-cache-schema: Intel RDT/CAT is not supported by berth");
+    if (o.mem_bw_schema) throw_error("--mem-bw-schema: Intel RDT/MBA is not supported by berth");
     return r;
 }
 

@@ -195,6 +195,13 @@ BOOST_AUTO_TEST_CASE(update_changes_memory_and_pids_limits) {
     BOOST_TEST(bad_size.status != 0);
     BOOST_TEST(contains(bad_size.err, "--memory: invalid size \"12q\""), bad_size.err);
     BOOST_TEST(cg_file(c.cg(), "pids", "pids.max") == "50");
+    // As runc's flags: 0 changes nothing, -1 is unlimited; RDT is refused by name.
+    Result zero = c.berth({"update", "--pids-limit", "0", c.id()});
+    BOOST_TEST_REQUIRE(zero.status == 0, zero.err);
+    BOOST_TEST(cg_file(c.cg(), "pids", "pids.max") == "50");
+    Result rdt = c.berth({"update", "--l3-cache-schema", "L3:0=f", c.id()});
+    BOOST_TEST(rdt.status != 0);
+    BOOST_TEST(contains(rdt.err, "--l3-cache-schema: Intel RDT/CAT is not supported"), rdt.err);
     Result unlimited = c.berth({"update", "--memory", "-1", "--pids-limit", "-1", c.id()});
     BOOST_TEST_REQUIRE(unlimited.status == 0, unlimited.err);
     BOOST_TEST(cg_file(c.cg(), "pids", "pids.max") == "max");
@@ -315,6 +322,12 @@ BOOST_AUTO_TEST_CASE(net_cls_without_the_controller_is_refused) {
     if (host_has("net_cls")) return;
     expect_create_refused(R"({"network":{"classID":1048577}})",
                           ".linux.resources.network.classID: net_cls controller not available");
+}
+
+BOOST_AUTO_TEST_CASE(blkio_throttle_of_an_absent_device_is_refused) {
+    // Major 250 is in the dynamic range no disk driver gets on this host.
+    expect_create_refused(R"({"blockIO":{"throttleReadBpsDevice":[{"major":250,"minor":0,"rate":1048576}]}})",
+                          ".linux.resources.blockIO.throttleReadBpsDevice[0]: write \"blkio.throttle.read_bps_device\"");
 }
 
 BOOST_AUTO_TEST_CASE(rt_runtime_longer_than_its_period_is_refused) {

@@ -90,8 +90,11 @@ void set_if(std::optional<T>& to, const std::optional<T>& from) {
 
 // Lays the fields `update` gives over the container's current resources, as runc's update
 // does: a field left out keeps its value. Device rules are appended, so they act on the
-// policy in place (a rule list that starts with "a" resets it); runc ignores them here.
+// policy in place; a list that starts with an "a" rule resets the policy, so it replaces
+// the saved rules instead (engines send their whole list). runc ignores them here.
 void overlay(oci::Resources& base, const oci::Resources& u) {
+    const bool resets = !u.devices.empty() && (u.devices.front().type.empty() || u.devices.front().type == "a");
+    if (resets) base.devices.clear();
     base.devices.insert(base.devices.end(), u.devices.begin(), u.devices.end());
     if (u.memory) {
         auto& m = base.memory ? *base.memory : base.memory.emplace();

@@ -234,6 +234,17 @@ BOOST_AUTO_TEST_CASE(device_update_keeps_devices_in_use_open) {
         BOOST_TEST_REQUIRE(again.status == 0, again.err);
     }
     BOOST_TEST(contains(cg_file(c.cg(), "devices", "devices.list"), "c 10:229 rwm"));
+    // A whole list, as engines send it, starts with a reset and replaces the saved rules.
+    Result whole = c.berth({"update", "--resources", "-", c.id()},
+                           R"({"devices":[{"allow":false,"access":"rwm"},)"
+                           R"({"allow":true,"type":"c","major":10,"minor":229,"access":"r"}]})");
+    BOOST_TEST_REQUIRE(whole.status == 0, whole.err);
+    const std::string after = cg_file(c.cg(), "devices", "devices.list");
+    BOOST_TEST(contains(after + "\n", "c 10:229 r\n"), after);
+    BOOST_TEST(contains(after, "c 1:5 rwm"), after);
+    const std::string saved = read_file(c.bundle().state_root() + "/" + c.id() + "/config.json");
+    auto at = saved.find("\"minor\":229");
+    BOOST_TEST((at != std::string::npos && saved.find("\"minor\":229", at + 1) == std::string::npos), saved);
     // The file is rewritten in place, so a read can catch it empty: look a few times.
     bool advanced = false;
     for (int i = 0; i < 100 && !advanced; ++i, ::usleep(20000)) advanced = progress() > before;

@@ -60,6 +60,7 @@ std::string missing_file_hint(const std::string& file) {
     if (file.starts_with("blkio.") && file.find("weight") != std::string::npos)
         return " (no BFQ or CFQ I/O scheduler)";
     if (file.starts_with("memory.memsw.")) return " (no swap accounting: swapaccount=1)";
+    if (file.starts_with("hugetlb.")) return " (no such huge page size)";
     return "";
 }
 

@@ -341,6 +341,28 @@ BOOST_AUTO_TEST_CASE(blkio_throttle_of_an_absent_device_is_refused) {
                           ".linux.resources.blockIO.throttleReadBpsDevice[0]: write \"blkio.throttle.read_bps_device\"");
 }
 
+BOOST_AUTO_TEST_CASE(hugetlb_limits_and_reservations_are_applied) {
+    if (!path_exists("/sys/kernel/mm/hugepages/hugepages-2048kB")) {
+        BOOST_TEST_MESSAGE("skipped: no 2 MiB huge pages on this host");
+        return;
+    }
+    Container c({"/bin/sleep", "60"}, R"({"hugepageLimits":[{"pageSize":"2MB","limit":4194304}]})");
+    c.start();
+    // This hybrid host binds hugetlb to the cgroup2 tree; a v1 host has it under hugetlb/.
+    const bool v2 = !path_exists(kCgroupRoot + "/hugetlb" + c.cg());
+    const std::string h = v2 ? "unified" : "hugetlb";
+    BOOST_TEST(cg_file(c.cg(), h, v2 ? "hugetlb.2MB.max" : "hugetlb.2MB.limit_in_bytes") == "4194304");
+    const std::string rsvd = v2 ? "hugetlb.2MB.rsvd.max" : "hugetlb.2MB.rsvd.limit_in_bytes";
+    if (path_exists(kCgroupRoot + "/" + h + c.cg() + "/" + rsvd)) BOOST_TEST(cg_file(c.cg(), h, rsvd) == "4194304");
+}
+
+BOOST_AUTO_TEST_CASE(hugetlb_unknown_page_size_is_refused) {
+    expect_create_refused(R"({"hugepageLimits":[{"pageSize":"3MB","limit":4194304}]})",
+                          "is not supported by this kernel (no such huge page size)");
+    expect_create_refused(R"({"hugepageLimits":[{"pageSize":"3MB","limit":4194304}]})",
+                          ".linux.resources.hugepageLimits[0]: \"hugetlb.3MB.");
+}
+
 BOOST_AUTO_TEST_CASE(rt_runtime_longer_than_its_period_is_refused) {
     expect_create_refused(R"({"cpu":{"realtimePeriod":100000,"realtimeRuntime":200000}})",
                           ".linux.resources.cpu.realtimeRuntime: 200000 is longer than realtimePeriod 100000");

@@ -29,6 +29,11 @@ void memory_v1(Builder& b, const oci::Memory& m) {
     const bool explicit_swap = swap != 0;
     // runc: a limit of -1 with no swap given means "unlimited memory", so memsw goes to -1 too.
     if (limit == -1 && swap == 0) swap = -1;
+    // The kernel says only EINVAL (runc passes that on); name the two values instead.
+    if (swap > 0 && (limit < 0 || swap < limit)) {
+        throw_error("{}.swap: memory+swap limit {} is below the memory limit {}", f, swap,
+                    limit < 0 ? std::string("-1 (unlimited)") : std::to_string(limit));
+    }
     if (limit != 0) b.add("memory", "memory.limit_in_bytes", v1_bytes(limit), f + ".limit");
     if (swap != 0) {
         b.add("memory", "memory.memsw.limit_in_bytes", v1_bytes(swap), f + ".swap");

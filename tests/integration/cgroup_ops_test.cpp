@@ -195,6 +195,10 @@ BOOST_AUTO_TEST_CASE(update_changes_memory_and_pids_limits) {
     BOOST_TEST(bad_size.status != 0);
     BOOST_TEST(contains(bad_size.err, "--memory: invalid size \"12q\""), bad_size.err);
     BOOST_TEST(cg_file(c.cg(), "pids", "pids.max") == "50");
+    // runc passes the kernel's EINVAL on; berth names both values.
+    Result above = c.berth({"update", "--memory-swap", "32m", c.id()});
+    BOOST_TEST(above.status != 0);
+    BOOST_TEST(contains(above.err, "memory+swap limit 33554432 is below the memory limit 67108864"), above.err);
     // As runc's flags: 0 changes nothing, -1 is unlimited; RDT is refused by name.
     Result zero = c.berth({"update", "--pids-limit", "0", c.id()});
     BOOST_TEST_REQUIRE(zero.status == 0, zero.err);

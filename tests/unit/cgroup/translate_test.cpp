@@ -61,6 +61,18 @@ BOOST_AUTO_TEST_CASE(memory_v1_every_field) {
     BOOST_TEST(t.check_memory_below_usage.value_or(0) == 536870912);
 }
 
+BOOST_AUTO_TEST_CASE(memory_v1_swap_below_limit_is_refused) {
+    oci::Memory m;
+    m.limit = 64 << 20;
+    m.swap = 32 << 20;
+    expect_error([&] { translate_v1(with_memory(m)); },
+                 ".linux.resources.memory.swap: memory+swap limit 33554432 is below the memory limit 67108864");
+    m.limit = -1;
+    expect_error([&] { translate_v1(with_memory(m)); }, "below the memory limit -1 (unlimited)");
+    m.limit = 0;  // not set: the kernel compares with the limit in place
+    BOOST_TEST(translate_v1(with_memory(m)).settings.size() == 1u);
+}
+
 BOOST_AUTO_TEST_CASE(memory_v1_unlimited_sets_memsw_unlimited_too) {
     oci::Memory m;
     m.limit = -1;

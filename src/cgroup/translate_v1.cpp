@@ -47,7 +47,11 @@ void memory_v1(Builder& b, const oci::Memory& m) {
         // Kernel memory limits were deprecated in 5.4 and do nothing since 6.1; runc 1.1 ignores them.
         b.out().warnings.push_back(f + ".kernel: kernel memory limits are not supported; ignored");
     }
-    if (m.kernel_tcp && *m.kernel_tcp != 0) b.add("memory", "memory.kmem.tcp.limit_in_bytes", v1_bytes(*m.kernel_tcp), f + ".kernelTCP");
+    // runc 1.1.5 ignores kernelTCP as well (checked side by side: memory.kmem.tcp stays
+    // unlimited); so do we, with the same warning.
+    if (m.kernel_tcp && *m.kernel_tcp != 0) {
+        b.out().warnings.push_back(f + ".kernelTCP: kernel memory limits are not supported; ignored");
+    }
     if (m.swappiness) {
         if (*m.swappiness > 100) throw_error("{}.swappiness: {} is out of range 0..100", f, *m.swappiness);
         b.add("memory", "memory.swappiness", std::to_string(*m.swappiness), f + ".swappiness");

@@ -3,6 +3,7 @@
 #include "cgroup/fs_manager.hpp"
 
 #include "cgroup/device_filter_v2.hpp"
+#include "cgroup/devices_v1.hpp"
 #include "cgroup/fs_io.hpp"
 #include "cgroup/translate.hpp"
 #include "util/error.hpp"
@@ -53,6 +54,16 @@ std::vector<std::string> split_list(const std::string& s, char sep) {
     return out;
 }
 
+// Why a control file can be missing, where the reason is a known kernel option.
+std::string missing_file_hint(const std::string& file) {
+    if (file.starts_with("cpu.rt_")) return " (no CONFIG_RT_GROUP_SCHED)";
+    if (file.starts_with("blkio.") && file.find("weight") != std::string::npos)
+        return " (no BFQ or CFQ I/O scheduler)";
+    if (file.starts_with("memory.memsw.")) return " (no swap accounting: swapaccount=1)";
+    if (file.starts_with("hugetlb.")) return " (no such huge page size)";
+    return "";
+}
+
 bool has(const std::vector<std::string>& v, const std::string& s) {
     return std::find(v.begin(), v.end(), s) != v.end();
 }
@@ -60,6 +71,14 @@ bool has(const std::vector<std::string>& v, const std::string& s) {
 }  // namespace
 
 Stats Manager::stats() const { throw_error("stats: not supported by this cgroup driver"); }
+
+OomWatch Manager::watch_oom() const { throw_error("oom events: not supported by this cgroup driver"); }
+
+OomWatch FsManager::watch_oom() const {
+    const Dir* d = dir_for("memory");
+    if (!d) throw_error("oom events: memory controller not available");
+    return d->hierarchy.unified ? OomWatch::v2(d->path) : OomWatch::v1(d->path);
+}
 
 FsManager::FsManager(Layout layout, bool emulated, std::vector<Dir> dirs)
     : layout_(layout), emulated_(emulated), dirs_(std::move(dirs)) {}
@@ -235,6 +254,7 @@ void FsManager::apply_translation(const Translation& t) {
     for (const auto& w : t.warnings) log::warn("{}", w);
     if (t.check_memory_below_usage) check_memory_usage(*t.check_memory_below_usage);
     if (layout_ == Layout::unified && t.devices_requested) apply_device_filter(t.device_rules);
+    if (layout_ != Layout::unified && t.devices_requested) apply_devices_v1(t.device_rules);
     for (const auto& s : order_memory_v1(t.settings)) write_setting(s);
 }
 
@@ -249,6 +269,10 @@ void FsManager::write_setting(const Setting& s, const Dir* target) const {
             file = s.fallback;
             if (!s.fallback_value.empty()) value = s.fallback_value;
         }
+    }
+    // A missing file is a feature this kernel lacks; say so rather than "No such file".
+    if (!emulated_ && !fsio::exists(d->path + "/" + file)) {
+        throw_error("{}: \"{}\" is not supported by this kernel{}", s.field, file, missing_file_hint(file));
     }
     try {
         fsio::write(d->path, file, value, emulated_);
@@ -279,12 +303,29 @@ void FsManager::check_memory_usage(std::int64_t new_limit) const {
     // runtime-spec config-linux.md#memory checkBeforeUpdate: reject a limit below usage.
     const Dir* d = dir_for("memory");
     if (!d) return;
-    auto current = fsio::read_if_exists(d->path + "/memory.current");
+    auto current = fsio::read_if_exists(d->path + (d->hierarchy.unified ? "/memory.current" : "/memory.usage_in_bytes"));
     if (!current || fsio::trim(*current).empty()) return;
     const auto usage = std::stoll(fsio::trim(*current));
     if (usage > new_limit) {
         throw_error(".linux.resources.memory.limit: new limit {} is below the current usage {}", new_limit, usage);
     }
+}
+
+void FsManager::apply_devices_v1(const std::vector<DeviceRule>& rules) const {
+    const std::string field = ".linux.resources.devices";
+    const Dir* d = dir_for("devices");
+    if (!d) throw_error("{}: devices controller not available", field);
+    // The OCI list is relative to "deny everything", as runc starts a new cgroup.
+    const DevicePolicy target = apply_device_rules(DevicePolicy{false, {}}, rules);
+    // A test's tree has no devices.list: it stands for a new cgroup (default allow).
+    const auto list = fsio::read_if_exists(d->path + "/devices.list");
+    DevicePolicy current;
+    try {
+        current = parse_devices_list(list.value_or("a *:* rwm\n"));
+    } catch (const Error& e) {
+        throw e.with_context(field);
+    }
+    for (const auto& s : device_transition(current, target, field)) write_setting(s, d);
 }
 
 void FsManager::apply_device_filter(const std::vector<DeviceRule>& rules) {

@@ -41,6 +41,7 @@ public:
     void destroy() override;
     std::string saved_form() const override;
     Stats stats() const override;
+    OomWatch watch_oom() const override;
 
     // Writes already translated settings (apply() without the translation); the systemd
     // driver uses it for what systemd has no property for.
@@ -62,6 +63,7 @@ private:
     std::vector<Setting> order_memory_v1(std::vector<Setting> settings) const;
     void check_memory_usage(std::int64_t new_limit) const;
     void apply_device_filter(const std::vector<DeviceRule>& rules);
+    void apply_devices_v1(const std::vector<DeviceRule>& rules) const;
     void freeze_v1(const std::string& dir, bool frozen) const;
     void freeze_v2(const std::string& dir, bool frozen) const;
     void signal_pids(int signal) const;

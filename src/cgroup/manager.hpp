@@ -11,6 +11,7 @@
 // Every method throws berth::Error naming the file and the reason.
 #pragma once
 
+#include "cgroup/oom_watch.hpp"
 #include "cgroup/stats.hpp"
 #include "oci/config.hpp"
 
@@ -67,6 +68,9 @@ public:
     // Current usage for `events --stats` (stats.hpp; also read_stats()). The default throws
     // "stats: not supported", so a test double need not implement it.
     virtual Stats stats() const;
+    // A watch that reports the cgroup's OOM events (oom_watch.hpp), for `events`. Throws
+    // berth::Error when there is no memory controller; the default throws "not supported".
+    virtual OomWatch watch_oom() const;
 };
 
 std::unique_ptr<Manager> make_manager(const ManagerOptions& options);

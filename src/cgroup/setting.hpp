@@ -28,8 +28,8 @@ struct Translation {
     // In the order they must be written; config-linux.md does not order controllers, but some
     // files depend on others (cpu period before quota, rt period before runtime).
     std::vector<Setting> settings;
-    // linux.resources.devices, normalised. Empty: leave the device policy alone. v1 renders
-    // these as devices.allow/deny settings already; v2 needs them for the eBPF program.
+    // linux.resources.devices, normalised. Empty: leave the device policy alone. The driver
+    // turns them into the writes devices.list needs (v1) or an eBPF program (v2).
     std::vector<DeviceRule> device_rules;
     bool devices_requested = false;
     // memory.checkBeforeUpdate on v2: the new memory.max, to compare with memory.current

@@ -39,6 +39,7 @@ public:
     void destroy() override;
     std::string saved_form() const override;
     Stats stats() const override { return fs_->stats(); }
+    OomWatch watch_oom() const override { return fs_->watch_oom(); }
 
     const SystemdUnit& unit() const { return unit_; }
     // The properties StartTransientUnit gets for a first process `pid` (pure; for tests).

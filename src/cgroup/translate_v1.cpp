@@ -29,6 +29,11 @@ void memory_v1(Builder& b, const oci::Memory& m) {
     const bool explicit_swap = swap != 0;
     // runc: a limit of -1 with no swap given means "unlimited memory", so memsw goes to -1 too.
     if (limit == -1 && swap == 0) swap = -1;
+    // The kernel says only EINVAL (runc passes that on); name the two values instead.
+    if (swap > 0 && (limit < 0 || swap < limit)) {
+        throw_error("{}.swap: memory+swap limit {} is below the memory limit {}", f, swap,
+                    limit < 0 ? std::string("-1 (unlimited)") : std::to_string(limit));
+    }
     if (limit != 0) b.add("memory", "memory.limit_in_bytes", v1_bytes(limit), f + ".limit");
     if (swap != 0) {
         b.add("memory", "memory.memsw.limit_in_bytes", v1_bytes(swap), f + ".swap");
@@ -42,14 +47,21 @@ void memory_v1(Builder& b, const oci::Memory& m) {
         // Kernel memory limits were deprecated in 5.4 and do nothing since 6.1; runc 1.1 ignores them.
         b.out().warnings.push_back(f + ".kernel: kernel memory limits are not supported; ignored");
     }
-    if (m.kernel_tcp && *m.kernel_tcp != 0) b.add("memory", "memory.kmem.tcp.limit_in_bytes", v1_bytes(*m.kernel_tcp), f + ".kernelTCP");
+    // runc 1.1.5 ignores kernelTCP as well (checked side by side: memory.kmem.tcp stays
+    // unlimited); so do we, with the same warning.
+    if (m.kernel_tcp && *m.kernel_tcp != 0) {
+        b.out().warnings.push_back(f + ".kernelTCP: kernel memory limits are not supported; ignored");
+    }
     if (m.swappiness) {
         if (*m.swappiness > 100) throw_error("{}.swappiness: {} is out of range 0..100", f, *m.swappiness);
         b.add("memory", "memory.swappiness", std::to_string(*m.swappiness), f + ".swappiness");
     }
     if (m.disable_oom_killer.value_or(false)) b.add("memory", "memory.oom_control", "1", f + ".disableOOMKiller");
     if (m.use_hierarchy) b.add("memory", "memory.use_hierarchy", *m.use_hierarchy ? "1" : "0", f + ".useHierarchy");
-    // checkBeforeUpdate needs no write on v1: the kernel itself rejects a limit below usage.
+    // runtime-spec config-linux.md#memory checkBeforeUpdate. A v1 kernel would first reclaim
+    // (into swap, or the page cache) to meet the new limit and only fail with EBUSY if it
+    // cannot, so the check is ours here too (runc 1.1 does not know the field).
+    if (m.check_before_update.value_or(false) && limit > 0) b.out().check_memory_below_usage = limit;
 }
 
 void cpu_v1(Builder& b, const oci::Cpu& c) {
@@ -62,6 +74,11 @@ void cpu_v1(Builder& b, const oci::Cpu& c) {
     // The rt period before the runtime, which must fit in it (runc's order).
     if (c.realtime_period && *c.realtime_period != 0) {
         b.add("cpu", "cpu.rt_period_us", std::to_string(*c.realtime_period), f + ".realtimePeriod");
+    }
+    // The kernel says only EINVAL for a runtime longer than its period: name it here.
+    if (c.realtime_runtime && c.realtime_period && *c.realtime_runtime > 0 && *c.realtime_period != 0 &&
+        static_cast<std::uint64_t>(*c.realtime_runtime) > *c.realtime_period) {
+        throw_error("{}.realtimeRuntime: {} is longer than realtimePeriod {}", f, *c.realtime_runtime, *c.realtime_period);
     }
     if (c.realtime_runtime && *c.realtime_runtime != 0) {
         b.add("cpu", "cpu.rt_runtime_us", std::to_string(*c.realtime_runtime), f + ".realtimeRuntime");
@@ -134,17 +151,10 @@ void network_v1(Builder& b, const oci::Network& n) {
 
 void devices_v1(Builder& b, const std::vector<oci::DeviceCgroupRule>& rules) {
     if (rules.empty()) return;
-    auto& t = b.out();
-    t.device_rules = device_rules_from_oci(rules);
-    t.devices_requested = true;
-    const std::string f = fmt::format("{}.devices", kRes);
-    // Start from "deny everything" as runc does for a new cgroup, so the rules that follow
-    // are exceptions to a deny-all policy unless they reset it themselves.
-    b.add("devices", "devices.deny", "a *:* rwm", f);
-    for (std::size_t i = 0; i < t.device_rules.size(); ++i) {
-        const auto& r = t.device_rules[i];
-        b.add("devices", r.allow ? "devices.allow" : "devices.deny", device_rule_line(r), fmt::format("{}[{}]", f, i));
-    }
+    // No files here: what to write depends on the cgroup's current devices.list, which the
+    // driver compares with the policy these rules make (devices_v1.hpp).
+    b.out().device_rules = device_rules_from_oci(rules);
+    b.out().devices_requested = true;
 }
 
 }  // namespace

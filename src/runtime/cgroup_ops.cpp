@@ -1,6 +1,7 @@
 // pause, resume, update and events: the operations that act on a live container through
 // its cgroup manager. Parent only; each throws berth::Error with the operation as context.
 #include "runtime/container.hpp"
+#include "runtime/gpu.hpp"
 #include "cgroup/stats.hpp"
 #include "oci/json.hpp"
 #include "oci/parse.hpp"
@@ -8,6 +9,7 @@
 #include "util/fs.hpp"
 #include "util/log.hpp"
 
+#include <poll.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -86,9 +88,13 @@ void set_if(std::optional<T>& to, const std::optional<T>& from) {
 }
 
 // Lays the fields `update` gives over the container's current resources, as runc's update
-// does: a field left out keeps its value. Devices are not updatable (runc ignores them too).
+// does: a field left out keeps its value. Device rules are appended, so they act on the
+// policy in place; a list that starts with an "a" rule resets the policy, so it replaces
+// the saved rules instead (engines send their whole list). runc ignores them here.
 void overlay(oci::Resources& base, const oci::Resources& u) {
-    if (!u.devices.empty()) log::warn("update: linux.resources.devices cannot be updated; ignored");
+    const bool resets = !u.devices.empty() && (u.devices.front().type.empty() || u.devices.front().type == "a");
+    if (resets) base.devices.clear();
+    base.devices.insert(base.devices.end(), u.devices.begin(), u.devices.end());
     if (u.memory) {
         auto& m = base.memory ? *base.memory : base.memory.emplace();
         set_if(m.limit, u.memory->limit);
@@ -157,9 +163,15 @@ oci::Resources flag_resources(const UpdateOptions& o) {
     if (o.cpuset_cpus) cpu().cpus = *o.cpuset_cpus;
     if (o.cpuset_mems) cpu().mems = *o.cpuset_mems;
     if (o.blkio_weight) r.block_io.emplace().weight = parse_number<std::uint16_t>("blkio-weight", *o.blkio_weight);
-    if (o.pids_limit) r.pids.emplace().limit = parse_number<std::int64_t>("pids-limit", *o.pids_limit);
-    if (o.l3_cache_schema || o.mem_bw_schema)
-        throw_error("--l3-cache-schema, --mem-bw-schema: Intel RDT is not supported by berth");
+    // runc's flag: 0 leaves the limit as it is (the spec's pids.limit 0 is a real limit,
+    // which -r still gives).
+    if (o.pids_limit) {
+        const auto limit = parse_number<std::int64_t>("pids-limit", *o.pids_limit);
+        if (limit != 0) r.pids.emplace().limit = limit;
+    }
+    // runc refuses these unless the host has Intel RDT; berth implements no RDT at all.
+    if (o.l3_cache_schema) throw_error("--l3-cache-schema: Intel RDT/CAT is not supported by berth");
+    if (o.mem_bw_schema) throw_error("--mem-bw-schema: Intel RDT/MBA is not supported by berth");
     return r;
 }
 
@@ -189,9 +201,18 @@ void update_container(const GlobalOptions& global, const UpdateOptions& options)
     oci::Resources merged = config->linux_->resources.value_or(oci::Resources{});
     overlay(merged, requested);
     // The whole merged set goes to the manager, so v1's memory/memsw ordering sees both
-    // values; devices are left out so their rules are not rewritten (a deny-all first).
+    // values. Device rules only when the update has some: the driver then writes just the
+    // difference from the policy in place, which must include the GPU rules create added
+    // in memory (config.json keeps the bundle's rules).
+    oci::Config next = *config;
+    next.linux_->resources = merged;
     oci::Resources to_apply = merged;
-    to_apply.devices.clear();
+    if (requested.devices.empty()) {
+        to_apply.devices.clear();
+    } else {
+        apply_gpu_request(next, record.rootfs);
+        to_apply = device_rules(next);
+    }
     cg->apply(to_apply);
     // Saved only after the kernel took it, so `state`, a later update and delete see what is set.
     config->linux_->resources = std::move(merged);
@@ -215,32 +236,48 @@ bool stopped(const StateStore& store, const std::string& id) {
     return !record || derive_status(store, *record) == oci::Status::stopped;
 }
 
-// The stream: OOM kills are polled once a second from the memory controller's oom_kill
-// counter (v1 memory.oom_control, v2 memory.events) rather than through an eventfd, so
-// an OOM shows up within a second; a v1 cgroup with the OOM killer disabled (under_oom)
-// is not reported. Stats go out every `interval` seconds. Ends with 0 when the container
-// stops or is deleted.
+std::optional<cgroup::OomWatch> watch_oom(const cgroup::Manager& cg) {
+    try {
+        return cg.watch_oom();
+    } catch (const Error& e) {
+        log::warn("events: {}", e.what());
+        return std::nullopt;
+    }
+}
+
+std::int64_t monotonic_ms() {
+    timespec now{};
+    ::clock_gettime(CLOCK_MONOTONIC, &now);
+    return static_cast<std::int64_t>(now.tv_sec) * 1000 + now.tv_nsec / 1000000;
+}
+
+// The stream: an OOM event as soon as the kernel notifies it (oom_watch.hpp), stats every
+// `interval` seconds. Ends with 0 when the container stops or is deleted, which is checked
+// once a second.
 int stream_events(const StateStore& store, const std::string& id, const cgroup::Manager& cg, unsigned interval) {
-    auto oom_count = [&cg]() -> std::optional<std::uint64_t> {
-        try {
-            return cg.stats().memory.oom_kill;
-        } catch (const Error& e) {
-            log::warn("events: {}", e.what());
-            return std::nullopt;
-        }
-    };
-    std::uint64_t ooms = oom_count().value_or(0);
-    for (unsigned elapsed = 0;;) {
-        timespec second{1, 0};
-        while (::nanosleep(&second, &second) < 0 && errno == EINTR) {
-        }
+    auto oom = watch_oom(cg);
+    const std::int64_t period = static_cast<std::int64_t>(interval) * 1000;
+    std::int64_t next_stats = monotonic_ms() + period;
+    for (;;) {
+        const std::int64_t wait = std::clamp<std::int64_t>(next_stats - monotonic_ms(), 0, 1000);
+        pollfd p{oom ? oom->fd() : -1, POLLIN, 0};
+        if (::poll(&p, 1, static_cast<int>(wait)) < 0 && errno != EINTR) throw_errno("events: poll");
+        // Stopped is read before the watch is drained: the kernel notifies an OOM before it
+        // kills, so a container seen stopped has its last OOM already queued.
         const bool done = stopped(store, id);
-        if (auto now = oom_count()) {
-            for (; ooms < *now; ++ooms) print_event("oom", id, "");
+        if (oom) {
+            try {
+                auto count = oom->consume();
+                for (std::uint64_t i = 0; i < count.value_or(0); ++i) print_event("oom", id, "");
+                if (!count) oom.reset();  // the cgroup is gone
+            } catch (const Error& e) {
+                log::warn("events: {}", e.what());
+                oom.reset();
+            }
         }
         if (done) return 0;
-        if (++elapsed >= interval) {
-            elapsed = 0;
+        if (monotonic_ms() >= next_stats) {
+            next_stats += period;
             try {
                 print_event("stats", id, cgroup::stats_to_json(cg.stats()));
             } catch (const Error& e) {

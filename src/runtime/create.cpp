@@ -1,4 +1,5 @@
 #include "runtime/create.hpp"
+#include "runtime/container.hpp"
 
 #include "cgroup/manager.hpp"
 #include "child/launch_plan.hpp"
@@ -86,9 +87,8 @@ oci::DeviceCgroupRule allow(std::string type, std::optional<std::int64_t> major,
     return r;
 }
 
-// The resources with the device rules every container needs appended, as runc does:
-// mknod of anything (the device list is what berth creates), the default devices,
-// ptys, and each linux.devices entry. A spec's "deny all" comes first and stays.
+}  // namespace
+
 oci::Resources device_rules(const oci::Config& config) {
     oci::Resources res = config.linux_ && config.linux_->resources ? *config.linux_->resources : oci::Resources{};
     auto& d = res.devices;
@@ -102,6 +102,8 @@ oci::Resources device_rules(const oci::Config& config) {
             d.push_back(allow(dev.type == "b" ? "b" : "c", dev.major, dev.minor, "rwm"));
     return res;
 }
+
+namespace {
 
 struct CloneResult {
     pid_t pid = 0;

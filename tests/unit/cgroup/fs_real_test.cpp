@@ -194,12 +194,10 @@ BOOST_AUTO_TEST_CASE(kernel_refusal_names_file_value_and_errno) {
     SKIP_UNLESS_REAL_V1();
     RealCgroup cg;
     oci::Resources r;
-    r.memory = oci::Memory{};
-    r.memory->limit = 64 << 20;
-    r.memory->swap = 32 << 20;  // memsw below the limit: the kernel says EINVAL
-    if (!fs::exists(cg.path_in("memory") + "/memory.memsw.limit_in_bytes")) return;
+    r.cpu = oci::Cpu{};
+    r.cpu->cpus = "4095";  // beyond nr_cpu_ids: the kernel says ERANGE
     cgtest::expect_error([&] { cg.m->apply(r); },
-                         ".linux.resources.memory.swap: write \"memory.memsw.limit_in_bytes\" = \"33554432\": Invalid argument");
+                         ".linux.resources.cpu.cpus: write \"cpuset.cpus\" = \"4095\": Numerical result out of range");
 }
 
 BOOST_AUTO_TEST_CASE(memory_and_swap_update_order) {
@@ -280,6 +278,19 @@ BOOST_AUTO_TEST_CASE(ebpf_device_filter_on_the_cgroup2_mount) {
     BOOST_TEST(WIFEXITED(status));
     BOOST_TEST(WEXITSTATUS(status) == 0, "exit bits " << WEXITSTATUS(status));
     BOOST_TEST(slurp(dir + "/cgroup.procs").empty());
+}
+
+
+BOOST_AUTO_TEST_CASE(v1_missing_control_file_names_the_kernel_feature) {
+    SKIP_UNLESS_REAL_V1();
+    RealCgroup cg;
+    // A file no kernel has, in the rt family: what a kernel without CONFIG_RT_GROUP_SCHED
+    // shows for cpu.rt_runtime_us.
+    Translation t;
+    t.settings.push_back({"cpu", "cpu.rt_absent_us", "1", ".linux.resources.cpu.realtimeRuntime", "", "", false});
+    cgtest::expect_error([&] { dynamic_cast<FsManager&>(*cg.m).apply_translation(t); },
+                         ".linux.resources.cpu.realtimeRuntime: \"cpu.rt_absent_us\" is not supported by this "
+                         "kernel (no CONFIG_RT_GROUP_SCHED)");
 }
 
 BOOST_AUTO_TEST_SUITE_END()

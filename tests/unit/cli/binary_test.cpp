@@ -82,8 +82,10 @@ Result run_berth(std::vector<std::string> args, const fs::path& cwd = fs::curren
     return run(berth(), std::move(args), cwd);
 }
 
-// `readelf -d` of the binary: its NEEDED libraries.
-Result readelf_dynamic() { return run("/usr/bin/readelf", {"-d", berth()}, fs::current_path()); }
+// `tool option <berth>`, e.g. readelf -d (its NEEDED libraries) or nm -C (its symbols).
+Result inspect_binary(const std::string& tool, const std::string& option) {
+    return run(tool, {option, berth()}, fs::current_path());
+}
 
 bool contains(const std::string& text, std::string_view part) { return text.find(part) != std::string::npos; }
 
@@ -125,12 +127,22 @@ BOOST_AUTO_TEST_CASE(version_has_runc_shape) {
 // links libstdc++, fmt, yajl, libseccomp and libcap statically, loads libsystemd only for the
 // systemd driver, and does not use libmount at run time (README "Design notes").
 BOOST_AUTO_TEST_CASE(berth_needs_no_cxx_or_systemd_shared_libraries) {
-    auto r = readelf_dynamic();
+    auto r = inspect_binary("/usr/bin/readelf", "-d");
     BOOST_REQUIRE(r.status == 0);
     BOOST_TEST(contains(r.out, "(NEEDED)"));
     for (auto library : {"libstdc++", "libfmt", "libsystemd", "libmount", "libyajl", "libseccomp", "libcap"}) {
         BOOST_TEST_CONTEXT(library) { BOOST_TEST(!contains(r.out, std::string("[") + library)); }
     }
+}
+
+// iostreams or std::filesystem anywhere in berth link libstdc++'s locale facets (~0.6 MiB of
+// text, most of it touched at start-up); util/text.hpp is the way to parse text.
+BOOST_AUTO_TEST_CASE(berth_links_no_locale_machinery) {
+    auto r = inspect_binary("/usr/bin/nm", "-C");
+    BOOST_REQUIRE(r.status == 0);
+    BOOST_TEST(contains(r.out, "berth::"));
+    BOOST_TEST(!contains(r.out, "std::money_get"));
+    BOOST_TEST(!contains(r.out, "std::basic_istringstream"));
 }
 
 BOOST_AUTO_TEST_CASE(help_lists_commands) {

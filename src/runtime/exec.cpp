@@ -11,6 +11,7 @@
 #include "oci/parse.hpp"
 #include "runtime/container.hpp"
 #include "runtime/create.hpp"
+#include "runtime/home_env.hpp"
 #include "runtime/foreground.hpp"
 #include "sys/namespaces.hpp"
 #include "util/error.hpp"
@@ -198,6 +199,8 @@ int exec_in(const GlobalOptions& global, const ExecOptions& o) {
     bool deny_setgroups = sys::build_namespace_plan(*config, global.rootless).deny_setgroups;
     plan.launch.process = sys::build_process_plan(process, deny_setgroups);
     plan.launch.process.preserve_fds = o.preserve_fds;
+    // The running container's own root: its /etc/passwd as the container sees it.
+    add_default_home(plan.launch.process.env.strings, fmt::format("/proc/{}/root", record.pid), process.user.uid);
     plan.launch.process.env.seal();
     plan.launch.bind_console = false;
     if (config->linux_ && config->linux_->seccomp)

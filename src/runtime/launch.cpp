@@ -1,12 +1,14 @@
 #include "runtime/launch.hpp"
 
 #include "cgroup/layout.hpp"
+#include "runtime/home_env.hpp"
 #include "sys/process_attrs.hpp"
 #include "util/error.hpp"
 #include "util/fs.hpp"
 
 #include <sys/mount.h>
 #include <sys/personality.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <cstdlib>
@@ -53,10 +55,13 @@ void plan_linux(child::LaunchPlan& plan, const oci::LinuxConfig& lx) {
     }
 }
 
-// LISTEN_FDS (socket activation) passes through to the container, as in runc.
+// LISTEN_FDS (socket activation) passes through to the container, as in runc: only when
+// LISTEN_PID names berth itself, as sd_listen_fds(3) requires (else the fds were meant for
+// a process that exec'd or forked berth, and are not necessarily open).
 unsigned listen_fds(sys::ProcessPlan& process) {
     const char* value = std::getenv("LISTEN_FDS");
-    if (value == nullptr) return 0;
+    const char* pid = std::getenv("LISTEN_PID");
+    if (value == nullptr || pid == nullptr || std::strtol(pid, nullptr, 10) != ::getpid()) return 0;
     unsigned n = static_cast<unsigned>(std::strtoul(value, nullptr, 10));
     if (n == 0) return 0;
     process.env.strings.push_back(fmt::format("LISTEN_FDS={}", n));
@@ -109,6 +114,7 @@ child::LaunchPlan build_launch_plan(const PlanInputs& in) {
     if (config.linux_ && config.linux_->seccomp)
         plan.seccomp = sys::build_seccomp_plan(*config.linux_->seccomp, in.seccomp_cache_dir);
     plan.process.preserve_fds = in.preserve_fds + listen_fds(plan.process);
+    add_default_home(plan.process.env.strings, plan.rootfs, config.process->user.uid);
     plan.process.env.seal();
     plan_start_hooks(plan, config);
     plan.new_keyring = !in.no_new_keyring;

@@ -84,6 +84,11 @@ NamespacePlan build_namespace_plan(const oci::Config& config, bool rootless) {
     // The time namespace is unshared by the child: the offsets must be written before
     // any process is inside, and the kernel moves the init in at execve.
     new_flags &= ~static_cast<unsigned long>(CLONE_NEWTIME);
+    // unshare(CLONE_NEWPID) after setns(user) moves only later children: the init would stay
+    // in the caller's pid namespace and could not mount /proc. That needs an intermediate
+    // process (setns, unshare, fork), which berth does not have yet: refuse it clearly.
+    if (join_user && (new_flags & CLONE_NEWPID))
+        throw_error(".linux.namespaces: joining a user namespace by path with a new pid namespace is not supported yet");
     if (join_user) {
         plan.unshare_flags = new_flags;  // created after setns(user), owned by that namespace
     } else {

@@ -5,6 +5,8 @@
 
 #include <boost/test/unit_test.hpp>
 
+#include <algorithm>
+
 #include <signal.h>
 #include <unistd.h>
 
@@ -179,4 +181,20 @@ BOOST_AUTO_TEST_CASE(exec_with_a_tty_gets_a_terminal_from_the_container) {
     BOOST_TEST(contains(r.out, "tty-ok"), r.out);
     // The container's /dev/console is left alone (only the init binds its pty there).
     BOOST_TEST(c.exec({"/probe", "stat", "/dev/console"}).status != 0);
+}
+
+BOOST_AUTO_TEST_CASE(exec_sets_home_from_the_containers_etc_passwd) {
+    Running c;
+    Result r = c.exec({"/probe"});
+    BOOST_TEST_REQUIRE(r.status == 0, r.err);
+    auto env = parse_report(r.out).all("env");
+    BOOST_TEST((std::count(env.begin(), env.end(), "HOME=/root") == 1));
+    Result other = c.exec({"--user", "4242", "--", "/probe"});  // not in /etc/passwd
+    BOOST_TEST_REQUIRE(other.status == 0, other.err);
+    env = parse_report(other.out).all("env");
+    BOOST_TEST((std::count(env.begin(), env.end(), "HOME=/") == 1));
+    Result given = c.exec({"--env", "HOME=/given", "--", "/probe"});
+    env = parse_report(given.out).all("env");
+    BOOST_TEST((std::count(env.begin(), env.end(), "HOME=/given") == 1));
+    BOOST_TEST((std::count_if(env.begin(), env.end(), [](const std::string& e) { return e.rfind("HOME=", 0) == 0; }) == 1));
 }

@@ -106,6 +106,17 @@ BOOST_AUTO_TEST_CASE(masked_file_reads_empty_and_readonly_path_is_ro) {
     BOOST_TEST(r.out == "");
     b.config.process->args = {"/probe", "cat", "/secretdir/file"};
     BOOST_TEST(b.run().status == 1);  // an empty tmpfs: no such file
+    // What the masks are, seen through an fd of the path inside the container: the file is
+    // /dev/null (char 1:3), the directory a read-only tmpfs (TMPFS_MAGIC 0x1021994).
+    b.config.process->args = {"/probe", "stat", "/etc/secret"};
+    Report file = parse_report(b.run().out);
+    BOOST_TEST(file.get("type") == "char");
+    BOOST_TEST(file.get("rdev") == "1:3");
+    b.config.process->args = {"/probe", "stat", "/secretdir"};
+    Report dir = parse_report(b.run().out);
+    BOOST_TEST(dir.get("type") == "dir");
+    BOOST_TEST(dir.get("fs_magic") == "1021994");
+    BOOST_TEST(dir.get("fs_readonly") == "1");
     b.config.process->args = {"/probe", "write", "/rodir/x", "data"};
     Result w = b.run();
     BOOST_TEST(w.status == 1);

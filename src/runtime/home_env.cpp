@@ -1,5 +1,6 @@
 #include "runtime/home_env.hpp"
 
+#include "util/text.hpp"
 #include "util/unique_fd.hpp"
 
 #include <fcntl.h>
@@ -8,7 +9,6 @@
 #include <unistd.h>
 
 #include <algorithm>
-#include <sstream>
 
 namespace berth::runtime {
 
@@ -37,12 +37,9 @@ std::string read_passwd(const std::string& rootfs) {
 void add_default_home(std::vector<std::string>& env, const std::string& rootfs, unsigned uid) {
     if (std::any_of(env.begin(), env.end(), [](const std::string& e) { return e.rfind("HOME=", 0) == 0; })) return;
     std::string home = "/";
-    std::istringstream in(read_passwd(rootfs));
     // name:password:uid:gid:gecos:home:shell
-    for (std::string line; std::getline(in, line);) {
-        std::vector<std::string> fields;
-        std::istringstream ls(line);
-        for (std::string f; std::getline(ls, f, ':');) fields.push_back(f);
+    for (const auto& line : text::split(read_passwd(rootfs), '\n')) {
+        const auto fields = text::split(line, ':');
         if (fields.size() >= 6 && fields[2] == std::to_string(uid) && !fields[5].empty()) {
             home = fields[5];
             break;

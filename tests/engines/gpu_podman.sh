@@ -11,23 +11,10 @@
 source "$(dirname "$0")/lib.sh"
 
 eng_init gpu-podman
-need_cmd podman conmon gcc ldconfig
-HOOK=${NVIDIA_HOOK:-$ENG_TOP/build/hooks/berth-nvidia-hook}
-[[ -x $HOOK ]] || skip "berth-nvidia-hook not built at $HOOK (set NVIDIA_HOOK)"
-HOOK=$(readlink -f "$HOOK")
-
+need_cmd podman conmon
+source "$ENG_DIR/gpu_lib.sh"
 cg_parent=berth-engtest-gpu-podman
-mkdir -p "$T"/{root,runroot,tmp,volumes,networks,cdi,hooks.d}
-
-driver=$T/driver
-bash "$ENG_TOP/tests/fixtures/fake_nvidia/make-fake-driver.sh" "$driver" >"$T/fake-driver.log" 2>&1 ||
-  skip "the fake driver did not build (see $T/fake-driver.log)"
-ver=$(sed -n 's/^FAKE_NVIDIA_VERSION=//p' "$driver/fake-driver.env")
-cat >"$T/berth.json" <<EOF
-{"nvidia": {"driverRoot": "$driver", "procRoot": "$driver", "devRoot": "$driver",
-            "cdiSpecDirs": ["$T/cdi"], "hookPath": "$HOOK", "ldconfig": "@/sbin/ldconfig"}}
-EOF
-export BERTH_CONFIG=$T/berth.json
+mkdir -p "$T"/{root,runroot,tmp,volumes,networks,hooks.d}
 assert_ok "cdi generate writes the spec" "$HOOK" cdi generate --output "$T/cdi/nvidia.yaml"
 
 # The OCI hook for the env contract, as installed from contrib, pointed at the built hook;
@@ -73,34 +60,9 @@ defer unmount_under "$T"
 defer kill_matching "$T/"
 defer "\"\${P[@]}\" rm --all --force --time 0"
 
-# The image: busybox plus the glibc loader and libc (the fake nvidia-smi is dynamic) and
-# /etc/debian_version, so driver libraries go to the multiarch dir.
-make_rootfs "$T/rootfs"
-mkdir -p "$T/rootfs"/{lib64,lib/x86_64-linux-gnu,usr/lib/x86_64-linux-gnu,usr/bin,etc/ld.so.conf.d}
-cp /lib64/ld-linux-x86-64.so.2 "$T/rootfs/lib64/"
-cp /lib/x86_64-linux-gnu/libc.so.6 "$T/rootfs/lib/x86_64-linux-gnu/"
-echo 12.0 >"$T/rootfs/etc/debian_version"
-printf 'include /etc/ld.so.conf.d/*.conf\n' >"$T/rootfs/etc/ld.so.conf"
 make_rootfs_tar "$T/gpu.tar"
 assert_ok "import the image" "${P[@]}" import --change 'CMD=["/bin/sh"]' "$T/gpu.tar" localhost/gpu
 img=localhost/gpu
-
-# What the container sees: its nvidia device nodes and nvidia-smi's list.
-probe='echo "devs: $(ls /dev | grep nvidia | tr "\n" " ")"; nvidia-smi -L 2>&1; echo "smi rc $?"'
-uuid() { printf 'GPU-00000000-0000-0000-0000-%012d' "$1"; }
-
-# check_gpus LABEL OUTPUT DEVS UUIDS...: the device list line is exactly DEVS, nvidia-smi
-# ran and lists each UUID given and no other fake GPU.
-check_gpus() {
-  local label=$1 o=$2 devs=$3 i listed
-  shift 3
-  assert_contains "$label: only the selected device nodes" "$o" "devs: $devs"$'\n'
-  assert_contains "$label: nvidia-smi runs" "$o" "smi rc 0"
-  listed=$(grep -o 'UUID: GPU-[0-9a-f-]*' <<<"$o" | sed 's/UUID: //' | tr '\n' ' ')
-  local want=""
-  for i; do want+="$(uuid "$i") "; done
-  assert_eq "$label: nvidia-smi lists the selected GPUs" "$want" "$listed"
-}
 
 # --- CDI: podman applies the spec (its common edits hold every control node) ----------
 # Podman before 4.7 reads only /etc/cdi and /var/run/cdi, whatever cdi_spec_dirs says: there

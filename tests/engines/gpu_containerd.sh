@@ -25,13 +25,7 @@ defer "for id in \$(\"\${C[@]}\" containers ls -q); do \"\${C[@]}\" tasks delete
 make_oci_archive "$T/gpu-oci.tar" "$img=[\"/bin/sh\"]"
 assert_ok "import the image" "${C[@]}" images import "$T/gpu-oci.tar"
 
-o=$(out "${C[@]}" "${RUN[@]}" --env NVIDIA_VISIBLE_DEVICES=1 $img g1 sh -c "$probe")
-check_gpus "gpu 1" "$o" "nvidia-uvm nvidia-uvm-tools nvidia1 nvidiactl " 1
-o=$(out "${C[@]}" "${RUN[@]}" --env NVIDIA_VISIBLE_DEVICES=all --env NVIDIA_DRIVER_CAPABILITIES=utility $img g2 sh -c "$probe")
-check_gpus "all, utility" "$o" "nvidia0 nvidia1 nvidiactl " 0 1
-o=$(out "${C[@]}" "${RUN[@]}" --env NVIDIA_VISIBLE_DEVICES=none $img g3 sh -c "$probe")
-check_gpus "none" "$o" "nvidia-uvm nvidia-uvm-tools nvidiactl "
-o=$(out "${C[@]}" "${RUN[@]}" $img g4 sh -c "$probe")
-assert_contains "no NVIDIA_VISIBLE_DEVICES: no GPU" "$o" "devs: "$'\n'
-assert_fails "an unknown GPU fails the run" "${C[@]}" "${RUN[@]}" --env NVIDIA_VISIBLE_DEVICES=7 $img g5 true
+GPU_RUN=("${C[@]}" "${RUN[@]}") GPU_ENV_FLAG=--env
+gpu_image() { echo "$img g$(date +%s%N)"; }
+check_env_contract
 assert_eq "the failed run left no container" "" "$(out "${C[@]}" containers ls -q)"

@@ -42,3 +42,28 @@ check_gpus() {
   for i; do want+="$(printf 'GPU-00000000-0000-0000-0000-%012d' "$i") "; done
   assert_eq "$label: nvidia-smi lists the selected GPUs" "$want" "$listed"
 }
+
+# env_run VAR=VALUE... -- CMD...: runs CMD in the GPU image with those variables in its
+# env, each engine's way: "${GPU_RUN[@]}", $GPU_ENV_FLAG VAR=VALUE per pair, the words
+# `gpu_image` prints (the image; for ctr also a fresh container id), then CMD.
+env_run() {
+  local flags=() image
+  while [[ $1 != -- ]]; do flags+=("$GPU_ENV_FLAG" "$1"); shift; done
+  shift
+  read -ra image < <(gpu_image)
+  "${GPU_RUN[@]}" "${flags[@]}" "${image[@]}" "$@"
+}
+
+# check_env_contract: the env-contract cases, through env_run.
+check_env_contract() {
+  local o
+  o=$(out env_run NVIDIA_VISIBLE_DEVICES=1 -- sh -c "$probe")
+  check_gpus "env gpu 1" "$o" "nvidia-uvm nvidia-uvm-tools nvidia1 nvidiactl " 1
+  o=$(out env_run NVIDIA_VISIBLE_DEVICES=all NVIDIA_DRIVER_CAPABILITIES=utility -- sh -c "$probe")
+  check_gpus "env all, utility" "$o" "nvidia0 nvidia1 nvidiactl " 0 1
+  o=$(out env_run NVIDIA_VISIBLE_DEVICES=none -- sh -c "$probe")
+  check_gpus "env none" "$o" "nvidia-uvm nvidia-uvm-tools nvidiactl "
+  o=$(out env_run -- sh -c "$probe")
+  assert_contains "no NVIDIA_VISIBLE_DEVICES: no GPU" "$o" "devs: "$'\n'
+  assert_fails "env: an unknown GPU fails the run" env_run NVIDIA_VISIBLE_DEVICES=7 -- true
+}

@@ -83,12 +83,6 @@ assert_fails "cdi: an unknown device is refused" cdi_run --device nvidia.com/gpu
 
 # --- env contract: berth injects in create; runc through the OCI hook ------------------
 [[ $(basename "$RUNTIME") == berth ]] || P+=(--hooks-dir "$T/hooks.d")
-o=$(out prun -e NVIDIA_VISIBLE_DEVICES=0 $img sh -c "$probe")
-check_gpus "env 0" "$o" "nvidia-uvm nvidia-uvm-tools nvidia0 nvidiactl " 0
-o=$(out prun -e NVIDIA_VISIBLE_DEVICES=all -e NVIDIA_DRIVER_CAPABILITIES=utility $img sh -c "$probe")
-check_gpus "env all, utility" "$o" "nvidia0 nvidia1 nvidiactl " 0 1
-o=$(out prun -e NVIDIA_VISIBLE_DEVICES=none $img sh -c "$probe")
-check_gpus "env none" "$o" "nvidia-uvm nvidia-uvm-tools nvidiactl "
-o=$(out prun $img sh -c "$probe")
-assert_contains "no NVIDIA_VISIBLE_DEVICES: no GPU" "$o" "devs: "$'\n'
-assert_fails "env: an unknown GPU fails the run" prun -e NVIDIA_VISIBLE_DEVICES=7 $img true
+GPU_RUN=(prun) GPU_ENV_FLAG=-e
+gpu_image() { echo "$img"; }
+check_env_contract

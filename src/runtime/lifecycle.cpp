@@ -54,12 +54,14 @@ bool wait_exit(const ContainerRecord& record, int ms) {
 }
 
 void release_fifo(const std::string& fifo, const ContainerRecord& record) {
+    // The pidfd first: once the fifo is open the init may exec, exit and be reaped by
+    // `run` before we look, and a live container would read as "not running".
+    UniqueFd pidfd = open_pidfd(record);
+    if (!pidfd) throw_error("container init is not running");
     // O_NONBLOCK: the open cannot hang when the init died; its blocked open for write
     // completes as soon as we are here, and the byte tells it is past that point.
     UniqueFd fd(::open(fifo.c_str(), O_RDONLY | O_NONBLOCK | O_CLOEXEC));
     if (!fd) throw_errno("open \"{}\"", fifo);
-    UniqueFd pidfd = open_pidfd(record);
-    if (!pidfd) throw_error("container init is not running");
     pollfd p[2] = {{fd.get(), POLLIN, 0}, {pidfd.get(), POLLIN, 0}};
     for (;;) {
         int rc = ::poll(p, 2, -1);

@@ -141,8 +141,16 @@ CloneResult clone_init(const child::LaunchPlan& plan, int child_sync, int parent
 void write_id_maps(pid_t pid, const sys::NamespacePlan& ns) {
     std::string proc = fmt::format("/proc/{}", pid);
     if (ns.deny_setgroups) fs::write_file(proc + "/setgroups", "deny");
-    fs::write_file(proc + "/uid_map", ns.uid_map);
-    fs::write_file(proc + "/gid_map", ns.gid_map);
+    // The kernel's EINVAL (overlapping ranges, too many lines) names no field: add it.
+    auto write_map = [&proc](const char* file, const std::string& map, const char* field) {
+        try {
+            fs::write_file(proc + "/" + file, map);
+        } catch (const Error& e) {
+            throw e.with_context(field);
+        }
+    };
+    write_map("uid_map", ns.uid_map, ".linux.uidMappings");
+    write_map("gid_map", ns.gid_map, ".linux.gidMappings");
 }
 
 void send_to_init(int fd, child::MsgType type, std::int64_t value = 0) {

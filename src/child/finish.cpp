@@ -12,6 +12,8 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include <cstring>
+
 namespace berth::child {
 
 [[noreturn]] void report_and_exit(int sync_fd, const Failure& f) noexcept {
@@ -27,7 +29,11 @@ namespace berth::child {
         write_all(2, m.stage, cstr_len(m.stage));
         write_all(2, " \"", 2);
         write_all(2, m.detail, cstr_len(m.detail));
-        write_all(2, "\"\n", 2);
+        write_all(2, "\": ", 3);
+        // strerrordesc_np reads a static table: no locale, no allocation.
+        const char* why = ::strerrordesc_np(m.err);
+        if (why) write_all(2, why, cstr_len(why));
+        write_all(2, "\n", 1);
     }
     ::_exit(f.err == ENOENT ? 127 : 126);
 }

@@ -8,6 +8,7 @@
 #include "runtime/gpu.hpp"
 #include "runtime/hooks.hpp"
 #include "runtime/launch.hpp"
+#include "runtime/lsm.hpp"
 #include "runtime/state_store.hpp"
 #include "util/error.hpp"
 #include "util/fs.hpp"
@@ -142,8 +143,16 @@ CloneResult clone_init(const child::LaunchPlan& plan, int child_sync, int parent
 void write_id_maps(pid_t pid, const sys::NamespacePlan& ns) {
     std::string proc = fmt::format("/proc/{}", pid);
     if (ns.deny_setgroups) fs::write_file(proc + "/setgroups", "deny");
-    fs::write_file(proc + "/uid_map", ns.uid_map);
-    fs::write_file(proc + "/gid_map", ns.gid_map);
+    // The kernel's EINVAL (overlapping ranges, too many lines) names no field: add it.
+    auto write_map = [&proc](const char* file, const std::string& map, const char* field) {
+        try {
+            fs::write_file(proc + "/" + file, map);
+        } catch (const Error& e) {
+            throw e.with_context(field);
+        }
+    };
+    write_map("uid_map", ns.uid_map, ".linux.uidMappings");
+    write_map("gid_map", ns.gid_map, ".linux.gidMappings");
 }
 
 void send_to_init(int fd, child::MsgType type, std::int64_t value = 0) {
@@ -210,11 +219,15 @@ CreatedContainer create_container(const GlobalOptions& global, const CreateOptio
         validate_id(options.id);
         StateStore store(global.root);
         std::string config_path = options.bundle + "/config.json";
-        std::string text = fs::read_file(config_path);
+        std::string text = fs::read_regular_file(config_path);
         oci::Config config = oci::parse_config(text, config_path);
+        refuse_lsm_labels(config);
         // Before anything exists, so a refused GPU request leaves nothing behind. The
         // edits live in memory only: the bundle's and the state's config.json stay as given.
         apply_gpu_request(config, rootfs_path(config, options.bundle));
+        // Outlives the rollback: the init must be killed before it sees end of file on
+        // its sync socket and reports a second, misleading error to stderr.
+        UniqueFd sync;
         Rollback rollback;
         store.create_dir(options.id);
         std::string dir = store.dir(options.id);
@@ -264,7 +277,8 @@ CreatedContainer create_container(const GlobalOptions& global, const CreateOptio
         }
         int pair[2];
         if (::socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, pair) < 0) throw_errno("socketpair");
-        UniqueFd sync(pair[0]), child_sync(pair[1]);
+        sync = UniqueFd(pair[0]);
+        UniqueFd child_sync(pair[1]);
         // The cgroup namespace must be rooted at the container's cgroup: without
         // CLONE_INTO_CGROUP the init unshares it after it was moved there.
         int cgroup_fd = cg->unified_fd();

@@ -12,6 +12,7 @@
 
 #include <algorithm>
 #include <cstdlib>
+#include <set>
 
 namespace berth::runtime {
 
@@ -35,6 +36,23 @@ unsigned long propagation_flags(const std::string& value) {
     throw_error(".linux.rootfsPropagation: unknown value \"{}\"", value);
 }
 
+// A sysctl is written from inside the container's namespaces: one the container does not
+// own would change the host. The spec leaves this open; like runc, only keys scoped to a
+// namespace the config lists (new or joined) are allowed.
+void check_sysctl_namespace(const std::string& key, const oci::LinuxConfig& lx) {
+    static const std::set<std::string> kIpc = {"kernel.msgmax", "kernel.msgmnb", "kernel.msgmni", "kernel.sem",
+                                               "kernel.shmall", "kernel.shmmax", "kernel.shmmni",
+                                               "kernel.shm_rmid_forced"};
+    auto needs = [&](oci::NamespaceType type, const char* name) {
+        if (!lx.has_namespace(type))
+            throw_error(".linux.sysctl \"{}\": needs a {} namespace, else it would change the host", key, name);
+    };
+    if (kIpc.count(key) || key.rfind("fs.mqueue.", 0) == 0) needs(oci::NamespaceType::ipc, "ipc");
+    else if (key.rfind("net.", 0) == 0) needs(oci::NamespaceType::network, "network");
+    else if (key == "kernel.hostname" || key == "kernel.domainname") needs(oci::NamespaceType::uts, "uts");
+    else throw_error(".linux.sysctl \"{}\": not namespaced, it would change the host", key);
+}
+
 void plan_linux(child::LaunchPlan& plan, const oci::LinuxConfig& lx) {
     plan.root_propagation = propagation_flags(lx.rootfs_propagation);
     plan.explicit_propagation = !lx.rootfs_propagation.empty();
@@ -45,6 +63,7 @@ void plan_linux(child::LaunchPlan& plan, const oci::LinuxConfig& lx) {
         std::replace(path.begin() + 10, path.end(), '.', '/');
         if (key.find("..") != std::string::npos || key.find('/') != std::string::npos)
             throw_error(".linux.sysctl: invalid key \"{}\"", key);
+        check_sysctl_namespace(key, lx);
         plan.sysctls.push_back({path, value});
     }
     if (lx.personality) {

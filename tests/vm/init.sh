@@ -1,6 +1,7 @@
 #!/bin/busybox sh
 # /init of the guest's initramfs: loads the 9p and overlay modules, makes the host's / (9p,
-# read-only) the source of a tmpfs root's /usr, /etc and /work, mounts the
+# read-only) the source of a tmpfs root's /usr, /etc and the directories named by
+# berth.binds= (the test script's and berth's, wherever the checkout is), mounts the
 # results share, and switch_roots into that root to run the test script
 # named on the kernel command line (berth.script=...). PID 1 stays the test script, so the
 # container's pivot_root works (it does not on the initramfs itself).
@@ -14,15 +15,18 @@ for m in virtio_ring virtio virtio_pci_legacy_dev virtio_pci_modern_dev virtio_p
 done
 script=
 for arg in $(cat /proc/cmdline); do
-  case $arg in berth.script=*) script=${arg#berth.script=} ;; esac
+  case $arg in
+    berth.script=*) script=${arg#berth.script=} ;;
+    berth.binds=*) binds=$(echo "${arg#berth.binds=}" | tr , ' ') ;;
+  esac
 done
 mkdir -p /lower /newroot
 mount -t 9p -o trans=virtio,version=9p2000.L,ro,cache=loose,msize=262144 hostroot /lower
-# The new root is a tmpfs with the host's /usr, /etc and /work bound in read-only (Debian 12
+# The new root is a tmpfs with the host's /usr, /etc and $binds bound in read-only (Debian 12
 # has merged /usr). Not an overlay on the 9p root: mounts on its directories (proc in the
 # guest, the container's /proc) failed there with ENOENT.
 mount -t tmpfs -o size=1g tmpfs /newroot
-for d in usr etc work; do
+for d in usr etc $binds; do
   mkdir -p /newroot/$d
   mount --bind /lower/$d /newroot/$d
   mount -o remount,bind,ro /newroot/$d

@@ -42,7 +42,7 @@ done
 start=$(date +%s)
 timeout "${BERTH_VM_TIMEOUT:-900}" qemu-system-x86_64 -accel tcg -m 1536 -smp 2 -nographic -no-reboot \
   -kernel "$kernel" -initrd "$work/initrd.gz" \
-  -append "console=ttyS0 quiet loglevel=3 panic=-1 cgroup_no_v1=all systemd.unified_cgroup_hierarchy=1 berth.script=$here/guest-tests.sh BERTH=$berth" \
+  -append "console=ttyS0 quiet loglevel=3 panic=-1 cgroup_no_v1=all systemd.unified_cgroup_hierarchy=1 berth.script=$here/guest-tests.sh berth.binds=${here#/},$(dirname "${berth#/}") BERTH=$berth" \
   -virtfs local,path=/,mount_tag=hostroot,security_model=none,readonly=on \
   -virtfs "local,path=$work/results,mount_tag=results,security_model=none" \
   > "$work/console.log" 2>&1 || true

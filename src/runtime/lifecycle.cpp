@@ -138,6 +138,11 @@ int kill(const GlobalOptions& global, const KillOptions& options) {
 
 void delete_container(const GlobalOptions& global, const std::string& id, bool force) {
     StateStore store(global.root);
+    // runtime.md#delete requires an error for a missing container; --force is runc's
+    // extension, under which a missing container is already deleted (exit 0, as runc).
+    // Podman's cleanup after the container dies runs `delete --force` without the
+    // --root it was created with and marks the container "exited" only when that succeeds.
+    if (force && !store.load(id)) return;
     ContainerRecord record = store.require(id);
     ContainerLock lock(store, id);
     oci::Status status = derive_status(store, record);

@@ -115,7 +115,6 @@ assert_fails "rm removed the container" pm container exists c1
 prun -d --name c2 $img sleep 1000 >/dev/null
 assert_ok "kill" pm kill --signal KILL c2
 wait_status c2 exited
-known_gap berth "after kill -s KILL podman keeps the container 'stopped': conmon writes no exit file yet"
 assert_eq "inspect State.Status after kill is exited" exited "$(status_of c2)"
 assert_eq "kill -s KILL: exit status 137" 137 "$(out pm inspect --format '{{.State.ExitCode}}' c2)"
 pm rm -f c2 >/dev/null 2>&1

@@ -166,6 +166,15 @@ BOOST_AUTO_TEST_CASE(exec_into_a_stopped_or_missing_container_fails_clearly) {
     BOOST_TEST(contains(missing.err, "does not exist"), missing.err);
 }
 
+BOOST_AUTO_TEST_CASE(exec_refuses_lsm_labels_it_cannot_apply) {
+    Running r;
+    for (std::string flag : {"--apparmor", "--process-label"}) {
+        Result e = r.exec({flag, "unconfined", "--", "/probe", "true"});
+        BOOST_TEST(e.status != 0, flag);
+        BOOST_TEST(contains(e.err, flag + ":"), e.err);
+    }
+}
+
 BOOST_AUTO_TEST_CASE(exec_of_a_missing_executable_fails) {
     Running c;
     Result r = c.exec({"/no/such/binary"});

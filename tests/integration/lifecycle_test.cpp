@@ -284,6 +284,16 @@ BOOST_AUTO_TEST_CASE(delete_force_removes_a_created_container) {
     BOOST_TEST(!path_exists(b.state_root() + "/" + b.id()));
 }
 
+BOOST_AUTO_TEST_CASE(delete_of_a_missing_container_fails_unless_forced) {
+    Bundle b;
+    Result plain = b.berth({"delete", b.id()});
+    BOOST_TEST(plain.status != 0);
+    BOOST_TEST(contains(plain.err, "does not exist"), plain.err);
+    Result forced = b.berth({"delete", "--force", b.id()});  // runc's behaviour, relied on by podman
+    BOOST_TEST(forced.status == 0, forced.err);
+    BOOST_TEST(forced.err.empty(), forced.err);
+}
+
 BOOST_AUTO_TEST_CASE(invalid_ids_are_refused) {
     Bundle b;
     b.save();

@@ -2,6 +2,7 @@
 // openat2(RESOLVE_IN_ROOT) and mounted onto the resolved fd, never onto a path string
 // a symlink could redirect to the host.
 #include "child/rootfs.hpp"
+#include "sys/mount_attrs.hpp"
 
 #include <fcntl.h>
 #include <sys/mount.h>
@@ -26,27 +27,19 @@ struct Fd {
 
 bool set_attrs(int fd, unsigned flags, std::uint64_t set, std::uint64_t clr, std::uint64_t propagation,
                int userns_fd) noexcept {
-    mount_attr attr{};
-    attr.attr_set = set;
-    attr.attr_clr = clr;
-    attr.propagation = propagation;
-    attr.userns_fd = static_cast<std::uint64_t>(userns_fd < 0 ? 0 : userns_fd);
-    return ::mount_setattr(fd, "", AT_EMPTY_PATH | flags, &attr, sizeof attr) == 0;
+    return sys::set_mount_attrs(fd, flags, set, clr, propagation, userns_fd);
 }
 
 bool bind_mount(const sys::MountOp& op, int root_fd, Failure& f) noexcept {
     unsigned rec = op.recursive ? AT_RECURSIVE : 0;
-    Fd tree(::open_tree(AT_FDCWD, op.source.c_str(), OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | rec));
+    // An idmapped tree comes ready from the parent (dup'ed: the parent owns its fd).
+    Fd tree(op.prepared_tree_fd >= 0
+                ? ::fcntl(op.prepared_tree_fd, F_DUPFD_CLOEXEC, 0)
+                : ::open_tree(AT_FDCWD, op.source.c_str(), OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | rec));
     if (tree.fd < 0) return fail(f, "open_tree", op.source.c_str());
-    // Attributes go on the detached tree: idmapping is only allowed there, and the
-    // mount never appears in the container with the wrong flags.
-    if ((op.attr_set | op.attr_clr) != 0 && !set_attrs(tree.fd, 0, op.attr_set, op.attr_clr, 0, -1))
-        return fail(f, "mount_setattr", op.display.c_str());
-    if ((op.rec_attr_set | op.rec_attr_clr) != 0 &&
-        !set_attrs(tree.fd, AT_RECURSIVE, op.rec_attr_set, op.rec_attr_clr, 0, -1))
-        return fail(f, "mount_setattr", op.display.c_str());
-    if (op.idmap && !set_attrs(tree.fd, op.idmap_recursive ? AT_RECURSIVE : 0, MOUNT_ATTR_IDMAP, 0, 0, op.userns_fd))
-        return fail(f, "idmap mount", op.display.c_str());
+    // Attributes go on the detached tree, so the mount never appears in the container
+    // with the wrong flags.
+    if (op.prepared_tree_fd < 0 && !sys::set_bind_tree_attrs(tree.fd, op)) return fail(f, "mount_setattr", op.display.c_str());
     Fd target(ensure_in_root(root_fd, op.target.c_str(), op.source_is_dir));
     if (target.fd < 0) return fail(f, "mount target", op.display.c_str(), -target.fd);
     if (::move_mount(tree.fd, "", target.fd, "", MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH) < 0)

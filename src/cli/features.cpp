@@ -62,7 +62,7 @@ constexpr CgroupSupport kCgroup{};
 constexpr bool kApparmorEnabled = false;
 constexpr bool kSelinuxEnabled = false;
 constexpr bool kIntelRdtEnabled = false;
-constexpr bool kIdmapMountsEnabled = false;  // mountExtensions.idmap
+constexpr bool kIdmapMountsEnabled = true;  // mountExtensions.idmap (runtime/idmapped_mounts.cpp)
 constexpr bool kNetDevicesEnabled = false;
 
 template <typename Names>

@@ -7,6 +7,7 @@
 #include "oci/parse.hpp"
 #include "runtime/gpu.hpp"
 #include "runtime/hooks.hpp"
+#include "runtime/idmapped_mounts.hpp"
 #include "runtime/launch.hpp"
 #include "runtime/lsm.hpp"
 #include "runtime/state_store.hpp"
@@ -237,6 +238,7 @@ CreatedContainer create_container(const GlobalOptions& global, const CreateOptio
         PlanInputs in{&config, options.id, options.bundle, dir, global.root + "/.seccomp-cache",
                       global.rootless, options.no_pivot, options.no_new_keyring, options.preserve_fds};
         child::LaunchPlan plan = build_launch_plan(in);
+        const std::vector<UniqueFd> idmapped_trees = prepare_idmapped_mounts(plan);
         fs::write_file_atomic(dir + "/config.json", text, 0600, false);
 
         ContainerRecord record;

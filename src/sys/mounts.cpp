@@ -1,5 +1,6 @@
 #include "sys/mounts.hpp"
 
+#include "sys/namespaces.hpp"
 #include "util/error.hpp"
 #include "util/fs.hpp"
 #include "util/text.hpp"
@@ -7,6 +8,7 @@
 #include <sys/mount.h>
 #include <sys/stat.h>
 
+#include <algorithm>
 #include <string_view>
 
 namespace berth::sys {
@@ -113,6 +115,7 @@ std::vector<std::string_view> known_mount_options() {
     for (const auto& f : kFlagOptions) names.push_back(f.name);
     for (const auto& p : kPropagationOptions) names.push_back(p.name);
     for (const auto& a : kRecursiveOptions) names.push_back(a.name);
+    names.insert(names.end(), {"idmap", "ridmap"});
     return names;
 }
 
@@ -192,6 +195,32 @@ std::string relative_target(const std::string& destination) {
     return clean == "/" ? std::string() : clean.substr(1);
 }
 
+// config.md "mounts": idmap/ridmap use the mount's own uidMappings and gidMappings, else
+// the container's user namespace maps; with neither it is an error. Mappings without the
+// option (which the spec says SHOULD be there) are applied too, rather than ignored.
+void plan_idmap(const oci::Config& config, const oci::Mount& m, const MountOptions& o, const std::string& where,
+                MountOp& op) {
+    const bool own_maps = !m.uid_mappings.empty() || !m.gid_mappings.empty();
+    if (!o.idmap && !own_maps) return;
+    if (own_maps && (m.uid_mappings.empty() || m.gid_mappings.empty()))
+        throw_error("{}: uidMappings and gidMappings must be given together", where);
+    const bool bind = m.type == "bind" || std::find(m.options.begin(), m.options.end(), "bind") != m.options.end() ||
+                      std::find(m.options.begin(), m.options.end(), "rbind") != m.options.end();
+    if (!bind) throw_error("{}: idmap applies to bind mounts only, not \"{}\"", where, m.type);
+    op.idmap = true;
+    op.idmap_recursive = o.ridmap;
+    if (own_maps) {
+        op.idmap_uid_map = format_id_map(m.uid_mappings);
+        op.idmap_gid_map = format_id_map(m.gid_mappings);
+        return;
+    }
+    const auto* lx = config.linux_ ? &*config.linux_ : nullptr;
+    if (!lx || lx->uid_mappings.empty() || lx->gid_mappings.empty())
+        throw_error("{}: idmap needs uidMappings and gidMappings on the mount or a user namespace with mappings", where);
+    op.idmap_uid_map = format_id_map(lx->uid_mappings);
+    op.idmap_gid_map = format_id_map(lx->gid_mappings);
+}
+
 }  // namespace
 
 std::vector<MountOp> build_mount_ops(const oci::Config& config, const std::string& bundle, bool new_netns,
@@ -210,8 +239,7 @@ std::vector<MountOp> build_mount_ops(const oci::Config& config, const std::strin
         op.propagation = o.propagation;
         op.rec_attr_set = o.rec_attr_set;
         op.rec_attr_clr = o.rec_attr_clr;
-        op.idmap = o.idmap;
-        op.idmap_recursive = o.ridmap;
+        plan_idmap(config, m, o, where, op);
         std::string type = m.type;
         if (type == "bind" || o.bind) {
             op.kind = MountKind::bind;

@@ -39,9 +39,13 @@ struct MountOp {
     std::uint64_t rec_attr_set = 0, rec_attr_clr = 0;  // r* options: AT_RECURSIVE
     bool recursive = false;   // rbind
     bool source_is_dir = true;  // decides whether a missing target is a dir or a file
-    bool idmap = false;         // idmap/ridmap: MOUNT_ATTR_IDMAP with userns_fd
+    bool idmap = false;         // idmap/ridmap: MOUNT_ATTR_IDMAP
     bool idmap_recursive = false;
-    int userns_fd = -1;         // idmap: user namespace with the mount's mappings (parent-owned)
+    std::string idmap_uid_map, idmap_gid_map;  // idmap: /proc/<pid>/{uid,gid}_map text
+    // idmap: the detached tree, made by the parent with its attributes and idmapping (the
+    // kernel wants privilege over the source's filesystem, which an init in a new user
+    // namespace lacks); the child only attaches it. Owned by create.
+    int prepared_tree_fd = -1;
     std::vector<CgroupHierarchy> cgroups;  // kind == cgroup
 };
 
@@ -58,8 +62,7 @@ struct MountOptions {
 // Pure: the runc option table ("ro", "rbind", "rprivate", "rnoexec", "mode=755" -> data...).
 MountOptions parse_mount_options(const std::vector<std::string>& options);
 
-// Every mount option name parse_mount_options() carries out (for `berth features`); the
-// idmap options are left out until mounts with their own id mappings are complete.
+// Every mount option name parse_mount_options() carries out (for `berth features`).
 std::vector<std::string_view> known_mount_options();
 
 // MS_* flags of a bind translated into mount_setattr attributes (set, clear).

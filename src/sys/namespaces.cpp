@@ -20,13 +20,13 @@ int clone_flag(oci::NamespaceType type) {
     return 0;
 }
 
-namespace {
-
-std::string format_map(const std::vector<oci::IdMapping>& maps) {
+std::string format_id_map(const std::vector<oci::IdMapping>& maps) {
     std::string out;
     for (const auto& m : maps) out += fmt::format("{} {} {}\n", m.container_id, m.host_id, m.size);
     return out;
 }
+
+namespace {
 
 void mark_new(NamespacePlan& plan, int flag) {
     switch (flag) {
@@ -72,8 +72,8 @@ NamespacePlan build_namespace_plan(const oci::Config& config, bool rootless) {
     if (plan.new_user) {
         if (lx.uid_mappings.empty() || lx.gid_mappings.empty())
             throw_error(".linux.uidMappings: a new user namespace needs uidMappings and gidMappings");
-        plan.uid_map = format_map(lx.uid_mappings);
-        plan.gid_map = format_map(lx.gid_mappings);
+        plan.uid_map = format_id_map(lx.uid_mappings);
+        plan.gid_map = format_id_map(lx.gid_mappings);
         plan.deny_setgroups = rootless;
     }
     if (!lx.time_offsets.empty()) {

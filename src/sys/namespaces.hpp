@@ -38,5 +38,7 @@ struct NamespacePlan {
 NamespacePlan build_namespace_plan(const oci::Config& config, bool rootless);
 
 int clone_flag(oci::NamespaceType type);
+// The text of /proc/<pid>/uid_map or gid_map for these mappings.
+std::string format_id_map(const std::vector<oci::IdMapping>& maps);
 
 }  // namespace berth::sys

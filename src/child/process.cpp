@@ -99,6 +99,42 @@ bool send_master(int sock, int master, Failure& f) noexcept {
     return true;
 }
 
+// CVE-2025-52565: /dev may be a bind mount the container controls, where "console"
+// could be a symlink to a host file that the bind would then cover. The target is
+// opened without following links and must be a regular file (or already this pty);
+// the pty is bound from its fd, so neither end is a path resolved at mount time.
+int open_console_target(int slave, Failure& f) noexcept {
+    int dev = ::open("/dev", O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+    if (dev < 0) return fail(f, "bind console", "/dev/console"), -1;
+    int fd = ::openat(dev, "console", O_PATH | O_NOFOLLOW | O_CLOEXEC);
+    if (fd < 0 && errno == ENOENT) {
+        int made = ::openat(dev, "console", O_CREAT | O_EXCL | O_WRONLY | O_NOFOLLOW | O_CLOEXEC, 0600);
+        if (made >= 0) ::close(made);
+        fd = ::openat(dev, "console", O_PATH | O_NOFOLLOW | O_CLOEXEC);
+    }
+    ::close(dev);
+    if (fd < 0) return fail(f, "bind console", "/dev/console"), -1;
+    struct stat st{}, pty{};
+    bool ok = ::fstat(fd, &st) == 0 && ::fstat(slave, &pty) == 0 &&
+              (S_ISREG(st.st_mode) || (S_ISCHR(st.st_mode) && st.st_rdev == pty.st_rdev));
+    if (!ok) {
+        ::close(fd);
+        return fail(f, "bind console: not a regular file", "/dev/console", EPERM), -1;
+    }
+    return fd;
+}
+
+bool bind_console(int slave, Failure& f) noexcept {
+    int target = open_console_target(slave, f);
+    if (target < 0) return false;
+    int tree = ::open_tree(slave, "", OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_EMPTY_PATH);
+    bool ok = tree >= 0 && ::move_mount(tree, "", target, "", MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH) == 0;
+    if (!ok) fail(f, "bind console", "/dev/console");
+    if (tree >= 0) ::close(tree);
+    ::close(target);
+    return ok;
+}
+
 }  // namespace
 
 bool setup_terminal(const LaunchPlan& plan, Failure& f) noexcept {
@@ -115,12 +151,7 @@ bool setup_terminal(const LaunchPlan& plan, Failure& f) noexcept {
     if (::fchown(slave, p.uid, static_cast<gid_t>(-1)) < 0) return fail(f, "chown pty slave", "/dev/pts");
     char slave_path[40] = "/dev/pts/";
     format_int(slave_path + 9, number);
-    if (plan.bind_console) {
-        int console = ::open("/dev/console", O_CREAT | O_WRONLY | O_NOFOLLOW | O_CLOEXEC, 0600);
-        if (console >= 0) ::close(console);
-        if (::mount(slave_path, "/dev/console", nullptr, MS_BIND, nullptr) < 0)
-            return fail(f, "bind console", "/dev/console");
-    }
+    if (plan.bind_console && !bind_console(slave, f)) return false;
     if (!send_master(plan.console_socket_fd, master, f)) return false;
     ::close(master);
     ::close(plan.console_socket_fd);

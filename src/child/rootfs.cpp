@@ -5,14 +5,20 @@
 #include "sys/mount_attrs.hpp"
 
 #include <fcntl.h>
+#include <linux/magic.h>
+#include <linux/openat2.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
+#include <sys/statfs.h>
+#include <sys/sysmacros.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
 namespace berth::child {
 
 namespace {
+
+constexpr ino_t kProcRootIno = 1;  // the root inode of every proc superblock
 
 // Closes an fd at scope exit; no allocation.
 struct Fd {
@@ -236,29 +242,94 @@ bool enter_rootfs(const LaunchPlan& plan, Failure& f) noexcept {
 
 namespace {
 
-bool mask_path(const char* path, Failure& f) noexcept {
+// CVE-2025-31133: the container's /dev may be a bind mount the container (or a hostile
+// bundle) controls, so /dev/null is opened without following a symlink and must be the
+// null device itself; the mask is then bound from that fd, never from a path.
+int open_dev_null(const char* masked, Failure& f) noexcept {
+    int fd = ::open("/dev/null", O_PATH | O_NOFOLLOW | O_CLOEXEC);
+    if (fd < 0) return fail(f, "mask: open /dev/null", masked), -1;
     struct stat st{};
-    // Only the init is in the container yet, so the lstat-then-mount window has no
-    // other actor inside; a symlink is skipped rather than followed.
-    if (::lstat(path, &st) < 0) return errno == ENOENT || fail(f, "masked path", path);
-    if (S_ISLNK(st.st_mode)) return true;
-    if (S_ISDIR(st.st_mode)) {
-        if (::mount("tmpfs", path, "tmpfs", MS_RDONLY, "size=0") < 0) return fail(f, "mask", path);
-    } else if (::mount("/dev/null", path, nullptr, MS_BIND, nullptr) < 0) {
-        return fail(f, "mask", path);
+    if (::fstat(fd, &st) < 0 || !S_ISCHR(st.st_mode) || st.st_rdev != makedev(1, 3)) {
+        ::close(fd);
+        return fail(f, "mask: /dev/null is not the null device", masked, EPERM), -1;
     }
+    return fd;
+}
+
+// A directory is covered by an empty read-only tmpfs made detached, then moved onto the
+// already opened target.
+bool mask_dir(int target, const char* path, Failure& f) noexcept {
+    Fd fs(::fsopen("tmpfs", FSOPEN_CLOEXEC));
+    if (fs.fd < 0 || ::fsconfig(fs.fd, FSCONFIG_SET_FLAG, "ro", nullptr, 0) < 0 ||
+        ::fsconfig(fs.fd, FSCONFIG_CMD_CREATE, nullptr, nullptr, 0) < 0)
+        return fail(f, "mask", path);
+    Fd mnt(::fsmount(fs.fd, FSMOUNT_CLOEXEC, MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC));
+    if (mnt.fd < 0 || ::move_mount(mnt.fd, "", target, "", MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH) < 0)
+        return fail(f, "mask", path);
     return true;
 }
 
-bool readonly_path(const char* path, Failure& f) noexcept {
+// `null_fd` is opened on the first masked file and reused.
+bool mask_path(const char* path, int& null_fd, Failure& f) noexcept {
+    // O_PATH|O_NOFOLLOW opens a symlink itself: it is skipped rather than followed.
+    Fd target(::open(path, O_PATH | O_NOFOLLOW | O_CLOEXEC));
+    if (target.fd < 0) return errno == ENOENT || fail(f, "masked path", path);
     struct stat st{};
-    if (::lstat(path, &st) < 0) return errno == ENOENT || fail(f, "readonly path", path);
+    if (::fstat(target.fd, &st) < 0) return fail(f, "masked path", path);
     if (S_ISLNK(st.st_mode)) return true;
-    if (::mount(path, path, nullptr, MS_BIND | MS_REC, nullptr) < 0) return fail(f, "readonly path", path);
-    mount_attr attr{};
-    attr.attr_set = MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC;
-    if (::mount_setattr(AT_FDCWD, path, AT_RECURSIVE | AT_SYMLINK_NOFOLLOW, &attr, sizeof attr) < 0)
+    if (S_ISDIR(st.st_mode)) return mask_dir(target.fd, path, f);
+    if (null_fd < 0 && (null_fd = open_dev_null(path, f)) < 0) return false;
+    Fd tree(::open_tree(null_fd, "", OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_EMPTY_PATH));
+    if (tree.fd < 0 || ::move_mount(tree.fd, "", target.fd, "", MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH) < 0)
+        return fail(f, "mask", path);
+    return true;
+}
+
+// The same by fd: the tree is cloned from the opened path, made read-only while
+// detached, and moved back onto that same fd.
+bool readonly_path(const char* path, Failure& f) noexcept {
+    Fd target(::open(path, O_PATH | O_NOFOLLOW | O_CLOEXEC));
+    if (target.fd < 0) return errno == ENOENT || fail(f, "readonly path", path);
+    struct stat st{};
+    if (::fstat(target.fd, &st) < 0) return fail(f, "readonly path", path);
+    if (S_ISLNK(st.st_mode)) return true;
+    Fd tree(::open_tree(target.fd, "", OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_EMPTY_PATH | AT_RECURSIVE));
+    if (tree.fd < 0) return fail(f, "readonly path", path);
+    if (!set_attrs(tree.fd, AT_RECURSIVE, MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC,
+                   0, 0, -1))
         return fail(f, "readonly path", path);
+    if (::move_mount(tree.fd, "", target.fd, "", MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH) < 0)
+        return fail(f, "readonly path", path);
+    return true;
+}
+
+// CVE-2025-52881: a mount over a file below /proc/sys (a bind of a host file, a tmpfs)
+// would take the write elsewhere. The handle must be a proc superblock's root, and every
+// write resolves beneath it without crossing a mount or following any link, so such a
+// mount makes the write fail instead.
+int open_proc_root(Failure& f) noexcept {
+    int fd = ::open("/proc", O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+    if (fd < 0) return fail(f, "open proc", "/proc"), -1;
+    struct statfs sfs{};
+    struct stat st{};
+    if (::fstatfs(fd, &sfs) < 0 || sfs.f_type != PROC_SUPER_MAGIC || ::fstat(fd, &st) < 0 || st.st_ino != kProcRootIno) {
+        ::close(fd);
+        return fail(f, "open proc: not the root of a proc filesystem", "/proc", EXDEV), -1;
+    }
+    return fd;
+}
+
+bool write_sysctl(int proc_fd, const SysctlOp& s, Failure& f) noexcept {
+    const char prefix[] = "/proc/";
+    const char* rel = s.path.c_str();
+    for (std::size_t i = 0; i + 1 < sizeof prefix; ++i)
+        if (rel[i] != prefix[i]) return fail(f, "sysctl", rel, EINVAL);
+    open_how how{};
+    how.flags = O_WRONLY | O_CLOEXEC;
+    how.resolve = RESOLVE_BENEATH | RESOLVE_NO_XDEV | RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS;
+    Fd fd(static_cast<int>(::syscall(SYS_openat2, proc_fd, rel + sizeof prefix - 1, &how, sizeof how)));
+    if (fd.fd < 0) return fail(f, "sysctl", rel);
+    if (!write_all(fd.fd, s.value.data(), s.value.size())) return fail(f, "sysctl", rel);
     return true;
 }
 
@@ -267,13 +338,20 @@ bool readonly_path(const char* path, Failure& f) noexcept {
 bool finish_rootfs(const LaunchPlan& plan, Failure& f) noexcept {
     // Sysctls before the masked and read-only paths: /proc/sys is read-only in every
     // engine's spec, and the sysctls are written through it (runc's order too).
-    for (const auto& s : plan.sysctls) {
-        Fd fd(::open(s.path.c_str(), O_WRONLY | O_CLOEXEC | O_NOFOLLOW));
-        if (fd.fd < 0) return fail(f, "sysctl", s.path.c_str());
-        if (!write_all(fd.fd, s.value.data(), s.value.size())) return fail(f, "sysctl", s.path.c_str());
+    if (!plan.sysctls.empty()) {
+        Fd proc(open_proc_root(f));
+        if (proc.fd < 0) return false;
+        for (const auto& s : plan.sysctls)
+            if (!write_sysctl(proc.fd, s, f)) return false;
     }
-    for (const auto& p : plan.masked_paths)
-        if (!mask_path(p.c_str(), f)) return false;
+    int null_fd = -1;
+    for (const auto& p : plan.masked_paths) {
+        if (!mask_path(p.c_str(), null_fd, f)) {
+            if (null_fd >= 0) ::close(null_fd);
+            return false;
+        }
+    }
+    if (null_fd >= 0) ::close(null_fd);
     for (const auto& p : plan.readonly_paths)
         if (!readonly_path(p.c_str(), f)) return false;
     if (plan.readonly_root) {

@@ -5,12 +5,15 @@
 
 #include <boost/test/unit_test.hpp>
 
+#include <atomic>
 #include <cstdlib>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include <fcntl.h>
 #include <sys/stat.h>
+#include <sys/sysmacros.h>
 #include <unistd.h>
 
 using namespace berth::it;
@@ -124,4 +127,135 @@ BOOST_AUTO_TEST_CASE(cve_2024_21626_cwd_through_leaked_fd_stays_inside) {
         else BOOST_TEST(contains(r.err, "cwd"), cwd << ": " << r.err);
     }
     ::unlink("/tmp/.berth-escape-marker");
+}
+
+namespace {
+
+// A masked file that exists on this kernel (/proc/kcore is absent without CONFIG_PROC_KCORE).
+std::string existing_masked_file() {
+    for (const char* p : {"/proc/kcore", "/proc/timer_list", "/proc/keys"})
+        if (path_exists(p)) return p;
+    return "";
+}
+
+// A host directory bound over the container's /dev after berth filled its tmpfs, so the
+// entries berth later relies on are whatever the host side puts there; `.decoy` is the
+// host file an attack would redirect a bind to.
+struct DecoyDev {
+    std::string dir;
+    std::string decoy;
+    explicit DecoyDev(Bundle& b) : dir(b.dir() + "/decoy-dev"), decoy(dir + "/.decoy") {
+        BOOST_TEST_REQUIRE(::mkdir(dir.c_str(), 0755) == 0);
+        write_file(decoy, "DECOY\n");
+        b.config.mounts.push_back(berth::oci::Mount{"/dev", "bind", dir, {"bind"}, {}, {}});
+    }
+};
+
+// The container tries to read and overwrite the masked file; prints its type.
+std::vector<std::string> masked_probe(const std::string& masked) {
+    return {"/bin/sh", "-c",
+            "head -c 16 " + masked + "; echo pwned >" + masked + "; /bin/busybox stat -c 'type=%F %t,%T' " + masked};
+}
+
+}  // namespace
+
+// CVE-2025-31133: masking binds /dev/null, which here is a symlink to a host file; the
+// mask must not follow it. Either create fails naming the masked path, or the masked
+// file is the null device; the decoy is never shown or written.
+BOOST_AUTO_TEST_CASE(cve_2025_31133_masked_path_does_not_follow_dev_null_symlink) {
+    std::string masked = existing_masked_file();
+    if (masked.empty()) {
+        BOOST_TEST_MESSAGE("skip: no maskable /proc file on this kernel");
+        return;
+    }
+    Bundle b;
+    DecoyDev dev(b);
+    BOOST_TEST_REQUIRE(::symlink(".decoy", (dev.dir + "/null").c_str()) == 0);
+    b.config.linux_->masked_paths = {masked};
+    b.config.process->args = masked_probe(masked);
+    Result r = b.run();
+    BOOST_TEST_MESSAGE(r.status << " " << r.out << r.err);
+    BOOST_TEST(!contains(r.out, "DECOY"), r.out);
+    if (r.status == 0) BOOST_TEST(contains(r.out, "type=character special file 1,3"), r.out);
+    else BOOST_TEST(contains(r.err, masked), r.err);
+    BOOST_TEST(read_file(dev.decoy) == "DECOY\n");
+}
+
+// The same with a host thread flipping /dev/null between the real node and the symlink
+// during create: a check by path then a mount by path would lose the race.
+BOOST_AUTO_TEST_CASE(cve_2025_31133_masked_path_survives_a_dev_null_flip_race) {
+    std::string masked = existing_masked_file();
+    if (masked.empty()) {
+        BOOST_TEST_MESSAGE("skip: no maskable /proc file on this kernel");
+        return;
+    }
+    Bundle b;
+    DecoyDev dev(b);
+    b.config.linux_->masked_paths = {masked};
+    b.config.process->args = masked_probe(masked);
+    std::atomic<bool> stop{false};
+    std::thread flipper([&] {
+        std::string null = dev.dir + "/null", tmp = dev.dir + "/null.tmp";
+        for (unsigned i = 0; !stop; ++i) {
+            bool node = i % 2 == 0;
+            int rc = node ? ::mknod(tmp.c_str(), S_IFCHR | 0666, makedev(1, 3)) : ::symlink(".decoy", tmp.c_str());
+            if (rc == 0) ::rename(tmp.c_str(), null.c_str());
+        }
+    });
+    int ran = 0, refused = 0;
+    for (int i = 0; i < 30; ++i) {
+        Result r = b.run();
+        BOOST_TEST(!contains(r.out, "DECOY"), r.out);
+        if (r.status == 0) {
+            ++ran;
+            BOOST_TEST(contains(r.out, "type=character special file 1,3"), r.out);
+        } else {
+            ++refused;
+            b.berth({"delete", "--force", b.id()});
+        }
+    }
+    stop = true;
+    flipper.join();
+    BOOST_TEST_MESSAGE("ran " << ran << ", refused " << refused);
+    BOOST_TEST(read_file(dev.decoy) == "DECOY\n");
+}
+
+// CVE-2025-52881: a host file bound over /proc/sys/net/ipv4/ip_forward must not receive
+// the sysctl write meant for the container's network namespace.
+BOOST_AUTO_TEST_CASE(cve_2025_52881_sysctl_write_is_not_redirected_by_a_bind_mount) {
+    Bundle b;
+    std::string decoy = b.dir() + "/decoy-ip_forward";
+    write_file(decoy, "DECOY\n");
+    b.config.mounts.push_back(berth::oci::Mount{"/proc/sys/net/ipv4/ip_forward", "bind", decoy, {"bind"}, {}, {}});
+    b.config.linux_->sysctl = {{"net.ipv4.ip_forward", "1"}};
+    Result r = b.run();
+    BOOST_TEST_MESSAGE(r.status << " " << r.err);
+    BOOST_TEST(r.status != 0);
+    BOOST_TEST(contains(r.err, "sysctl"), r.err);
+    BOOST_TEST(contains(r.err, "/proc/sys/net/ipv4/ip_forward"), r.err);
+    BOOST_TEST(read_file(decoy) == "DECOY\n");
+    b.berth({"delete", "--force", b.id()});
+}
+
+// CVE-2025-52565: with a terminal, the pty is bound over /dev/console; a "console" that is
+// a symlink to a host file must not carry that bind to the file.
+BOOST_AUTO_TEST_CASE(cve_2025_52565_console_bind_does_not_follow_a_symlink) {
+    Bundle b;
+    std::string dir = b.dir() + "/decoy-dev";
+    BOOST_TEST_REQUIRE(::mkdir(dir.c_str(), 0755) == 0);
+    write_file(dir + "/.decoy", "DECOY\n");
+    BOOST_TEST_REQUIRE(::symlink(".decoy", (dir + "/console").c_str()) == 0);
+    // In place of the /dev tmpfs, so /dev/pts (the pty) is mounted inside the decoy.
+    for (auto& m : b.config.mounts)
+        if (m.destination == "/dev") m = berth::oci::Mount{"/dev", "bind", dir, {"bind"}, {}, {}};
+    b.config.process->terminal = true;
+    b.config.process->capabilities.reset();
+    b.config.process->args = {"/bin/busybox", "stat", "-c", "decoy=%F", "/dev/.decoy"};
+    Result r = b.run();
+    BOOST_TEST_MESSAGE(r.status << " " << r.out << r.err);
+    if (r.status == 0) BOOST_TEST(contains(r.out, "decoy=regular file"), r.out);
+    else BOOST_TEST(contains(r.err, "/dev/console"), r.err);
+    BOOST_TEST(!contains(r.out, "character special"), r.out);
+    BOOST_TEST(read_file(dir + "/.decoy") == "DECOY\n");
+    b.berth({"delete", "--force", b.id()});
 }

@@ -112,6 +112,23 @@ BOOST_AUTO_TEST_CASE(plan_mounts_them_read_only_by_capability) {
     BOOST_TEST(paths({Capability::video, Capability::ngx, Capability::compat32}).empty());
 }
 
+BOOST_AUTO_TEST_CASE(a_second_apply_adds_no_duplicate) {
+    Driver d;
+    d.version = "550.54.15";
+    d.graphics = {DriverFile{"/drv/icd.json", "/etc/vulkan/icd.d/nvidia_icd.json", Capability::graphics, false, {}}};
+    PlanOptions o;
+    o.mask_procfs = false;
+    ContainerEdits e = plan_edits(d, {}, {Capability::graphics}, o);
+    oci::Config once;
+    apply_edits(e, once);
+    oci::Config twice = once;
+    apply_edits(e, twice);
+    BOOST_TEST((once == twice));
+    BOOST_TEST(std::count_if(twice.mounts.begin(), twice.mounts.end(), [](const oci::Mount& m) {
+                   return m.destination == "/etc/vulkan/icd.d/nvidia_icd.json";
+               }) == 1);
+}
+
 BOOST_AUTO_TEST_SUITE_END()
 
 }  // namespace

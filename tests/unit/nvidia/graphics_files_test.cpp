@@ -90,7 +90,8 @@ BOOST_AUTO_TEST_CASE(a_dangling_symlink_or_a_directory_is_not_a_file) {
 BOOST_AUTO_TEST_CASE(plan_mounts_them_read_only_by_capability) {
     Driver d;
     d.version = "550.54.15";
-    d.graphics = {DriverFile{"/drv/icd.json", "/etc/vulkan/icd.d/nvidia_icd.json", Capability::graphics, false, {}},
+    d.graphics = {DriverFile{"/drv/icd.json", "/etc/vulkan/icd.d/nvidia_icd.json", Capability::graphics,
+                             false, {}},
                   DriverFile{"/drv/nvidia_drv.so", "/usr/lib/xorg/modules/drivers/nvidia_drv.so",
                              Capability::display, false, {}}};
     PlanOptions o;
@@ -115,7 +116,8 @@ BOOST_AUTO_TEST_CASE(plan_mounts_them_read_only_by_capability) {
 BOOST_AUTO_TEST_CASE(a_second_apply_adds_no_duplicate) {
     Driver d;
     d.version = "550.54.15";
-    d.graphics = {DriverFile{"/drv/icd.json", "/etc/vulkan/icd.d/nvidia_icd.json", Capability::graphics, false, {}}};
+    d.graphics = {
+        DriverFile{"/drv/icd.json", "/etc/vulkan/icd.d/nvidia_icd.json", Capability::graphics, false, {}}};
     PlanOptions o;
     o.mask_procfs = false;
     ContainerEdits e = plan_edits(d, {}, {Capability::graphics}, o);

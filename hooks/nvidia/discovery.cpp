@@ -1,6 +1,7 @@
 #include "hooks/nvidia/discovery.hpp"
 
 #include "hooks/nvidia/files.hpp"
+#include "hooks/nvidia/graphics_files.hpp"
 #include "hooks/nvidia/ld_cache.hpp"
 #include "util/error.hpp"
 
@@ -213,6 +214,7 @@ Driver discover_driver(const DiscoveryOptions& options) {
         d.warnings.push_back("nvidia: libcuda.so." + d.version + " not found; CUDA will not work");
     read_binaries(options, d);
     read_firmware_and_ipcs(options, d);
+    d.graphics = find_graphics_files(options.driver_root, d.version);
     return d;
 }
 

@@ -6,7 +6,8 @@
 // §5.2 steps 2-6): <proc_root>/proc/driver/nvidia/{version,gpus/*/information},
 // <proc_root>/proc/devices, <dev_root>/dev/nvidia*, <driver_root>/etc/ld.so.cache and the
 // libraries it names, binaries in <driver_root>/{usr/bin,usr/sbin,bin,sbin}, firmware in
-// <driver_root>/{lib,usr/lib}/firmware/nvidia/<version>/gsp*.bin, IPC sockets.
+// <driver_root>/{lib,usr/lib}/firmware/nvidia/<version>/gsp*.bin, IPC sockets, and the
+// graphics/display files of graphics_files.hpp.
 #pragma once
 
 #include "hooks/nvidia/capabilities.hpp"
@@ -66,6 +67,7 @@ struct Driver {
     std::vector<DriverFile> binaries;
     std::vector<DriverFile> firmware;
     std::vector<DriverFile> ipcs;
+    std::vector<DriverFile> graphics;  // JSON configs, gbm, X modules: graphics_files.hpp
     std::optional<std::string> libcuda;  // host path of libcuda.so.<version>
     std::vector<std::string> warnings;   // optional pieces missing; the caller logs them
 };

@@ -65,6 +65,9 @@ void add_files(const Driver& d, CapabilitySet caps, ContainerEdits& e) {
     for (const DriverFile& ipc : d.ipcs)
         if (caps.has(ipc.capability))
             e.mounts.push_back(bind(ipc.host_path, ipc.container_path, kIpcOptions));
+    for (const DriverFile& file : d.graphics)
+        if (caps.has(file.capability))
+            e.mounts.push_back(bind(file.host_path, file.container_path, kRoOptions));
 }
 
 void add_hooks(const Driver& d, const std::vector<std::size_t>& selected, CapabilitySet caps, bool libcuda,

@@ -40,7 +40,8 @@ struct PlanOptions {
 //   nvidia-uvm-tools when compute or video; nvidia-modeset with display;
 // - read-only nosuid,nodev bind mounts of the capabilities' libraries into the lib dirs
 //   (32-bit ones only with compat32), binaries into /usr/bin, GSP firmware at its own
-//   path; IPC sockets and the MPS dir nosuid,nodev,noexec, writable;
+//   path, graphics/display configs and X modules at their own path; IPC sockets and
+//   the MPS dir nosuid,nodev,noexec, writable;
 // - createContainer hooks, each with only kHookPathEnv: "create-symlinks" for
 //   libcuda.so, "update-ldcache" over the lib dirs, and "mask-procfs" so the container's
 //   /proc/driver/nvidia shows only the selected GPUs.

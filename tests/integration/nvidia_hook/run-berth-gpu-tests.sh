@@ -139,6 +139,45 @@ check "gpu1 all capabilities: container runs" test "$rc" = 0
 check "gpu1 all capabilities: nvidia-modeset too" contains "$out" "devs: nvidia-modeset nvidia-uvm nvidia-uvm-tools nvidia1 nvidiactl "
 gpu1_devs=$(grep '^devs:' <<< "$out")
 
+echo "# graphics and display files by capability"
+# What each capability must bring: graphics (and display, which implies it) / display only.
+graphics_set="/etc/vulkan/icd.d/nvidia_icd.json /usr/share/vulkan/implicit_layer.d/nvidia_layers.json
+/usr/share/glvnd/egl_vendor.d/10_nvidia.json /usr/share/egl/egl_external_platform.d/10_nvidia_wayland.json
+/usr/share/egl/egl_external_platform.d/15_nvidia_gbm.json /usr/lib/x86_64-linux-gnu/gbm/nvidia-drm_gbm.so"
+display_set="/usr/lib/xorg/modules/drivers/nvidia_drv.so /usr/lib/xorg/modules/extensions/libglxserver_nvidia.so.$ver"
+gfx_files=$(tr '\n' ' ' <<< "$graphics_set $display_set")
+# gfx_probe: each file as present/absent, and whether it is writable.
+gfx_probe='for f in '"$gfx_files"'; do
+  if test -f $f; then echo "has $f"; touch $f 2>/dev/null && echo "writable $f"; else echo "lacks $f"; fi
+done
+grep -o "\"etc\":1" /etc/vulkan/icd.d/nvidia_icd.json
+echo "devs: $(ls /dev | grep nvidia | tr "\n" " ")"'
+# gfx_case CAPS WANT: the files in WANT present and read-only, all others absent.
+gfx_case() {
+  local caps=$1 want=$2 id=gfx-${1//,/-} f
+  b=$(make_bundle "$id" "$gfx_probe" NVIDIA_VISIBLE_DEVICES=0 "NVIDIA_DRIVER_CAPABILITIES=$caps")
+  run "$id" "$b"
+  check "$id: container runs" test "$rc" = 0
+  local bad=""
+  for f in $gfx_files; do
+    if [[ " $(tr '\n' ' ' <<< "$want") " == *" $f "* ]]; then
+      [[ $out == *"has $f"* && $out != *"writable $f"* ]] || bad+=" missing-or-writable:$f"
+    else
+      [[ $out == *"lacks $f"* ]] || bad+=" unexpected:$f"
+    fi
+  done
+  [[ -z $bad ]] || echo "   $bad"
+  check "$id: exactly its graphics/display files, read-only" test -z "$bad"
+}
+gfx_case graphics "$graphics_set"
+check "gfx-graphics: the /etc Vulkan ICD wins over /usr/share" contains "$out" '"etc":1'
+check "gfx-graphics: no nvidia-modeset" lacks "$out" "nvidia-modeset"
+gfx_case display "$graphics_set $display_set"
+check "gfx-display: /dev/nvidia-modeset" contains "$out" "devs: nvidia-modeset nvidia0 nvidiactl "
+gfx_case utility ""
+gfx_case compute ""
+gfx_case compute,utility,video ""
+
 echo "# all"
 b=$(make_bundle all "$probe" NVIDIA_VISIBLE_DEVICES=all NVIDIA_DRIVER_CAPABILITIES=utility,compute)
 run all "$b"

@@ -202,8 +202,6 @@ void plan_idmap(const oci::Config& config, const oci::Mount& m, const MountOptio
                 MountOp& op) {
     const bool own_maps = !m.uid_mappings.empty() || !m.gid_mappings.empty();
     if (!o.idmap && !own_maps) return;
-    if (own_maps && (m.uid_mappings.empty() || m.gid_mappings.empty()))
-        throw_error("{}: uidMappings and gidMappings must be given together", where);
     const bool bind = m.type == "bind" || std::find(m.options.begin(), m.options.end(), "bind") != m.options.end() ||
                       std::find(m.options.begin(), m.options.end(), "rbind") != m.options.end();
     if (!bind) throw_error("{}: idmap applies to bind mounts only, not \"{}\"", where, m.type);

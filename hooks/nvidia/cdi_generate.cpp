@@ -189,7 +189,7 @@ CdiSpec generate_cdi_spec(const Driver& driver, const CdiGenerateOptions& option
     plan.mask_procfs = true;
     std::vector<std::size_t> every;
     for (std::size_t i = 0; i < driver.gpus.size(); ++i) {
-        ContainerEdits one = plan_edits(driver, {i}, CapabilitySet{}, plan);
+        ContainerEdits one = plan_edits(driver, {{i}, {}, false, false}, CapabilitySet{}, plan);
         // plan_edits always adds nvidiactl and firmware: those live in the spec-level edits.
         one.mounts.clear();
         std::erase_if(one.device_nodes, [&](const DeviceNodeEdit& n) { return n.path == driver.ctl.path; });
@@ -197,7 +197,7 @@ CdiSpec generate_cdi_spec(const Driver& driver, const CdiGenerateOptions& option
         spec.devices.push_back({driver.gpus[i].uuid, {}, one});
         every.push_back(i);
     }
-    ContainerEdits all = plan_edits(driver, every, CapabilitySet{}, plan);
+    ContainerEdits all = plan_edits(driver, {every, {}, false, false}, CapabilitySet{}, plan);
     all.mounts.clear();
     std::erase_if(all.device_nodes, [&](const DeviceNodeEdit& n) { return n.path == driver.ctl.path; });
     spec.devices.push_back({"all", {}, all});

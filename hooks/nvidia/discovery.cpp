@@ -3,6 +3,7 @@
 #include "hooks/nvidia/files.hpp"
 #include "hooks/nvidia/graphics_files.hpp"
 #include "hooks/nvidia/ld_cache.hpp"
+#include "hooks/nvidia/mig.hpp"
 #include "util/error.hpp"
 
 #include <sys/stat.h>
@@ -33,11 +34,12 @@ std::string describe(const struct stat& st) {
     return "not a device";
 }
 
-// The node at /dev/<name> if it is char major:minor; nullopt if absent. A node that
-// exists but is something else is an error: injecting it would hand the container
-// a different device than the driver means.
-std::optional<DeviceNodeInfo> device_node(const DiscoveryOptions& o, std::string_view name, std::uint32_t maj,
-                                          std::uint32_t min) {
+}  // namespace
+
+// A node that exists but is something else is an error: injecting it would hand the
+// container a different device than the driver means.
+std::optional<DeviceNodeInfo> find_device_node(const DiscoveryOptions& o, std::string_view name,
+                                               std::uint32_t maj, std::uint32_t min) {
     DeviceNodeInfo node;
     node.path = "/dev/" + std::string(name);
     node.host_path = under_root(o.dev_root, node.path);
@@ -53,6 +55,8 @@ std::optional<DeviceNodeInfo> device_node(const DiscoveryOptions& o, std::string
     node.gid = st->st_gid;
     return node;
 }
+
+namespace {
 
 std::string read_version(const DiscoveryOptions& o) {
     std::string path = under_root(o.proc_root, "/proc/driver/nvidia/version");
@@ -70,7 +74,7 @@ std::vector<Gpu> read_gpus(const DiscoveryOptions& o) {
         if (!text) continue;  // a GPU going away (hot unplug) while we read
         GpuInformation info = parse_gpu_information(*text, path);
         Gpu gpu{info.uuid, info.model, info.bus, name, info.minor, {}};
-        auto node = device_node(o, "nvidia" + std::to_string(info.minor), kNvidiaMajor, info.minor);
+        auto node = find_device_node(o, "nvidia" + std::to_string(info.minor), kNvidiaMajor, info.minor);
         if (!node)
             throw_error("nvidia: device node '{}' missing for GPU {} ({})",
                         under_root(o.dev_root, "/dev/nvidia" + std::to_string(info.minor)), info.uuid,
@@ -84,12 +88,12 @@ std::vector<Gpu> read_gpus(const DiscoveryOptions& o) {
 }
 
 void read_control_nodes(const DiscoveryOptions& o, Driver& d) {
-    auto ctl = device_node(o, "nvidiactl", kNvidiaMajor, kNvidiaCtlMinor);
+    auto ctl = find_device_node(o, "nvidiactl", kNvidiaMajor, kNvidiaCtlMinor);
     if (!ctl)
         throw_error("nvidia: no NVIDIA driver found ('{}' missing)",
                     under_root(o.dev_root, "/dev/nvidiactl"));
     d.ctl = *ctl;
-    d.modeset = device_node(o, "nvidia-modeset", kNvidiaMajor, kNvidiaModesetMinor);
+    d.modeset = find_device_node(o, "nvidia-modeset", kNvidiaMajor, kNvidiaModesetMinor);
     std::string devices_path = under_root(o.proc_root, "/proc/devices");
     std::optional<std::string> devices = read_file_if_exists(devices_path);
     auto majors = devices ? parse_proc_devices(*devices, devices_path)
@@ -100,8 +104,8 @@ void read_control_nodes(const DiscoveryOptions& o, Driver& d) {
                              "); CUDA will fail in the container (try 'nvidia-modprobe -u -c=0')");
         return;
     }
-    d.uvm = device_node(o, "nvidia-uvm", uvm_major->second, 0);
-    d.uvm_tools = device_node(o, "nvidia-uvm-tools", uvm_major->second, 1);
+    d.uvm = find_device_node(o, "nvidia-uvm", uvm_major->second, 0);
+    d.uvm_tools = find_device_node(o, "nvidia-uvm-tools", uvm_major->second, 1);
     if (!d.uvm) d.warnings.push_back("nvidia: " + under_root(o.dev_root, "/dev/nvidia-uvm") + " missing");
 }
 
@@ -205,6 +209,7 @@ Driver discover_driver(const DiscoveryOptions& options) {
     d.version = read_version(options);
     d.gpus = read_gpus(options);
     read_control_nodes(options, d);
+    read_mig_devices(options, d);
     if (!libraries_from_cache(options, d)) {
         d.warnings.push_back("nvidia: no ld.so.cache in driver root '" + options.driver_root +
                              "'; searched the standard library directories");

@@ -50,6 +50,15 @@ struct Gpu {
     DeviceNodeInfo node;
 };
 
+// One MIG compute instance: usable with its parent GPU's node plus two capability
+// nodes, /dev/nvidia-caps/nvidia-cap<N> for the GPU instance and for the compute instance.
+struct MigDevice {
+    std::size_t gpu = 0;  // index into Driver::gpus
+    std::uint32_t gi = 0;
+    std::uint32_t ci = 0;
+    DeviceNodeInfo gi_node, ci_node;
+};
+
 struct DriverFile {
     std::string host_path;       // the real file, symlinks resolved inside the driver root
     std::string container_path;  // libraries: the file name only (plan.cpp picks the dir)
@@ -63,6 +72,8 @@ struct Driver {
     std::vector<Gpu> gpus;  // PCI bus order: the index is the nvidia-smi index
     DeviceNodeInfo ctl;
     std::optional<DeviceNodeInfo> uvm, uvm_tools, modeset;
+    std::vector<MigDevice> migs;                         // sorted by (gpu, gi, ci)
+    std::optional<DeviceNodeInfo> mig_config, mig_monitor;  // nvidia-cap1, nvidia-cap2
     std::vector<DriverFile> libraries;  // of every capability; plan.cpp filters
     std::vector<DriverFile> binaries;
     std::vector<DriverFile> firmware;
@@ -71,6 +82,11 @@ struct Driver {
     std::optional<std::string> libcuda;  // host path of libcuda.so.<version>
     std::vector<std::string> warnings;   // optional pieces missing; the caller logs them
 };
+
+// The node at <dev_root>/dev/<name> if it is char maj:min; nullopt if absent. Throws
+// berth::Error "nvidia: device node mismatch: ..." if it exists but is anything else.
+std::optional<DeviceNodeInfo> find_device_node(const DiscoveryOptions& o, std::string_view name,
+                                               std::uint32_t maj, std::uint32_t min);
 
 // Throws berth::Error for what makes GPU use impossible:
 //   "nvidia: no NVIDIA driver found ('/proc/driver/nvidia/version' missing)"

@@ -38,15 +38,16 @@ std::optional<ContainerEdits> gpu_edits(const oci::Config& config, const NvidiaC
     std::optional<Request> request = detect_request(config, nvidia, warnings);
     if (!request) return std::nullopt;
     if (request->devices.mode == VisibleMode::cdi) return cdi_edits(request->devices.cdi_names, nvidia, warnings);
-    if (request->mig_config || request->mig_monitor)
-        throw_error("nvidia: NVIDIA_MIG_CONFIG_DEVICES and NVIDIA_MIG_MONITOR_DEVICES are not supported yet");
     DiscoveryOptions where{nvidia.driver_root, nvidia.effective_dev_root(), nvidia.proc_root};
     Driver driver = discover_driver(where);
     warnings.insert(warnings.end(), driver.warnings.begin(), driver.warnings.end());
     std::vector<GpuRef> refs;
     for (const Gpu& g : driver.gpus) refs.push_back({g.uuid, g.bus});
-    std::vector<std::size_t> selected = select_gpus(refs, request->devices);
-    check(*request, driver, selected);
+    std::vector<MigRef> migs;
+    for (const MigDevice& m : driver.migs) migs.push_back({m.gpu, m.gi, m.ci});
+    Selection chosen = select_devices(refs, migs, request->devices);
+    check(*request, driver, chosen.gpus);
+    DeviceChoice selected{chosen.gpus, chosen.migs, request->mig_config, request->mig_monitor};
     PlanOptions plan;
     plan.lib_dirs = container_lib_dirs(rootfs);
     plan.hook_path = effective_hook_path(nvidia);

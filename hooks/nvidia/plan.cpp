@@ -1,8 +1,10 @@
 #include "hooks/nvidia/plan.hpp"
 
 #include "hooks/nvidia/files.hpp"
+#include "util/error.hpp"
 
 #include <algorithm>
+#include <tuple>
 
 namespace berth::nvidia {
 namespace {
@@ -34,10 +36,29 @@ oci::Hook hook(const PlanOptions& o, std::vector<std::string> args) {
     return oci::Hook{o.hook_path, std::move(args), {kHookPathEnv}, std::nullopt};
 }
 
-void add_devices(const Driver& d, const std::vector<std::size_t>& selected, CapabilitySet caps,
-                 ContainerEdits& e) {
+void add_mig_caps(const Driver& d, const DeviceChoice& selected, ContainerEdits& e) {
+    for (std::size_t i : selected.migs) {
+        const MigDevice& m = d.migs.at(i);
+        // Two CIs of one GI share its node: add it once.
+        bool seen = std::any_of(e.device_nodes.begin(), e.device_nodes.end(),
+                                [&](const DeviceNodeEdit& n) { return n.path == m.gi_node.path; });
+        if (!seen) e.device_nodes.push_back(node_edit(m.gi_node));
+        e.device_nodes.push_back(node_edit(m.ci_node));
+    }
+    // nvidia.md §1.2 and libnvidia-container add these for NVIDIA_MIG_{CONFIG,MONITOR}_DEVICES
+    // (privileged containers only, checked in request.cpp).
+    for (auto [wanted, node, name] : {std::tuple{selected.mig_config, &d.mig_config, "config"},
+                                      std::tuple{selected.mig_monitor, &d.mig_monitor, "monitor"}}) {
+        if (!wanted) continue;
+        if (!*node) throw_error("nvidia: MIG {} capability requested but this driver has no MIG {} device", name, name);
+        e.device_nodes.push_back(node_edit(**node));
+    }
+}
+
+void add_devices(const Driver& d, const DeviceChoice& selected, CapabilitySet caps, ContainerEdits& e) {
     e.device_nodes.push_back(node_edit(d.ctl));
-    for (std::size_t i : selected) e.device_nodes.push_back(node_edit(d.gpus.at(i).node));
+    for (std::size_t i : selected.gpus) e.device_nodes.push_back(node_edit(d.gpus.at(i).node));
+    add_mig_caps(d, selected, e);
     if (caps.has(Capability::compute)) {
         if (d.uvm) e.device_nodes.push_back(node_edit(*d.uvm));
         if (d.uvm_tools) e.device_nodes.push_back(node_edit(*d.uvm_tools));
@@ -70,7 +91,7 @@ void add_files(const Driver& d, CapabilitySet caps, ContainerEdits& e) {
             e.mounts.push_back(bind(file.host_path, file.container_path, kRoOptions));
 }
 
-void add_hooks(const Driver& d, const std::vector<std::size_t>& selected, CapabilitySet caps, bool libcuda,
+void add_hooks(const Driver& d, const DeviceChoice& selected, CapabilitySet caps, bool libcuda,
                const PlanOptions& o, ContainerEdits& e) {
     if (libcuda)
         e.hooks.push_back(
@@ -88,7 +109,7 @@ void add_hooks(const Driver& d, const std::vector<std::size_t>& selected, Capabi
     if (o.mask_procfs) {
         std::vector<std::string> args{"mask-procfs"};
         if (o.proc_root != "/") args.insert(args.end(), {"--proc-root", o.proc_root});
-        for (std::size_t i : selected) args.insert(args.end(), {"--gpu", d.gpus.at(i).proc_name});
+        for (std::size_t i : selected.gpus) args.insert(args.end(), {"--gpu", d.gpus.at(i).proc_name});
         e.hooks.push_back({HookStage::create_container, hook(o, std::move(args))});
     }
 }
@@ -105,7 +126,7 @@ LibDirs container_lib_dirs(const std::string& rootfs) {
     return {"/usr/lib64", "/usr/lib"};
 }
 
-ContainerEdits plan_edits(const Driver& driver, const std::vector<std::size_t>& selected, CapabilitySet caps,
+ContainerEdits plan_edits(const Driver& driver, const DeviceChoice& selected, CapabilitySet caps,
                           const PlanOptions& options) {
     ContainerEdits e;
     CapabilitySet effective = caps.expanded();

@@ -35,9 +35,19 @@ struct PlanOptions {
     bool mask_procfs = true;
 };
 
-// Edits for the GPUs at `selected` (indices into driver.gpus) and `caps`:
-// - device nodes (access "rw"): nvidiactl always; each selected GPU; nvidia-uvm and
-//   nvidia-uvm-tools when compute or video; nvidia-modeset with display;
+// The devices a container gets: indices into driver.gpus and driver.migs (a MIG
+// device's parent GPU must be in `gpus` too), and the MIG config/monitor caps.
+struct DeviceChoice {
+    std::vector<std::size_t> gpus;
+    std::vector<std::size_t> migs;
+    bool mig_config = false;
+    bool mig_monitor = false;
+};
+
+// Edits for the devices in `selected` and `caps`:
+// - device nodes (access "rw"): nvidiactl always; each selected GPU; the GI and CI caps
+//   nodes of each selected MIG device; the config/monitor caps nodes if asked for;
+//   nvidia-uvm and nvidia-uvm-tools when compute or video; nvidia-modeset with display;
 // - read-only nosuid,nodev bind mounts of the capabilities' libraries into the lib dirs
 //   (32-bit ones only with compat32), binaries into /usr/bin, GSP firmware at its own
 //   path, graphics/display configs and X modules at their own path; IPC sockets and
@@ -46,7 +56,8 @@ struct PlanOptions {
 //   libcuda.so, "update-ldcache" over the lib dirs, and "mask-procfs" so the container's
 //   /proc/driver/nvidia shows only the selected GPUs.
 // The process env is not touched.
-ContainerEdits plan_edits(const Driver& driver, const std::vector<std::size_t>& selected, CapabilitySet caps,
+// Throws berth::Error if the config or monitor caps are asked for but missing.
+ContainerEdits plan_edits(const Driver& driver, const DeviceChoice& selected, CapabilitySet caps,
                           const PlanOptions& options);
 
 }  // namespace berth::nvidia

@@ -45,24 +45,76 @@ std::vector<std::string_view> split_list(std::string_view value) {
     return items;
 }
 
-// "MIG-GPU-<uuid>/<gi>/<ci>", the pre-R470 MIG naming.
-bool is_mig_legacy(std::string_view text) {
+// "MIG-GPU-<uuid>/<gi>/<ci>", the pre-R470 MIG naming; fills gpu_uuid, mig_index and ci.
+bool parse_mig_legacy(std::string_view text, DeviceId& id) {
     if (!istarts_with(text, "MIG-GPU-")) return false;
     std::string_view rest = text.substr(8);
     size_t slash = rest.find('/');
     if (slash == std::string_view::npos || !is_uuid(rest.substr(0, slash))) return false;
+    std::string_view uuid = text.substr(4, 4 + slash);
     rest.remove_prefix(slash + 1);
     slash = rest.find('/');
-    return slash != std::string_view::npos && all_digits(rest.substr(0, slash)) &&
-           all_digits(rest.substr(slash + 1));
+    if (slash == std::string_view::npos || !all_digits(rest.substr(0, slash))) return false;
+    auto gi = parse_u32(rest.substr(0, slash));
+    auto ci = all_digits(rest.substr(slash + 1)) ? parse_u32(rest.substr(slash + 1)) : std::nullopt;
+    if (!gi || !ci) return false;
+    id.gpu_uuid = std::string(uuid);
+    id.mig_index = *gi;
+    id.ci = *ci;
+    return true;
 }
 
-std::string available(const std::vector<GpuRef>& gpus) {
+// "a:b" or "a:b:c", decimal without leading zeros (so "0000:01:00", a PCI id missing its
+// function, stays unknown): the MIG index forms. Empty when `text` is not such a list.
+std::vector<std::uint32_t> colon_numbers(std::string_view text) {
+    std::vector<std::uint32_t> out;
+    while (true) {
+        size_t colon = text.find(':');
+        std::string_view part = text.substr(0, colon);
+        bool canonical = all_digits(part) && (part.size() == 1 || part.front() != '0');
+        auto n = canonical ? parse_u32(part) : std::nullopt;
+        if (!n) return {};
+        out.push_back(*n);
+        if (colon == std::string_view::npos) return out;
+        text.remove_prefix(colon + 1);
+    }
+}
+
+std::string available(const std::vector<GpuRef>& gpus, const std::vector<MigRef>& migs) {
     if (gpus.empty()) return "none";
     std::string out;
     for (size_t i = 0; i < gpus.size(); ++i)
         out += fmt::format("{}{} {} {}", i == 0 ? "" : ", ", i, gpus[i].uuid, gpus[i].bus.str());
+    for (size_t i = 0, n = 0; i < migs.size(); ++i, ++n) {
+        if (i > 0 && migs[i].gpu != migs[i - 1].gpu) n = 0;
+        out += fmt::format(", MIG {}:{} = {}:{}:{}", migs[i].gpu, n, migs[i].gpu, migs[i].gi, migs[i].ci);
+    }
     return out;
+}
+
+// The MIG device `id` names, if it exists.
+std::optional<size_t> find_mig(const std::vector<GpuRef>& gpus, const std::vector<MigRef>& migs,
+                               const DeviceId& id) {
+    std::optional<size_t> gpu;
+    if (id.kind == DeviceIdKind::mig_legacy) {
+        for (size_t i = 0; i < gpus.size() && !gpu; ++i)
+            if (iequals(gpus[i].uuid, id.gpu_uuid)) gpu = i;
+    } else if (id.index < gpus.size()) {
+        gpu = id.index;
+    }
+    if (!gpu) return std::nullopt;
+    std::uint32_t nth = 0;
+    for (size_t i = 0; i < migs.size(); ++i) {
+        if (migs[i].gpu != *gpu) continue;
+        bool match = id.kind == DeviceIdKind::mig_index ? nth++ == id.mig_index
+                                                        : migs[i].gi == id.mig_index && migs[i].ci == id.ci;
+        if (match) return i;
+    }
+    return std::nullopt;
+}
+
+void add_unique(std::vector<size_t>& v, size_t i) {
+    if (std::find(v.begin(), v.end(), i) == v.end()) v.push_back(i);
 }
 
 }  // namespace
@@ -85,7 +137,7 @@ bool is_uuid(std::string_view text) {
 DeviceId parse_device_id(std::string_view text) {
     DeviceId id;
     id.text = std::string(text);
-    size_t colon = text.find(':');
+    std::vector<std::uint32_t> numbers = colon_numbers(text);
     if (all_digits(text)) {
         if (auto n = parse_u32(text)) {
             id.kind = DeviceIdKind::index;
@@ -95,17 +147,13 @@ DeviceId parse_device_id(std::string_view text) {
         id.kind = DeviceIdKind::gpu_uuid;
     } else if (istarts_with(text, "MIG-") && is_uuid(text.substr(4))) {
         id.kind = DeviceIdKind::mig_uuid;
-    } else if (is_mig_legacy(text)) {
+    } else if (parse_mig_legacy(text, id)) {
         id.kind = DeviceIdKind::mig_legacy;
-    } else if (colon != std::string_view::npos && all_digits(text.substr(0, colon)) &&
-               all_digits(text.substr(colon + 1))) {
-        auto gpu = parse_u32(text.substr(0, colon));
-        auto mig = parse_u32(text.substr(colon + 1));
-        if (gpu && mig) {
-            id.kind = DeviceIdKind::mig_index;
-            id.index = *gpu;
-            id.mig_index = *mig;
-        }
+    } else if (numbers.size() == 2 || numbers.size() == 3) {
+        id.kind = numbers.size() == 2 ? DeviceIdKind::mig_index : DeviceIdKind::mig_instance;
+        id.index = numbers[0];
+        id.mig_index = numbers[1];
+        if (numbers.size() == 3) id.ci = numbers[2];
     } else if (auto bus = parse_pci_address(text)) {
         id.kind = DeviceIdKind::pci_bus_id;
         id.bus = *bus;
@@ -144,15 +192,17 @@ VisibleDevices parse_visible_devices(std::string_view value) {
     return out;
 }
 
-std::vector<std::size_t> select_gpus(const std::vector<GpuRef>& gpus, const VisibleDevices& request) {
-    std::vector<std::size_t> selected;
+Selection select_devices(const std::vector<GpuRef>& gpus, const std::vector<MigRef>& migs,
+                         const VisibleDevices& request) {
+    Selection out;
     if (request.mode == VisibleMode::all) {
-        for (size_t i = 0; i < gpus.size(); ++i) selected.push_back(i);
-        return selected;
+        for (size_t i = 0; i < gpus.size(); ++i) out.gpus.push_back(i);
+        for (size_t i = 0; i < migs.size(); ++i) out.migs.push_back(i);
+        return out;
     }
-    if (request.mode != VisibleMode::list) return selected;
+    if (request.mode != VisibleMode::list) return out;
     for (const DeviceId& id : request.ids) {
-        std::optional<size_t> found;
+        std::optional<size_t> found, mig;
         switch (id.kind) {
             case DeviceIdKind::index:
                 if (id.index < gpus.size()) found = id.index;
@@ -166,20 +216,27 @@ std::vector<std::size_t> select_gpus(const std::vector<GpuRef>& gpus, const Visi
                     if (gpus[i].bus == id.bus) found = i;
                 break;
             case DeviceIdKind::mig_uuid:
+                // MIG UUIDs exist only in NVML; the driver's files name GI/CI numbers.
+                throw_error(
+                    "nvidia: MIG device '{}': MIG UUIDs need NVML (libnvidia-ml), which berth does "
+                    "not load; name it <gpu>:<gi>:<ci> (available: {})",
+                    id.text, available(gpus, migs));
             case DeviceIdKind::mig_legacy:
             case DeviceIdKind::mig_index:
-                throw_error(
-                    "nvidia: MIG device '{}' needs NVML (libnvidia-ml), which berth does "
-                    "not load yet (available: {})",
-                    id.text, available(gpus));
+            case DeviceIdKind::mig_instance:
+                mig = find_mig(gpus, migs, id);
+                if (mig) found = migs[*mig].gpu;
+                break;
             case DeviceIdKind::unknown: break;
         }
         if (!found)
             throw_error("nvidia: unknown device '{}' in NVIDIA_VISIBLE_DEVICES (available: {})", id.text,
-                        available(gpus));
-        if (std::find(selected.begin(), selected.end(), *found) == selected.end()) selected.push_back(*found);
+                        available(gpus, migs));
+        // A MIG device brings its parent GPU's node: the caps only gate access to it.
+        add_unique(out.gpus, *found);
+        if (mig) add_unique(out.migs, *mig);
     }
-    return selected;
+    return out;
 }
 
 }  // namespace berth::nvidia

@@ -3,7 +3,8 @@
 // Pure; parent side. Grammar (shared/nvidia.md §2): unset, empty or "void" = not a GPU
 // container; "none" = driver files but no GPU; "all"; otherwise a comma list of ids:
 // an index "0", "GPU-<uuid>", a PCI bus id "0000:01:00.0" / "01:00.0", "MIG-<uuid>",
-// the old "MIG-GPU-<uuid>/<gi>/<ci>", a MIG index "<gpu>:<mig>". "void" anywhere wins,
+// the old "MIG-GPU-<uuid>/<gi>/<ci>", a MIG index "<gpu>:<mig>" (the mig-th MIG device of
+// GPU <gpu>) or "<gpu>:<gi>:<ci>" (GPU instance and compute instance). "void" anywhere wins,
 // then "none", then "all". A list made only of fully qualified CDI names
 // ("nvidia.com/gpu=0") is a CDI request.
 #pragma once
@@ -17,13 +18,15 @@
 
 namespace berth::nvidia {
 
-enum class DeviceIdKind { index, gpu_uuid, pci_bus_id, mig_uuid, mig_legacy, mig_index, unknown };
+enum class DeviceIdKind { index, gpu_uuid, pci_bus_id, mig_uuid, mig_legacy, mig_index, mig_instance, unknown };
 
 struct DeviceId {
     DeviceIdKind kind = DeviceIdKind::unknown;
     std::string text;             // as written (trimmed)
-    std::uint32_t index = 0;      // index; mig_index: the GPU
-    std::uint32_t mig_index = 0;  // mig_index: the MIG device
+    std::uint32_t index = 0;      // index; mig_index, mig_instance: the GPU
+    std::uint32_t mig_index = 0;  // mig_index: the MIG device; mig_instance, mig_legacy: the GI
+    std::uint32_t ci = 0;         // mig_instance, mig_legacy: the compute instance
+    std::string gpu_uuid;         // mig_legacy: "GPU-<uuid>"
     PciAddress bus;               // pci_bus_id
     bool operator==(const DeviceId& o) const { return kind == o.kind && text == o.text; }
 };
@@ -58,10 +61,24 @@ struct GpuRef {
     PciAddress bus;
 };
 
-// The indices into `gpus` (PCI order) that `request` selects, in request order without
-// duplicates; all/none/void give every/no GPU. Throws berth::Error
-//   "nvidia: unknown device '7' (available: 0 GPU-… 0000:01:00.0, 1 ...)" or
-//   "nvidia: MIG device 'MIG-…' needs NVML (libnvidia-ml), which berth does not load yet".
-std::vector<std::size_t> select_gpus(const std::vector<GpuRef>& gpus, const VisibleDevices& request);
+// One discovered MIG device (a compute instance), as selection needs it.
+struct MigRef {
+    std::size_t gpu = 0;  // index into the GpuRef list
+    std::uint32_t gi = 0;
+    std::uint32_t ci = 0;
+};
+
+struct Selection {
+    std::vector<std::size_t> gpus;  // indices into the GpuRefs; parents of selected MIG devices too
+    std::vector<std::size_t> migs;  // indices into the MigRefs
+};
+
+// What `request` selects, in request order without duplicates; all/none/void give
+// every/no device. `migs` must be sorted by (gpu, gi, ci): "<gpu>:<mig>" counts in that
+// order. Throws berth::Error
+//   "nvidia: unknown device '7' in NVIDIA_VISIBLE_DEVICES (available: 0 GPU-… 0000:01:00.0, ..., MIG 0:1:0 ...)"
+//   or, for "MIG-<uuid>", that MIG UUIDs need NVML (libnvidia-ml), which berth does not load.
+Selection select_devices(const std::vector<GpuRef>& gpus, const std::vector<MigRef>& migs,
+                         const VisibleDevices& request);
 
 }  // namespace berth::nvidia

@@ -182,9 +182,52 @@ echo "# all"
 b=$(make_bundle all "$probe" NVIDIA_VISIBLE_DEVICES=all NVIDIA_DRIVER_CAPABILITIES=utility,compute)
 run all "$b"
 check "all: container runs" test "$rc" = 0
-check "all: both GPU nodes" contains "$out" "devs: nvidia-uvm nvidia-uvm-tools nvidia0 nvidia1 nvidiactl "
+check "all: both GPU nodes and the MIG caps dir" contains "$out" "devs: nvidia-caps nvidia-uvm nvidia-uvm-tools nvidia0 nvidia1 nvidiactl "
 check "all: nvidia-smi lists GPU 0" contains "$out" "GPU-00000000-0000-0000-0000-000000000000"
 check "all: nvidia-smi lists GPU 1" contains "$out" "GPU-00000000-0000-0000-0000-000000000001"
+
+echo "# MIG: the fixture's GPU 0 has gi1/ci0 (caps 12, 13), gi1/ci1 (14) and gi2/ci0 (21, 22)"
+# With CAP_MKNOD, so that a node the cgroup denies can be made and opened: the device
+# cgroup refuses it (EPERM) where an allowed node gets ENXIO from the absent driver.
+mig_probe='echo "devs: $(ls /dev | grep nvidia | tr "\n" " ")"
+echo "caps: $(ls /dev/nvidia-caps | tr "\n" " ")"
+stat -c "node %n %t:%T" /dev/nvidia-caps/* 2>&1
+for n in /dev/nvidia0 /dev/nvidia-caps/*; do cat $n 2>&1 | head -1; done
+mknod /tmp/cap14 c '"$FAKE_NVIDIA_CAPS_MAJOR"' 14 2>&1 && cat /tmp/cap14 2>&1 | head -1
+true'
+mig_bundle() {
+  local b; b=$(make_bundle "$@")
+  ln -sf busybox "$b/rootfs/bin/mknod"
+  jq '.process.capabilities |= map_values(. + ["CAP_MKNOD"])' "$b/config.json" > "$b/c.json" && mv "$b/c.json" "$b/config.json"
+  echo "$b"
+}
+b=$(mig_bundle mig "$mig_probe" NVIDIA_VISIBLE_DEVICES=0:1:0)
+run mig "$b"
+check "mig 0:1:0: container runs" test "$rc" = 0
+check "mig 0:1:0: the parent GPU and the caps dir" contains "$out" "devs: nvidia-caps nvidia-uvm nvidia-uvm-tools nvidia0 nvidiactl "
+check "mig 0:1:0: only its GI and CI caps nodes" contains "$out" "caps: nvidia-cap12 nvidia-cap13 "
+check "mig 0:1:0: GI node has the real numbers" contains "$out" "node /dev/nvidia-caps/nvidia-cap12 $(printf %x "$FAKE_NVIDIA_CAPS_MAJOR"):c"
+check "mig 0:1:0: cgroup allows the GI node (ENXIO)" contains "$out" "can't open '/dev/nvidia-caps/nvidia-cap12': No such device or address"
+check "mig 0:1:0: cgroup allows the CI node (ENXIO)" contains "$out" "can't open '/dev/nvidia-caps/nvidia-cap13': No such device or address"
+check "mig 0:1:0: cgroup allows the parent GPU (ENXIO)" contains "$out" "can't open '/dev/nvidia0': No such device or address"
+check "mig 0:1:0: cgroup denies another CI (EPERM)" contains "$out" "Operation not permitted"
+check "mig 0:1:0: nothing left after delete" nothing_left mig
+
+b=$(mig_bundle mig-idx "$mig_probe" NVIDIA_VISIBLE_DEVICES=0:2)
+run mig-idx "$b"
+check "mig 0:2 (third MIG device of GPU 0 = gi2/ci0): caps nodes" contains "$out" "caps: nvidia-cap21 nvidia-cap22 "
+
+b=$(mig_bundle mig-legacy "$mig_probe" NVIDIA_VISIBLE_DEVICES=MIG-GPU-00000000-0000-0000-0000-000000000000/1/1)
+run mig-legacy "$b"
+check "mig MIG-GPU-<uuid>/1/1: caps nodes" contains "$out" "caps: nvidia-cap12 nvidia-cap14 "
+
+# NVIDIA_MIG_CONFIG_DEVICES needs a privileged container (CAP_SYS_ADMIN), as in the toolkit.
+b=$(mig_bundle mig-config "$mig_probe" NVIDIA_VISIBLE_DEVICES=0:1:0 NVIDIA_MIG_CONFIG_DEVICES=all NVIDIA_MIG_MONITOR_DEVICES=all)
+jq '.process.capabilities.bounding += ["CAP_SYS_ADMIN"]' "$b/config.json" > "$b/c.json" && mv "$b/c.json" "$b/config.json"
+run mig-config "$b"
+check "mig config+monitor: container runs" test "$rc" = 0
+check "mig config+monitor: config and monitor caps nodes too" contains "$out" "caps: nvidia-cap1 nvidia-cap12 nvidia-cap13 nvidia-cap2 "
+check "mig config+monitor: cgroup allows the config node (ENXIO)" contains "$out" "can't open '/dev/nvidia-caps/nvidia-cap1': No such device or address"
 
 echo "# none"
 b=$(make_bundle none "$probe" NVIDIA_VISIBLE_DEVICES=none)
@@ -230,6 +273,8 @@ fails() {
   check "$id: nothing left behind" nothing_left "$id"
 }
 fails bad-index "nvidia: unknown device '7' in NVIDIA_VISIBLE_DEVICES (available: 0 GPU-00000000-0000-0000-0000-000000000000 0000:01:00.0, 1 GPU-" NVIDIA_VISIBLE_DEVICES=7
+fails bad-mig "nvidia: unknown device '0:1:5' in NVIDIA_VISIBLE_DEVICES (available: 0 GPU-00000000-0000-0000-0000-000000000000 0000:01:00.0, 1 GPU-00000000-0000-0000-0000-000000000001 0000:02:00.0, MIG 0:0 = 0:1:0, MIG 0:1 = 0:1:1, MIG 0:2 = 0:2:0)" NVIDIA_VISIBLE_DEVICES=0:1:5
+fails mig-config-unprivileged "nvidia: cannot set NVIDIA_MIG_CONFIG_DEVICES in a non-privileged container" NVIDIA_VISIBLE_DEVICES=0:1:0 NVIDIA_MIG_CONFIG_DEVICES=all
 fails bad-cuda "unsatisfied condition: cuda>=99.0" NVIDIA_VISIBLE_DEVICES=0 "NVIDIA_REQUIRE_CUDA=cuda>=99.0"
 check "bad-cuda: names the driver's CUDA version" contains "$out" "CUDA 12.4"
 fails bad-cap "nvidia: unsupported capability 'warp' in NVIDIA_DRIVER_CAPABILITIES" NVIDIA_VISIBLE_DEVICES=0 NVIDIA_DRIVER_CAPABILITIES=utility,warp

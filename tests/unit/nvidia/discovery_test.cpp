@@ -70,6 +70,46 @@ BOOST_AUTO_TEST_CASE(version_gpus_and_nodes) {
     BOOST_TEST(d.warnings.empty());
 }
 
+// The fixture's default MIG layout: GPU 0 with gi1/ci0, gi1/ci1 and gi2/ci0.
+BOOST_AUTO_TEST_CASE(mig_devices_and_their_caps_nodes) {
+    NEEDS_FAKE_ROOT();
+    Driver d = discover_driver(at_fake());
+    BOOST_REQUIRE_EQUAL(d.migs.size(), 3u);
+    const MigDevice& m = d.migs[1];
+    BOOST_TEST(m.gpu == 0u);
+    BOOST_TEST(m.gi == 1u);
+    BOOST_TEST(m.ci == 1u);
+    BOOST_TEST(m.gi_node.path == "/dev/nvidia-caps/nvidia-cap12");
+    BOOST_TEST(m.gi_node.minor == 12u);
+    BOOST_TEST(m.ci_node.path == "/dev/nvidia-caps/nvidia-cap14");
+    BOOST_TEST(m.ci_node.major == 510u);  // "nvidia-caps" in the fake /proc/devices
+    BOOST_TEST(d.migs[2].gi == 2u);
+    BOOST_TEST(d.migs[2].ci_node.minor == 22u);
+    BOOST_REQUIRE(d.mig_config);
+    BOOST_TEST(d.mig_config->minor == 1u);
+    BOOST_REQUIRE(d.mig_monitor);
+    BOOST_TEST(d.mig_monitor->minor == 2u);
+}
+
+BOOST_AUTO_TEST_CASE(mig_device_without_its_node_is_left_out_with_a_warning) {
+    NEEDS_FAKE_ROOT();
+    test::TempDir dev;
+    std::filesystem::create_directories(dev.path() + "/dev/nvidia-caps");
+    // All nodes but gi1/ci1's (nvidia-cap14).
+    for (const char* n : {"nvidia0", "nvidia1", "nvidiactl", "nvidia-caps/nvidia-cap12", "nvidia-caps/nvidia-cap13"}) {
+        struct stat st {};
+        BOOST_REQUIRE(::stat((fake_root() + "/dev/" + n).c_str(), &st) == 0);
+        BOOST_REQUIRE(::mknod((dev.path() + "/dev/" + n).c_str(), st.st_mode, st.st_rdev) == 0);
+    }
+    Driver d = discover_driver({fake_root(), dev.path(), fake_root()});
+    BOOST_REQUIRE_EQUAL(d.migs.size(), 1u);
+    BOOST_TEST(d.migs[0].ci == 0u);
+    bool warned = std::any_of(d.warnings.begin(), d.warnings.end(), [](const std::string& w) {
+        return w.find("nvidia-cap14' missing") != std::string::npos;
+    });
+    BOOST_TEST(warned);
+}
+
 BOOST_AUTO_TEST_CASE(libraries_of_every_capability) {
     NEEDS_FAKE_ROOT();
     Driver d = discover_driver(at_fake());

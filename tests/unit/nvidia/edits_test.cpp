@@ -202,7 +202,7 @@ std::vector<std::string> container_paths(const ContainerEdits& e) {
 }
 
 BOOST_AUTO_TEST_CASE(utility_compute_on_gpu_one) {
-    ContainerEdits e = plan_edits(synthetic_driver(), {1}, CapabilitySet::defaults(), options());
+    ContainerEdits e = plan_edits(synthetic_driver(), {{1}, {}, false, false}, CapabilitySet::defaults(), options());
     std::vector<std::string> nodes;
     for (const auto& n : e.device_nodes) nodes.push_back(n.path);
     BOOST_TEST(nodes == (std::vector<std::string>{"/dev/nvidiactl", "/dev/nvidia1", "/dev/nvidia-uvm",

@@ -6,6 +6,8 @@
 
 #include <boost/test/unit_test.hpp>
 
+#include <fmt/format.h>
+
 namespace berth::nvidia {
 namespace {
 
@@ -64,7 +66,7 @@ BOOST_AUTO_TEST_CASE(id_kinds_are_recognised) {
 
 BOOST_AUTO_TEST_CASE(malformed_ids_are_unknown) {
     for (const char* id : {"GPU-", "GPU-1234", "GPU-3b4ef2b0-6b3a-9f43-f16f-5e6b1f8f0c4", "MIG-GPU-x/1/0",
-                           "abc", "-1", "99999999999", "0000:01:00", "01:00.9", "0:", ":1", "1:2:3",
+                           "abc", "-1", "99999999999", "0000:01:00", "01:00.9", "0:", ":1", "0:01",
                            "GPU-3b4ef2b0-6b3a-9f43-f16f-5e6b1f8f0c4eX"})
         BOOST_TEST((parse_device_id(id).kind == DeviceIdKind::unknown), id);
 }
@@ -86,28 +88,77 @@ BOOST_AUTO_TEST_CASE(qualified_names_make_a_cdi_request) {
 
 BOOST_AUTO_TEST_CASE(selection_by_index_uuid_and_bus_id) {
     auto gpus = two_gpus();
-    BOOST_TEST(select_gpus(gpus, parse_visible_devices("1")) == (std::vector<std::size_t>{1}));
-    BOOST_TEST(select_gpus(gpus, parse_visible_devices(kUuid1 + ",0")) == (std::vector<std::size_t>{1, 0}));
-    BOOST_TEST(select_gpus(gpus, parse_visible_devices("gpu-11111111-2222-3333-4444-555555555555")) ==
+    BOOST_TEST(select_devices(gpus, {}, parse_visible_devices("1")).gpus == (std::vector<std::size_t>{1}));
+    BOOST_TEST(select_devices(gpus, {}, parse_visible_devices(kUuid1 + ",0")).gpus == (std::vector<std::size_t>{1, 0}));
+    BOOST_TEST(select_devices(gpus, {}, parse_visible_devices("gpu-11111111-2222-3333-4444-555555555555")).gpus ==
                (std::vector<std::size_t>{1}));
-    BOOST_TEST(select_gpus(gpus, parse_visible_devices("81:00.0")) == (std::vector<std::size_t>{1}));
-    BOOST_TEST(select_gpus(gpus, parse_visible_devices("0,0000:01:00.0," + kUuid0)) ==
+    BOOST_TEST(select_devices(gpus, {}, parse_visible_devices("81:00.0")).gpus == (std::vector<std::size_t>{1}));
+    BOOST_TEST(select_devices(gpus, {}, parse_visible_devices("0,0000:01:00.0," + kUuid0)).gpus ==
                (std::vector<std::size_t>{0}));
-    BOOST_TEST(select_gpus(gpus, parse_visible_devices("all")) == (std::vector<std::size_t>{0, 1}));
-    BOOST_TEST(select_gpus(gpus, parse_visible_devices("none")).empty());
+    BOOST_TEST(select_devices(gpus, {}, parse_visible_devices("all")).gpus == (std::vector<std::size_t>{0, 1}));
+    BOOST_TEST(select_devices(gpus, {}, parse_visible_devices("none")).gpus.empty());
 }
 
 BOOST_AUTO_TEST_CASE(unknown_devices_list_the_available_ones) {
     auto gpus = two_gpus();
     NV_CHECK_THROWS_WITH(
-        select_gpus(gpus, parse_visible_devices("7")),
+        select_devices(gpus, {}, parse_visible_devices("7")).gpus,
         "unknown device '7' in NVIDIA_VISIBLE_DEVICES (available: 0 " + kUuid0 + " 0000:01:00.0, 1 ");
-    NV_CHECK_THROWS_WITH(select_gpus(gpus, parse_visible_devices("GPU-deadbeef")),
+    NV_CHECK_THROWS_WITH(select_devices(gpus, {}, parse_visible_devices("GPU-deadbeef")).gpus,
                          "unknown device 'GPU-deadbeef'");
-    NV_CHECK_THROWS_WITH(select_gpus(gpus, parse_visible_devices("0000:02:00.0")),
+    NV_CHECK_THROWS_WITH(select_devices(gpus, {}, parse_visible_devices("0000:02:00.0")).gpus,
                          "unknown device '0000:02:00.0'");
-    NV_CHECK_THROWS_WITH(select_gpus({}, parse_visible_devices("0")), "(available: none)");
-    NV_CHECK_THROWS_WITH(select_gpus(gpus, parse_visible_devices("0:5")), "MIG device '0:5' needs NVML");
+    NV_CHECK_THROWS_WITH(select_devices({}, {}, parse_visible_devices("0")).gpus, "(available: none)");
+    NV_CHECK_THROWS_WITH(select_devices(gpus, {}, parse_visible_devices("0:5")).gpus, "unknown device '0:5'");
+}
+
+BOOST_AUTO_TEST_CASE(mig_instance_and_legacy_ids_carry_gi_and_ci) {
+    auto inst = parse_device_id("1:2:3");
+    BOOST_TEST((inst.kind == DeviceIdKind::mig_instance));
+    BOOST_TEST(inst.index == 1u);
+    BOOST_TEST(inst.mig_index == 2u);
+    BOOST_TEST(inst.ci == 3u);
+    auto legacy = parse_device_id("MIG-GPU-3b4ef2b0-6b3a-9f43-f16f-5e6b1f8f0c4e/7/1");
+    BOOST_TEST((legacy.kind == DeviceIdKind::mig_legacy));
+    BOOST_TEST(legacy.gpu_uuid == "GPU-3b4ef2b0-6b3a-9f43-f16f-5e6b1f8f0c4e");
+    BOOST_TEST(legacy.mig_index == 7u);
+    BOOST_TEST(legacy.ci == 1u);
+    for (const char* id : {"1:2:3:4", "1::3", ":1", "1:x:0", "MIG-GPU-3b4ef2b0-6b3a-9f43-f16f-5e6b1f8f0c4e/7"})
+        BOOST_TEST((parse_device_id(id).kind == DeviceIdKind::unknown), id);
+}
+
+// GPU 0 has GI 1 with CIs 0 and 1, and GI 2 with CI 0; GPU 1 has GI 3 with CI 0.
+std::vector<MigRef> some_migs() {
+    return {{0, 1, 0}, {0, 1, 1}, {0, 2, 0}, {1, 3, 0}};
+}
+
+BOOST_AUTO_TEST_CASE(mig_selection_picks_the_instance_and_its_parent) {
+    auto gpus = two_gpus();
+    auto migs = some_migs();
+    Selection s = select_devices(gpus, migs, parse_visible_devices("0:2:0"));
+    BOOST_TEST(s.gpus == (std::vector<std::size_t>{0}));
+    BOOST_TEST(s.migs == (std::vector<std::size_t>{2}));
+    // "<gpu>:<n>" counts the GPU's MIG devices in (gi, ci) order.
+    BOOST_TEST(select_devices(gpus, migs, parse_visible_devices("0:1")).migs == (std::vector<std::size_t>{1}));
+    BOOST_TEST(select_devices(gpus, migs, parse_visible_devices("1:0")).migs == (std::vector<std::size_t>{3}));
+    s = select_devices(gpus, migs, parse_visible_devices("MIG-" + kUuid1 + "/3/0,1:3:0,0:1:1"));
+    BOOST_TEST(s.gpus == (std::vector<std::size_t>{1, 0}));
+    BOOST_TEST(s.migs == (std::vector<std::size_t>{3, 1}));
+    s = select_devices(gpus, migs, parse_visible_devices("all"));
+    BOOST_TEST(s.migs.size() == 4u);
+    BOOST_TEST(select_devices(gpus, migs, parse_visible_devices("1")).migs.empty());
+}
+
+BOOST_AUTO_TEST_CASE(unknown_mig_devices_list_what_exists) {
+    auto gpus = two_gpus();
+    auto migs = some_migs();
+    for (const char* id : {"0:1:2", "0:3", "2:0:0", "1:1"})
+        NV_CHECK_THROWS_WITH(select_devices(gpus, migs, parse_visible_devices(id)),
+                             fmt::format("unknown device '{}'", id));
+    NV_CHECK_THROWS_WITH(select_devices(gpus, migs, parse_visible_devices("0:9:9")),
+                         "MIG 0:0 = 0:1:0, MIG 0:1 = 0:1:1, MIG 0:2 = 0:2:0, MIG 1:0 = 1:3:0)");
+    NV_CHECK_THROWS_WITH(select_devices(gpus, migs, parse_visible_devices("MIG-3b4ef2b0-6b3a-9f43-f16f-5e6b1f8f0c4e")),
+                         "MIG UUIDs need NVML");
 }
 
 BOOST_AUTO_TEST_SUITE_END()

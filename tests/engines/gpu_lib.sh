@@ -10,7 +10,7 @@ HOOK=$(readlink -f "$HOOK")
 need_cmd gcc ldconfig
 
 mkdir -p "$T/cdi"
-bash "$ENG_TOP/tests/fixtures/fake_nvidia/make-fake-driver.sh" "$T/driver" >"$T/fake-driver.log" 2>&1 ||
+bash "$ENG_TOP/tests/fixtures/fake_nvidia/make-fake-driver.sh" "$T/driver" 550.54.15 2 12040 none >"$T/fake-driver.log" 2>&1 ||
   skip "the fake driver did not build (see $T/fake-driver.log)"
 cat >"$T/berth.json" <<EOT
 {"nvidia": {"driverRoot": "$T/driver", "procRoot": "$T/driver", "devRoot": "$T/driver",

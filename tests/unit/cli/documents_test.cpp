@@ -140,8 +140,10 @@ BOOST_AUTO_TEST_CASE(features_document_is_truthful_json) {
         BOOST_TEST(parsed.data.empty(), "mount option " << opt.text << " is listed but not parsed");
     }
     BOOST_TEST(has(member(doc, "mountOptions"), "rro"));
-    // Off until mounts with their own id mappings are complete.
-    BOOST_TEST(!member(member(member(l, "mountExtensions"), "idmap"), "enabled").boolean);
+    // Idmapped mounts are implemented (runtime/idmapped_mounts.cpp), and both options parse.
+    BOOST_TEST(member(member(member(l, "mountExtensions"), "idmap"), "enabled").boolean);
+    BOOST_TEST(has(member(doc, "mountOptions"), "idmap"));
+    BOOST_TEST(has(member(doc, "mountOptions"), "ridmap"));
     BOOST_TEST(member(member(l, "cgroup"), "v1").boolean);
     BOOST_TEST(member(member(doc, "annotations"), "berth.version").text.size() > 0u);
 }

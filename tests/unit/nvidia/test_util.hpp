@@ -11,7 +11,7 @@ namespace berth::nvidia::test {
 
 // Checks that `expr` throws berth::Error whose message contains `text`.
 #define NV_CHECK_THROWS_WITH(expr, text)                                             \
-    BOOST_CHECK_EXCEPTION(expr, ::berth::Error, [&](const ::berth::Error& nv_err_) { \
+    BOOST_CHECK_EXCEPTION((void)(expr), ::berth::Error, [&](const ::berth::Error& nv_err_) { \
         bool ok = std::string(nv_err_.what()).find(text) != std::string::npos;       \
         if (!ok) BOOST_TEST_MESSAGE("message was: " << nv_err_.what());              \
         return ok;                                                                   \

@@ -37,11 +37,12 @@ if [[ ! -f build-asan/build.ninja ]]; then
     -Db_sanitize=address,undefined -Db_lundef=false -Db_pie=true
 fi
 ninja -C build-asan
-# Not the seccomp suite: its children install default-deny filters that also deny the ASan
+# Not the vm suite (it tests the kernel's cgroup v2, and doubles CI time under TCG), nor the
+# seccomp suite: its children install default-deny filters that also deny the ASan
 # runtime's own syscalls, so the results would say nothing about berth.
 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 ASAN_OPTIONS=detect_leaks=1 \
   run_suite "asan+ubsan" build-asan --no-suite integration --no-suite engines --no-suite engines-runc \
-  --no-suite seccomp
+  --no-suite seccomp --no-suite vm
 
 # Fuzzers: bounded time each, any crash or sanitizer report fails the run.
 if [[ ! -f build-fuzz/build.ninja ]]; then

@@ -2,14 +2,12 @@
 // openat2(RESOLVE_IN_ROOT) and mounted onto the resolved fd, never onto a path string
 // a symlink could redirect to the host.
 #include "child/rootfs.hpp"
+#include "child/proc_root.hpp"
 #include "sys/mount_attrs.hpp"
 
 #include <fcntl.h>
-#include <linux/magic.h>
-#include <linux/openat2.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
-#include <sys/statfs.h>
 #include <sys/sysmacros.h>
 #include <sys/syscall.h>
 #include <unistd.h>
@@ -17,8 +15,6 @@
 namespace berth::child {
 
 namespace {
-
-constexpr ino_t kProcRootIno = 1;  // the root inode of every proc superblock
 
 // Closes an fd at scope exit; no allocation.
 struct Fd {
@@ -303,32 +299,14 @@ bool readonly_path(const char* path, Failure& f) noexcept {
     return true;
 }
 
-// CVE-2025-52881: a mount over a file below /proc/sys (a bind of a host file, a tmpfs)
-// would take the write elsewhere. The handle must be a proc superblock's root, and every
-// write resolves beneath it without crossing a mount or following any link, so such a
-// mount makes the write fail instead.
-int open_proc_root(Failure& f) noexcept {
-    int fd = ::open("/proc", O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-    if (fd < 0) return fail(f, "open proc", "/proc"), -1;
-    struct statfs sfs{};
-    struct stat st{};
-    if (::fstatfs(fd, &sfs) < 0 || sfs.f_type != PROC_SUPER_MAGIC || ::fstat(fd, &st) < 0 || st.st_ino != kProcRootIno) {
-        ::close(fd);
-        return fail(f, "open proc: not the root of a proc filesystem", "/proc", EXDEV), -1;
-    }
-    return fd;
-}
-
 bool write_sysctl(int proc_fd, const SysctlOp& s, Failure& f) noexcept {
     const char prefix[] = "/proc/";
     const char* rel = s.path.c_str();
     for (std::size_t i = 0; i + 1 < sizeof prefix; ++i)
         if (rel[i] != prefix[i]) return fail(f, "sysctl", rel, EINVAL);
-    open_how how{};
-    how.flags = O_WRONLY | O_CLOEXEC;
-    how.resolve = RESOLVE_BENEATH | RESOLVE_NO_XDEV | RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS;
-    Fd fd(static_cast<int>(::syscall(SYS_openat2, proc_fd, rel + sizeof prefix - 1, &how, sizeof how)));
-    if (fd.fd < 0) return fail(f, "sysctl", rel);
+    // CVE-2025-52881: through the verified handle (child/proc_root.hpp).
+    Fd fd(open_proc_file(proc_fd, rel + sizeof prefix - 1));
+    if (fd.fd < 0) return fail(f, "sysctl", rel, -fd.fd);
     if (!write_all(fd.fd, s.value.data(), s.value.size())) return fail(f, "sysctl", rel);
     return true;
 }

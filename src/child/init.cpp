@@ -1,5 +1,6 @@
 // The container init, from clone to execve. A flat list of named steps; each failure
 // is one Message{error} to the parent, then _exit. No allocation, no exceptions.
+#include "child/apparmor.hpp"
 #include "child/finish.hpp"
 #include "child/launch_plan.hpp"
 #include "child/process.hpp"
@@ -131,6 +132,7 @@ void container_init(const LaunchPlan& plan, int sync_fd) noexcept {
     if (!setup_namespaces(plan, f)) report_and_exit(sync_fd, f);
     if (!prepare_filesystem(plan, sync_fd, f)) report_and_exit(sync_fd, f);
     if (!apply_limits(plan, f)) report_and_exit(sync_fd, f);
+    if (!apply_apparmor(plan.process, f)) report_and_exit(sync_fd, f);
     if (!p.no_new_privs && !plan.seccomp.program.empty()) {
         // Without no_new_privs loading a filter needs CAP_SYS_ADMIN: before the drop.
         int rc = sys::apply_seccomp(plan.seccomp);

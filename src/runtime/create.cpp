@@ -222,7 +222,7 @@ CreatedContainer create_container(const GlobalOptions& global, const CreateOptio
         std::string config_path = options.bundle + "/config.json";
         std::string text = fs::read_regular_file(config_path);
         oci::Config config = oci::parse_config(text, config_path);
-        refuse_lsm_labels(config);
+        check_lsm_labels(config);
         // Before anything exists, so a refused GPU request leaves nothing behind. The
         // edits live in memory only: the bundle's and the state's config.json stay as given.
         apply_gpu_request(config, rootfs_path(config, options.bundle));

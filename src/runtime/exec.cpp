@@ -197,7 +197,7 @@ int exec_in(const GlobalOptions& global, const ExecOptions& o) {
 
     child::ExecPlan plan;
     oci::Process process = exec_process(o, *config);
-    refuse_lsm_labels(process);
+    check_lsm_labels(process);
     bool deny_setgroups = sys::build_namespace_plan(*config, global.rootless).deny_setgroups;
     plan.launch.process = sys::build_process_plan(process, deny_setgroups);
     plan.launch.process.preserve_fds = o.preserve_fds;

@@ -1,15 +1,20 @@
-// Linux security module labels (AppArmor, SELinux). berth applies neither: it is built
-// without LSM support (`berth features` says apparmor and selinux are disabled), so a
-// config that asks for a label is refused instead of run unconfined.
+// Linux security module labels. AppArmor profiles are applied (the child writes the
+// exec attribute, child/apparmor.cpp) when the host has AppArmor enabled; SELinux is not
+// implemented. A label berth cannot apply is refused, never run unconfined.
 #pragma once
 
 #include "oci/config.hpp"
 
 namespace berth::runtime {
 
-// Parent side. Throws Error naming the field (".process.apparmorProfile",
-// ".process.selinuxLabel", ".linux.mountLabel") when it is set.
-void refuse_lsm_labels(const oci::Config& config);
-void refuse_lsm_labels(const oci::Process& process);
+// True when the running kernel has AppArmor enabled (its securityfs directory exists
+// and the module parameter says Y), as runc decides it.
+bool apparmor_enabled();
+
+// Parent side, before anything is made. Throws Error naming the field
+// (".process.apparmorProfile", ".process.selinuxLabel", ".linux.mountLabel") for a label
+// berth cannot apply on this host.
+void check_lsm_labels(const oci::Config& config);
+void check_lsm_labels(const oci::Process& process);
 
 }  // namespace berth::runtime

@@ -51,6 +51,7 @@ struct ProcessPlan {
     CapabilityPlan caps;
     std::vector<RlimitOp> rlimits;
     bool no_new_privs = false;
+    std::string apparmor_exec;  // "exec <profile>" for the AppArmor exec attribute, or empty
     std::optional<int> oom_score_adj;  // written by the parent
     bool has_scheduler = false;
     SchedAttr scheduler{};

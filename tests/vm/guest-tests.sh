@@ -84,4 +84,6 @@ $berth run -b $d dev > /dev/null 2>&1
 check "eBPF device program refuses 1:1" eq "$(cat $d/rootfs/tmp/mem.rc 2>/dev/null)" 1
 check "eBPF device program allows /dev/null" eq "$(cat $d/rootfs/tmp/null 2>/dev/null)" ok
 $berth delete --force dev 2>/dev/null
+. "$(dirname "${BASH_SOURCE[0]}")/guest-apparmor.sh"
+
 check "no cgroups left behind" eq "$(find $cg -mindepth 1 -type d)" ""

@@ -9,7 +9,7 @@ packages=(
   libyajl-dev libseccomp-dev libcap-dev libmount-dev libfmt-dev libsystemd-dev
   libboost-test-dev libyaml-dev python3
   # tests: container rootfs, reference runtimes, profiles, tools the tests drive
-  busybox-static runc crun golang-github-containers-common procps time util-linux
+  busybox-static runc crun golang-github-containers-common procps time util-linux checkpolicy
   iproute2 kmod man-db groff-base jq qemu-system-x86 apparmor
   # sanitizer and fuzz builds
   clang libclang-rt-14-dev

@@ -2,8 +2,8 @@
 // Message{error} to the parent, then _exit. No allocation, no exceptions.
 #include "child/exec.hpp"
 
-#include "child/apparmor.hpp"
 #include "child/finish.hpp"
+#include "child/lsm_label.hpp"
 #include "child/process.hpp"
 #include "child/protocol.hpp"
 
@@ -61,7 +61,7 @@ void exec_child(const ExecPlan& plan, int sync_fd) noexcept {
     if (p.terminal && !setup_terminal(lp, f)) report_and_exit(sync_fd, f);
     if (::chdir(p.cwd.c_str()) < 0) report_and_exit(sync_fd, (fail(f, "chdir", p.cwd.c_str()), f));
     if (!apply_limits(lp, f)) report_and_exit(sync_fd, f);
-    if (!apply_apparmor(lp.process, f)) report_and_exit(sync_fd, f);
+    if (!apply_exec_labels(lp.process, f)) report_and_exit(sync_fd, f);
     if (!p.no_new_privs && !lp.seccomp.program.empty()) {
         // Without no_new_privs loading a filter needs CAP_SYS_ADMIN: before the drop.
         int rc = sys::apply_seccomp(lp.seccomp);

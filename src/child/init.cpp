@@ -1,8 +1,8 @@
 // The container init, from clone to execve. A flat list of named steps; each failure
 // is one Message{error} to the parent, then _exit. No allocation, no exceptions.
-#include "child/apparmor.hpp"
 #include "child/finish.hpp"
 #include "child/launch_plan.hpp"
+#include "child/lsm_label.hpp"
 #include "child/process.hpp"
 #include "child/protocol.hpp"
 #include "child/rootfs.hpp"
@@ -75,6 +75,7 @@ bool setup_namespaces(const LaunchPlan& plan, Failure& f) noexcept {
         return fail(f, "sethostname", plan.hostname.c_str());
     if (plan.set_domainname && ::setdomainname(plan.domainname.data(), plan.domainname.size()) < 0)
         return fail(f, "setdomainname", plan.domainname.c_str());
+    if (plan.new_keyring && !label_new_keyring(plan.process, f)) return false;
     if (plan.new_keyring && ::syscall(SYS_keyctl, 1 /* KEYCTL_JOIN_SESSION_KEYRING */, plan.keyring_name.c_str()) < 0 &&
         errno != ENOSYS)
         return fail(f, "join session keyring", plan.keyring_name.c_str());
@@ -132,7 +133,7 @@ void container_init(const LaunchPlan& plan, int sync_fd) noexcept {
     if (!setup_namespaces(plan, f)) report_and_exit(sync_fd, f);
     if (!prepare_filesystem(plan, sync_fd, f)) report_and_exit(sync_fd, f);
     if (!apply_limits(plan, f)) report_and_exit(sync_fd, f);
-    if (!apply_apparmor(plan.process, f)) report_and_exit(sync_fd, f);
+    if (!apply_exec_labels(plan.process, f)) report_and_exit(sync_fd, f);
     if (!p.no_new_privs && !plan.seccomp.program.empty()) {
         // Without no_new_privs loading a filter needs CAP_SYS_ADMIN: before the drop.
         int rc = sys::apply_seccomp(plan.seccomp);

@@ -167,7 +167,7 @@ bool setup_dev(const LaunchPlan& plan, int root_fd, Failure& f) noexcept {
         Fd dev(ensure_in_root(root_fd, "dev", true));
         char path[32];
         if (dev.fd < 0) return fail(f, "mount target", "/dev", -dev.fd);
-        if (::mount("tmpfs", fd_path(path, dev.fd), "tmpfs", MS_NOSUID | MS_STRICTATIME, "mode=755,size=65536k") < 0)
+        if (::mount("tmpfs", fd_path(path, dev.fd), "tmpfs", MS_NOSUID | MS_STRICTATIME, dp.dev_tmpfs_data.c_str()) < 0)
             return fail(f, "mount", "/dev");
     }
     for (const auto& d : dp.devices)

@@ -60,7 +60,7 @@ constexpr CgroupSupport kCgroup{};
 
 // The rest of features-linux.md, each off until implemented.
 constexpr bool kApparmorEnabled = true;  // applied when the host enables it (runtime/lsm.cpp)
-constexpr bool kSelinuxEnabled = false;
+constexpr bool kSelinuxEnabled = true;   // likewise
 constexpr bool kIntelRdtEnabled = false;
 constexpr bool kIdmapMountsEnabled = true;  // mountExtensions.idmap (runtime/idmapped_mounts.cpp)
 constexpr bool kNetDevicesEnabled = false;

@@ -11,6 +11,10 @@ namespace berth::runtime {
 // and the module parameter says Y), as runc decides it.
 bool apparmor_enabled();
 
+// True when selinuxfs is mounted and a policy is loaded (berth's own context is not the
+// pre-policy "kernel"), as go-selinux decides it.
+bool selinux_enabled();
+
 // Parent side, before anything is made. Throws Error naming the field
 // (".process.apparmorProfile", ".process.selinuxLabel", ".linux.mountLabel") for a label
 // berth cannot apply on this host.

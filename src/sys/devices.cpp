@@ -1,5 +1,6 @@
 #include "sys/devices.hpp"
 
+#include "sys/mounts.hpp"
 #include "util/error.hpp"
 #include "util/fs.hpp"
 
@@ -32,6 +33,7 @@ mode_t device_type(const std::string& type, const std::string& where) {
 DevicePlan build_device_plan(const oci::Config& config, bool new_userns, bool dev_mounted) {
     DevicePlan plan;
     plan.mount_dev_tmpfs = !dev_mounted;
+    plan.dev_tmpfs_data = with_mount_label("mode=755,size=65536k", "tmpfs", config);
     plan.bind_devices = new_userns;
     // The container's root owns what berth creates: uid/gid 0 inside map to the same
     // ids the kernel gives the init, so 0/0 is right with and without a user namespace.

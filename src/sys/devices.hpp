@@ -29,6 +29,7 @@ struct DevSymlink {
 
 struct DevicePlan {
     bool mount_dev_tmpfs = false;  // config.json has no /dev mount
+    std::string dev_tmpfs_data;    // its mount data (with linux.mountLabel's context)
     bool bind_devices = false;     // new user namespace: bind instead of mknod
     std::vector<DeviceOp> devices;
     std::vector<DevSymlink> symlinks;

@@ -221,6 +221,15 @@ void plan_idmap(const oci::Config& config, const oci::Mount& m, const MountOptio
 
 }  // namespace
 
+// linux.mountLabel labels the filesystems berth mounts as runc does: a context= option
+// (quoted: MLS categories hold commas) on every new mount but proc, sysfs and mqueue,
+// which take no context option.
+std::string with_mount_label(const std::string& data, const std::string& fstype, const oci::Config& config) {
+    if (!config.linux_ || config.linux_->mount_label.empty()) return data;
+    if (fstype == "proc" || fstype == "sysfs" || fstype == "mqueue") return data;
+    return (data.empty() ? "" : data + ",") + "context=\"" + config.linux_->mount_label + "\"";
+}
+
 std::vector<MountOp> build_mount_ops(const oci::Config& config, const std::string& bundle, bool new_netns,
                                      const std::string& own_cgroup) {
     std::vector<MountOp> ops;
@@ -275,7 +284,7 @@ std::vector<MountOp> build_mount_ops(const oci::Config& config, const std::strin
             op.fstype = type.empty() ? m.source : type;
             op.source = m.source.empty() ? op.fstype : m.source;
             op.flags = o.flags & ~MS_REMOUNT;
-            op.data = o.data;
+            op.data = with_mount_label(o.data, op.fstype, config);
         }
         ops.push_back(std::move(op));
     }

@@ -68,6 +68,9 @@ std::vector<std::string_view> known_mount_options();
 // MS_* flags of a bind translated into mount_setattr attributes (set, clear).
 void flags_to_attrs(unsigned long flags, unsigned long clear_flags, std::uint64_t& set, std::uint64_t& clr);
 
+// `data` with linux.mountLabel's context= option added where the filesystem takes one.
+std::string with_mount_label(const std::string& data, const std::string& fstype, const oci::Config& config);
+
 // Builds the ops for config.mounts. `new_netns` decides sysfs vs a bind of /sys,
 // `own_cgroup` is the container's cgroup path when it has no cgroup namespace of its own
 // (empty otherwise): a cgroup mount then shows that directory of each hierarchy, as runc does. Throws naming `.mounts[i]`.

@@ -130,12 +130,17 @@ ProcessPlan build_process_plan(const oci::Process& process, bool deny_setgroups)
     plan.caps = build_capability_plan(process.capabilities);
     plan.rlimits = build_rlimit_plan(process.rlimits);
     plan.no_new_privs = process.no_new_privileges;
+    // The kernel reads the attributes up to a newline; one would cut the label short.
+    auto check_label = [](const std::string& label, const char* field) {
+        if (label.find_first_of(std::string_view("\n\0", 2)) != std::string::npos)
+            throw_error("{}: a label cannot contain a newline or NUL", field);
+    };
     if (!process.apparmor_profile.empty()) {
-        // The kernel reads the attribute up to a newline; one would cut the name short.
-        if (process.apparmor_profile.find_first_of(std::string_view("\n\0", 2)) != std::string::npos)
-            throw_error(".process.apparmorProfile: a profile name cannot contain a newline or NUL");
+        check_label(process.apparmor_profile, ".process.apparmorProfile");
         plan.apparmor_exec = "exec " + process.apparmor_profile;
     }
+    check_label(process.selinux_label, ".process.selinuxLabel");
+    plan.selinux_label = process.selinux_label;
     if (process.oom_score_adj) plan_oom(plan, *process.oom_score_adj);
     if (process.scheduler) plan_scheduler(plan, *process.scheduler);
     if (process.io_priority) plan_ioprio(plan, *process.io_priority);

@@ -52,6 +52,7 @@ struct ProcessPlan {
     std::vector<RlimitOp> rlimits;
     bool no_new_privs = false;
     std::string apparmor_exec;  // "exec <profile>" for the AppArmor exec attribute, or empty
+    std::string selinux_label;  // SELinux context of the process (and its new keyring), or empty
     std::optional<int> oom_score_adj;  // written by the parent
     bool has_scheduler = false;
     SchedAttr scheduler{};

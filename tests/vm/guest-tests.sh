@@ -12,6 +12,17 @@ ok()  { n=$((n+1)); echo "ok $n - $1" >> $tap.part; }
 nok() { n=$((n+1)); echo "not ok $n - $1" >> $tap.part; shift; for l in "$@"; do echo "# $l" >> $tap.part; done; }
 check() { local what=$1; shift; if "$@"; then ok "$what"; else nok "$what" "failed: $*"; fi; }
 eq() { [[ $1 == "$2" ]] || { echo "# got '${1//$'\n'/ }', want '$2'" >> $tap.part; false; }; }
+# A create that must fail in one line matching $3 and leave no state or cgroup behind:
+# refused WHAT ID PATTERN (the bundle /tmp/b-ID exists).
+refused() {
+  local err rc
+  err=$($berth create -b /tmp/b-$2 $2 2>&1 >/dev/null); rc=$?
+  echo "# $err" >> $tap.part
+  check "$1: create fails" test $rc -ne 0
+  check "$1: the error says why" eq "$(grep -c "$3" <<<"$err")" 1
+  check "$1: no state left" eq "$($berth list -q | grep -c "^$2\$")" 0
+  check "$1: no cgroup left" test ! -e $cg/$2
+}
 finish() { echo "1..$n" > $tap; cat $tap.part >> $tap; sync; echo o > /proc/sysrq-trigger; sleep 10; }
 trap finish EXIT
 
@@ -84,6 +95,12 @@ $berth run -b $d dev > /dev/null 2>&1
 check "eBPF device program refuses 1:1" eq "$(cat $d/rootfs/tmp/mem.rc 2>/dev/null)" 1
 check "eBPF device program allows /dev/null" eq "$(cat $d/rootfs/tmp/null 2>/dev/null)" ok
 $berth delete --force dev 2>/dev/null
-. "$(dirname "${BASH_SOURCE[0]}")/guest-apparmor.sh"
+# The LSM checks for the module the guest booted with (AppArmor is Debian's default).
+mount -t securityfs securityfs /sys/kernel/security 2>/dev/null
+if grep -q selinux /sys/kernel/security/lsm; then
+  . "$(dirname "${BASH_SOURCE[0]}")/guest-selinux.sh"
+else
+  . "$(dirname "${BASH_SOURCE[0]}")/guest-apparmor.sh"
+fi
 
 check "no cgroups left behind" eq "$(find $cg -mindepth 1 -type d)" ""

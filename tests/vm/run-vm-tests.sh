@@ -37,12 +37,17 @@ for ko in drivers/virtio/virtio_ring drivers/virtio/virtio drivers/virtio/virtio
 done
 (cd "$work/initrd" && find . | busybox cpio -o -H newc 2>/dev/null | gzip -1) > "$work/initrd.gz"
 
+# BERTH_VM_LSM=selinux boots the guest with SELinux (permissive) instead of Debian's
+# default AppArmor; guest-tests.sh runs the checks of whichever module is active.
+lsm_args=
+[[ ${BERTH_VM_LSM:-apparmor} == selinux ]] && lsm_args="security=selinux selinux=1 enforcing=0"
+
 # The kernel hands BERTH=... to init as an environment variable (the host's
 # / is the guest's /, so host paths work unchanged).
 start=$(date +%s)
 timeout "${BERTH_VM_TIMEOUT:-900}" qemu-system-x86_64 -accel tcg -m 1536 -smp 2 -nographic -no-reboot \
   -kernel "$kernel" -initrd "$work/initrd.gz" \
-  -append "console=ttyS0 quiet loglevel=3 panic=-1 cgroup_no_v1=all systemd.unified_cgroup_hierarchy=1 berth.script=$here/guest-tests.sh berth.binds=${here#/},$(dirname "${berth#/}") BERTH=$berth" \
+  -append "console=ttyS0 quiet loglevel=3 panic=-1 cgroup_no_v1=all systemd.unified_cgroup_hierarchy=1 $lsm_args berth.script=$here/guest-tests.sh berth.binds=${here#/},$(dirname "${berth#/}") BERTH=$berth" \
   -virtfs local,path=/,mount_tag=hostroot,security_model=none,readonly=on \
   -virtfs "local,path=$work/results,mount_tag=results,security_model=none" \
   > "$work/console.log" 2>&1 || true

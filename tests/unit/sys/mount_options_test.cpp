@@ -46,3 +46,17 @@ BOOST_AUTO_TEST_CASE(options_libmount_does_not_know_stay_filesystem_data) {
     BOOST_TEST(parsed.data == "mode=755,size=65536k");
     BOOST_TEST(parsed.flags == MS_RDONLY);
 }
+
+// linux.mountLabel: a quoted context= (MLS categories hold commas) on the filesystems that
+// take one; proc, sysfs and mqueue get none, as in runc.
+BOOST_AUTO_TEST_CASE(mount_label_is_a_quoted_context_option) {
+    using berth::sys::with_mount_label;
+    berth::oci::Config config;
+    BOOST_TEST(with_mount_label("size=1m", "tmpfs", config) == "size=1m");
+    config.linux_.emplace();
+    config.linux_->mount_label = "system_u:object_r:container_file_t:s0:c1,c2";
+    const std::string context = "context=\"system_u:object_r:container_file_t:s0:c1,c2\"";
+    BOOST_TEST(with_mount_label("size=1m", "tmpfs", config) == "size=1m," + context);
+    BOOST_TEST(with_mount_label("", "devpts", config) == context);
+    for (const char* fs : {"proc", "sysfs", "mqueue"}) BOOST_TEST(with_mount_label("", fs, config) == "", fs);
+}

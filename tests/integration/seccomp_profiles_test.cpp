@@ -1,0 +1,84 @@
+// Real seccomp profiles on real containers: podman's default profile as podman hands it
+// to a runtime (containers-common's file, with its capability- and arch-conditional rules
+// resolved as podman resolves them), loaded by berth and filtering inside the container.
+// (Docker's default profile is compiled into dockerd: tests/engines/docker.sh checks it.)
+#define BOOST_TEST_MODULE integration_seccomp_profiles
+#include "harness.hpp"
+
+#include "oci/parse.hpp"
+
+#include <boost/test/unit_test.hpp>
+
+#include <string>
+
+using namespace berth::it;
+
+namespace {
+
+bool contains(const std::string& haystack, const std::string& needle) {
+    return haystack.find(needle) != std::string::npos;
+}
+
+constexpr const char* kPodmanProfile = "/usr/share/containers/seccomp.json";
+
+// containers-common's format to OCI's: a rule stays when the container holds every cap
+// its "includes" names and none its "excludes" names, and its arches allow x86_64
+// (minKernel is below this kernel for every rule of the packaged file).
+constexpr const char* kToOci = R"(
+{defaultAction, defaultErrnoRet,
+ architectures: [.archMap[] | select(.architecture == "SCMP_ARCH_X86_64") | .architecture, .subArchitectures[]],
+ syscalls: [.syscalls[]
+   | select((.includes.caps // []) | all(. as $c | $caps | index($c)))
+   | select((.excludes.caps // []) | any(. as $c | $caps | index($c)) | not)
+   | select((.includes.arches // []) | length == 0 or index("amd64"))
+   | select((.excludes.arches // []) | index("amd64") | not)
+   | {names, action} + (if .errnoRet then {errnoRet} else {} end) + (if .args then {args} else {} end)]})";
+
+berth::oci::Seccomp podman_profile(const Bundle& b) {
+    std::string caps = "[";
+    for (const auto& c : b.config.process->capabilities->bounding) caps += (caps.size() > 1 ? ",\"" : "\"") + c + "\"";
+    caps += "]";
+    Result conv = run_command({"/usr/bin/jq", "--argjson", "caps", caps, kToOci, kPodmanProfile});
+    BOOST_TEST_REQUIRE(conv.status == 0, conv.err);
+    auto wrapped = berth::oci::parse_config(R"({"ociVersion": "1.2.0", "linux": {"seccomp": )" + conv.out + "}}",
+                                            "converted podman profile");
+    return *wrapped.linux_->seccomp;
+}
+
+// personality(2) is number 135 on x86_64; ADDR_NO_RANDOMIZE (0x40000) is no argument
+// podman's rule for it allows, PER_LINUX (0) is.
+std::string personality_errno(Bundle& b, const char* persona) {
+    b.config.process->args = {"/probe", "syscall", "135", persona};
+    Result r = b.run();
+    BOOST_TEST(r.status == 0, r.err);
+    return parse_report(r.out).get("errno");
+}
+
+}  // namespace
+
+BOOST_AUTO_TEST_CASE(podman_default_profile_filters_inside_the_container) {
+    BOOST_TEST_REQUIRE(path_exists(kPodmanProfile), "golang-github-containers-common is installed by contrib/install-deps.sh");
+    Bundle b;
+    b.config.linux_->seccomp = podman_profile(b);
+    BOOST_TEST(b.config.linux_->seccomp->syscalls.size() > 10u);
+
+    b.config.process->args = {"/probe", "cat", "/proc/self/status"};
+    Result status = b.run();
+    BOOST_TEST_REQUIRE(status.status == 0, status.err);
+    BOOST_TEST(contains(status.out, "Seccomp:\t2"), status.out);
+
+    BOOST_TEST(personality_errno(b, "0") == "0");
+    BOOST_TEST(personality_errno(b, "0x40000") == "38");  // the profile's defaultErrnoRet, ENOSYS
+
+    // busybox works under it: the profile allows what a shell needs.
+    b.config.process->args = {"/bin/sh", "-c", "ls / > /dev/null && echo shell-ok"};
+    Result shell = b.run();
+    BOOST_TEST(contains(shell.out, "shell-ok"), shell.out + shell.err);
+}
+
+// The control: without a profile the same call succeeds, so the 38 above is the filter's.
+BOOST_AUTO_TEST_CASE(without_a_profile_the_same_call_succeeds) {
+    Bundle b;
+    b.config.linux_->seccomp.reset();
+    BOOST_TEST(personality_errno(b, "0x40000") == "0");
+}

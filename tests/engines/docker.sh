@@ -131,6 +131,12 @@ write_seccomp_no_mkdir "$T/no-mkdir.json"
 sc=$(out drun --rm --security-opt seccomp="$T/no-mkdir.json" $img sh -c 'touch /tmp/f && echo touch-ok; mkdir /tmp/d; echo rc=$?')
 assert_contains "seccomp profile: other syscalls work" "$sc" "touch-ok"
 assert_contains "seccomp profile: mkdir fails with EPERM" "$sc" "Operation not permitted"
+assert_eq "the engine's default seccomp profile is loaded" "Seccomp:	2" \
+  "$(out drun --rm $img grep '^Seccomp:' /proc/self/status)"
+# Docker's default profile allows unshare only with CAP_SYS_ADMIN (a user namespace
+# needs no capability, so without the profile this succeeds).
+assert_contains "the default seccomp profile refuses unshare without CAP_SYS_ADMIN" \
+  "$(out drun --rm $img sh -c 'unshare -U true; echo rc=$?')" "rc=1"
 
 drun -d --name lim --memory 64m --pids-limit 50 $img sleep 1000 >/dev/null
 wait_status lim running

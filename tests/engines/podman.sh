@@ -138,6 +138,8 @@ write_seccomp_no_mkdir "$T/no-mkdir.json"
 sc=$(out prun --rm --security-opt seccomp="$T/no-mkdir.json" $img sh -c 'touch /tmp/f && echo touch-ok; mkdir /tmp/d; echo rc=$?')
 assert_contains "seccomp profile: other syscalls work" "$sc" "touch-ok"
 assert_contains "seccomp profile: mkdir fails with EPERM" "$sc" "Operation not permitted"
+assert_eq "the engine's default seccomp profile is loaded" "Seccomp:	2" \
+  "$(out prun --rm $img grep '^Seccomp:' /proc/self/status)"
 
 prun -d --name lim --memory 64m --pids-limit 50 $img sleep 1000 >/dev/null
 inside=$(out pm exec lim sh -c 'cat /sys/fs/cgroup/memory/memory.limit_in_bytes 2>/dev/null || cat /sys/fs/cgroup/memory.max')

@@ -224,6 +224,41 @@ void FsManager::add_process(pid_t pid) {
     for (const auto& d : dirs_) fsio::write(d.path, "cgroup.procs", std::to_string(pid), emulated_);
 }
 
+void FsManager::add_process(pid_t pid, const SubCgroup& sub) {
+    for (const auto& c : sub.controllers) {
+        if (layout_ == Layout::unified)
+            throw_error("--cgroup \"{}:{}\": a cgroup v2 host has one hierarchy, name no controller", c, sub.path);
+        if (!dir_for(c)) throw_error("--cgroup: controller \"{}\" is not one of the container's hierarchies", c);
+    }
+    auto named = [&](const Dir& d) {
+        // On a hybrid host the cgroup2 tree has no v1 controller to name: it takes the
+        // sub-cgroup only when every hierarchy does (runc's v1 manager keys it by "").
+        if (sub.controllers.empty()) return true;
+        if (d.hierarchy.unified) return false;
+        for (const auto& c : sub.controllers)
+            if (has(d.hierarchy.controllers, c)) return true;
+        return false;
+    };
+    // Every target is checked before the process moves anywhere.
+    std::vector<std::string> targets;
+    for (const auto& d : dirs_) {
+        std::string target = named(d) ? d.path + "/" + sub.path : d.path;
+        if (!fsio::exists(target))
+            throw_error("--cgroup \"{}\": no such sub-cgroup {} (it must exist already)", sub.path, target);
+        targets.push_back(std::move(target));
+    }
+    for (const auto& t : targets) {
+        try {
+            fsio::write(t, "cgroup.procs", std::to_string(pid), emulated_);
+        } catch (const Error& e) {
+            // A new v1 cpuset child starts with empty cpuset.cpus and cpuset.mems.
+            if (e.error_number() == ENOSPC)
+                throw_error("--cgroup \"{}\": cannot join {}: set its cpuset.cpus and cpuset.mems first", sub.path, t);
+            throw e.with_context(fmt::format("--cgroup \"{}\"", sub.path));
+        }
+    }
+}
+
 void FsManager::apply(const oci::Resources& resources) {
     if (layout_ == Layout::unified) return apply_translation(translate_v2(resources));
     if (layout_ == Layout::legacy || resources.hugepage_limits.empty() || dir_for("hugetlb")) {

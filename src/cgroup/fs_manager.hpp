@@ -34,6 +34,7 @@ public:
     void apply(const oci::Resources& resources) override;
     int unified_fd() const override;
     void add_process(pid_t pid) override;
+    void add_process(pid_t pid, const SubCgroup& sub) override;
     void freeze(bool frozen) override;
     bool is_frozen() const override;
     std::vector<pid_t> pids() const override;

@@ -13,6 +13,7 @@
 
 #include "cgroup/oom_watch.hpp"
 #include "cgroup/stats.hpp"
+#include "cgroup/sub_cgroup.hpp"
 #include "oci/config.hpp"
 
 #include <sys/types.h>
@@ -54,6 +55,9 @@ public:
     virtual int unified_fd() const = 0;
     // Moves a process into the container's cgroup in every hierarchy.
     virtual void add_process(pid_t pid) = 0;
+    // exec --cgroup: the same, but into the existing sub-cgroup `sub` in the hierarchies it
+    // names. Throws naming --cgroup when a sub-cgroup or a controller is missing.
+    virtual void add_process(pid_t pid, const SubCgroup& sub) = 0;
     // Freezes (true) or thaws (false) and waits until the kernel reports the new state.
     virtual void freeze(bool frozen) = 0;
     virtual bool is_frozen() const = 0;

@@ -210,6 +210,13 @@ void SystemdManager::add_process(pid_t pid) {
     pending_.reset();
 }
 
+void SystemdManager::add_process(pid_t pid, const SubCgroup& sub) {
+    // Only `exec` places a process below the container's cgroup, after create started the
+    // scope: the sub-cgroup lives in the scope's delegated tree, which cgroupfs reaches.
+    if (!started_) throw_error("--cgroup \"{}\": the container's scope was never started", sub.path);
+    fs_->add_process(pid, sub);
+}
+
 void SystemdManager::destroy() {
     if (started_) {
         Bus bus = open_bus();

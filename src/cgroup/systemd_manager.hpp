@@ -31,6 +31,7 @@ public:
     void apply(const oci::Resources& resources) override;
     int unified_fd() const override { return -1; }
     void add_process(pid_t pid) override;
+    void add_process(pid_t pid, const SubCgroup& sub) override;
     void freeze(bool frozen) override { fs_->freeze(frozen); }
     bool is_frozen() const override { return fs_->is_frozen(); }
     std::vector<pid_t> pids() const override { return fs_->pids(); }

@@ -30,6 +30,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <optional>
 
 namespace berth::runtime {
 
@@ -189,7 +190,8 @@ int exec_in(const GlobalOptions& global, const ExecOptions& o) {
         throw_error("container is paused: resume it or use --ignore-paused");
     if (status != oci::Status::running && status != oci::Status::paused)
         throw_error("container is {}", oci::to_string(status));
-    if (!o.cgroup.empty()) throw_error("--cgroup: sub-cgroups are not supported yet");
+    std::optional<cgroup::SubCgroup> sub;
+    if (!o.cgroup.empty()) sub = cgroup::parse_sub_cgroup(o.cgroup);
     auto config = saved_config(store, o.id);
     if (!config) throw_error("the container's config.json is missing");
     UniqueFd init_pidfd(static_cast<int>(::syscall(SYS_pidfd_open, record.pid, 0)));
@@ -224,6 +226,7 @@ int exec_in(const GlobalOptions& global, const ExecOptions& o) {
         plan.launch.console_socket_fd = console.get();
     }
     auto cg = container_cgroup(record);
+    if (sub && !cg) throw_error("--cgroup \"{}\": the container has no cgroup", o.cgroup);
     // Not CLONE_INTO_CGROUP: on a hybrid host a loaded manager's unified fd left the
     // child in the v1 roots now and then. add_process before `go` is as safe: the child
     // runs nothing of the container until then.
@@ -238,7 +241,8 @@ int exec_in(const GlobalOptions& global, const ExecOptions& o) {
     child_sync.reset();
     console.reset();
     try {
-        if (cg) cg->add_process(c.pid);
+        if (sub) cg->add_process(c.pid, *sub);
+        else if (cg) cg->add_process(c.pid);
         drive_child(sync.get(), c.pid);
     } catch (const Error&) {
         reap(c);

@@ -8,6 +8,7 @@
 #include <algorithm>
 
 #include <signal.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 using namespace berth::it;
@@ -209,4 +210,106 @@ BOOST_AUTO_TEST_CASE(exec_sets_home_from_the_containers_etc_passwd) {
     env = parse_report(given.out).all("env");
     BOOST_TEST((std::count(env.begin(), env.end(), "HOME=/given") == 1));
     BOOST_TEST((std::count_if(env.begin(), env.end(), [](const std::string& e) { return e.rfind("HOME=", 0) == 0; }) == 1));
+}
+
+namespace {
+
+// The container's directory in every hierarchy it is in, from its init's /proc/<pid>/cgroup
+// ("4:cpu,cpuacct:/berth/id" -> /sys/fs/cgroup/cpu,cpuacct/berth/id; "0::/berth/id" ->
+// the cgroup2 tree).
+struct CgroupDir {
+    std::string ctrls;  // "cpu,cpuacct", "name=systemd", "" for cgroup2
+    std::string path;   // "/berth/id"
+    std::string dir;    // on the host
+};
+std::vector<CgroupDir> container_dirs(const std::string& pid) {
+    std::vector<CgroupDir> dirs;
+    std::string text = cgroup_of(pid);
+    for (std::size_t start = 0, end; start < text.size(); start = end + 1) {
+        end = text.find('\n', start);
+        if (end == std::string::npos) end = text.size();
+        std::string line = text.substr(start, end - start);
+        auto a = line.find(':'), b = line.find(':', a + 1);
+        if (a == std::string::npos || b == std::string::npos) continue;
+        std::string ctrls = line.substr(a + 1, b - a - 1), path = line.substr(b + 1);
+        if (path == "/") continue;
+        std::string mount = ctrls.empty() ? "/sys/fs/cgroup/unified"
+                                          : "/sys/fs/cgroup/" + (ctrls.rfind("name=", 0) == 0 ? ctrls.substr(5) : ctrls);
+        if (path_exists(mount + path)) dirs.push_back({ctrls, path, mount + path});
+    }
+    return dirs;
+}
+
+// mkdir `name` below `dir`; a v1 cpuset child gets its parent's cpus and mems, or no task
+// could join it.
+void make_sub_cgroup(const std::string& ctrls, const std::string& dir, const std::string& name) {
+    std::string sub = dir + "/" + name;
+    BOOST_TEST_REQUIRE(::mkdir(sub.c_str(), 0755) == 0, sub);
+    if (ctrls.find("cpuset") != std::string::npos)
+        for (const char* f : {"/cpuset.cpus", "/cpuset.mems"}) write_file(sub + f, read_file(dir + f));
+}
+
+// The exec'd process's /proc/<pid>/cgroup, read from the host while it sleeps.
+std::string exec_cgroup(Running& c, const std::string& flag) {
+    std::string pid_file = c.b.dir() + "/exec.pid";
+    ::unlink(pid_file.c_str());
+    Result r = c.exec({"--cgroup", flag, "-d", "--pid-file", pid_file, "--", "/probe", "sleep", "30"});
+    BOOST_TEST_REQUIRE(r.status == 0, r.err);
+    return cgroup_of(read_file(pid_file));
+}
+
+}  // namespace
+
+// runc's `exec --cgroup CONTROLLER:PATH`: only that controller's hierarchy changes.
+BOOST_AUTO_TEST_CASE(exec_cgroup_with_a_controller_joins_that_sub_cgroup_only) {
+    Running c;
+    std::string init = read_file(c.pid_file);
+    auto dirs = container_dirs(init);
+    auto memory = std::find_if(dirs.begin(), dirs.end(), [](const auto& d) { return d.ctrls == "memory"; });
+    BOOST_TEST_REQUIRE((memory != dirs.end()), cgroup_of(init));
+    make_sub_cgroup(memory->ctrls, memory->dir, "only-memory");
+    std::string seen = exec_cgroup(c, "memory:only-memory");
+    for (const auto& d : dirs) {
+        std::string line = ":" + d.ctrls + ":" + d.path;
+        if (d.ctrls == "memory") BOOST_TEST(contains(seen, line + "/only-memory\n"), seen);
+        else BOOST_TEST(contains(seen, line + "\n"), d.ctrls << ": " << seen);
+    }
+}
+
+// Without a controller, every hierarchy (the cgroup2 tree of this hybrid host too).
+BOOST_AUTO_TEST_CASE(exec_cgroup_without_a_controller_joins_it_everywhere) {
+    Running c;
+    auto dirs = container_dirs(read_file(c.pid_file));
+    BOOST_TEST_REQUIRE(dirs.size() > 2u);
+    for (const auto& d : dirs) make_sub_cgroup(d.ctrls, d.dir, "everywhere");
+    std::string seen = exec_cgroup(c, "everywhere");
+    for (const auto& d : dirs) BOOST_TEST(contains(seen, ":" + d.ctrls + ":" + d.path + "/everywhere\n"), seen);
+    // delete removes the container's cgroups with the sub-cgroups made in them.
+    BOOST_TEST(c.b.berth({"delete", "--force", c.b.id()}).status == 0);
+    for (const auto& d : dirs) BOOST_TEST(!path_exists(d.dir), d.dir);
+}
+
+BOOST_AUTO_TEST_CASE(exec_cgroup_errors_name_the_flag_and_the_reason) {
+    Running c;
+    auto dirs = container_dirs(read_file(c.pid_file));
+    auto cpuset = std::find_if(dirs.begin(), dirs.end(), [](const auto& d) { return d.ctrls == "cpuset"; });
+    BOOST_TEST_REQUIRE((cpuset != dirs.end()));
+    // A cpuset child made without cpus and mems: the kernel refuses tasks (ENOSPC).
+    BOOST_TEST_REQUIRE(::mkdir((cpuset->dir + "/bare").c_str(), 0755) == 0);
+    const std::pair<std::string, std::string> cases[] = {
+        {"missing", "no such sub-cgroup"},
+        {"../escape", "must stay inside the container's cgroup"},
+        {"nosuch:sub", "controller \"nosuch\""},
+        {"cpuset:bare", "set its cpuset.cpus and cpuset.mems first"},
+    };
+    for (const auto& [flag, why] : cases) {
+        Result r = c.exec({"--cgroup", flag, "--", "/probe", "exit", "0"});
+        BOOST_TEST(r.status != 0, flag);
+        BOOST_TEST(contains(r.err, "--cgroup"), r.err);
+        BOOST_TEST(contains(r.err, why), r.err);
+        BOOST_TEST(std::count(r.err.begin(), r.err.end(), '\n') == 1, r.err);
+    }
+    // Nothing of the refused execs is left in the container.
+    Result ps = c.b.berth({"ps", c.b.id()});
+    BOOST_TEST(std::count(ps.out.begin(), ps.out.end(), '\n') == 2, ps.out);  // header + the init
 }

@@ -67,8 +67,14 @@ if $berth create -b $d limits 2>>$tap.part && $berth start limits 2>>$tap.part; 
   check "update memory and pids" $berth update --memory 33554432 --pids-limit 16 limits
   check "memory.max after update" eq "$(cat $cg/limits/memory.max)" 33554432
   check "pids.max after update" eq "$(cat $cg/limits/pids.max)" 16
-  check "delete --force (cgroup.kill)" $berth delete --force limits
-  check "cgroup removed" test ! -e $cg/limits
+  # exec --cgroup: an existing sub-cgroup of the container's, on the one v2 hierarchy.
+  mkdir $cg/limits/sub
+  $berth exec -d --pid-file /tmp/exec.pid --cgroup sub limits sleep 100 2>>$tap.part
+  check "exec --cgroup joins the sub-cgroup" eq "$(cat /proc/$(cat /tmp/exec.pid)/cgroup)" "0::/berth-vm/limits/sub"
+  err=$($berth exec --cgroup memory:sub limits true 2>&1)
+  check "exec --cgroup with a controller is refused on v2" grep -q "name no controller" <<<"$err"
+  check "delete --force (cgroup.kill) with a sub-cgroup" $berth delete --force limits
+  check "cgroup removed, sub-cgroup too" test ! -e $cg/limits
 else
   nok "create+start with a cgroupsPath on pure v2"
 fi

@@ -3,13 +3,15 @@
 # `dockerd --add-runtime berth=<path>` and the daemon.json "runtimes" form from
 # contrib/engines/docker-daemon.json (dockerd refuses both at once, so it is started
 # twice on the same private data root). dockerd runs its own containerd under a
-# private exec root, with no bridge and no iptables rules (containers use
-# --network none), the cgroupfs driver and ulimits this host allows.
+# private exec root, on a private bridge the test makes (no iptables rules, no
+# ip_forward change: published ports go through Docker's userland proxy; containers
+# other than the -p one use --network none), the cgroupfs driver and ulimits this
+# host allows.
 #   RUNTIME=/usr/sbin/runc tests/engines/docker.sh
 source "$(dirname "$0")/lib.sh"
 
 eng_init docker
-need_cmd dockerd containerd containerd-shim-runc-v2
+need_cmd dockerd containerd containerd-shim-runc-v2 docker-proxy curl ip ss
 DOCKER=/usr/bin/docker   # docker.io's CLI, matching the daemon (not a newer one in PATH)
 [[ -x $DOCKER ]] || skip "$DOCKER (docker.io) is not installed"
 
@@ -36,14 +38,20 @@ snapshot_links
 defer unmount_under "$T"
 defer kill_matching "$d/"
 
+# The private bridge (docker0 would be the host-wide default); snapshot_links deletes it
+# and the containers' veths at exit.
+dk_bridge=berth-dk$$
+ip link add "$dk_bridge" type bridge && ip addr add 10.213.47.1/24 dev "$dk_bridge" && ip link set "$dk_bridge" up \
+  || { _not_ok "make the test's bridge $dk_bridge"; exit 1; }
+
 # start_dockerd NAME ARGS...: dockerd with the private paths and host limits.
 start_dockerd() {
   local name=$1
   shift
   start_daemon "$name" "$T/$name.log" dockerd \
     --data-root "$d/data" --exec-root "$d/exec" -H "$DOCKER_HOST" --pidfile "$d/docker.pid" \
-    --bridge none --iptables=false --ip6tables=false --ip-masq=false --ip-forward=false \
-    --userland-proxy=false --oom-score-adjust 0 \
+    --bridge "$dk_bridge" --iptables=false --ip6tables=false --ip-masq=false --ip-forward=false \
+    --userland-proxy=true --oom-score-adjust 0 \
     --default-ulimit nofile=1024:1024 --default-ulimit nproc=1024:1024 \
     --exec-opt native.cgroupdriver=cgroupfs --cgroup-parent "/$cg_parent" \
     --storage-driver overlay2 --log-level debug "$@"
@@ -156,3 +164,11 @@ assert_contains "--tmpfs mounts a tmpfs" \
   "$(out drun --rm --tmpfs /scratch:size=8m $img grep ' /scratch ' /proc/mounts)" "tmpfs /scratch tmpfs"
 assert_eq "--device: the node appears" "character special file 1:5 zeros" \
   "$(out drun --rm --device /dev/zero:/dev/zero2 $img sh -c 'stat -c "%F %t:%T" /dev/zero2 | tr "\n" " "; head -c 4 /dev/zero2 | od -An -tx1 | grep -q "00 00 00 00" && echo zeros')"
+
+# --- -p on the test's bridge: a real HTTP request from the host ----------------------
+port=$(free_port)
+dk run --runtime berth -d --name web -p "127.0.0.1:$port:80" $img httpd -f -p 80 -h /www >/dev/null
+wait_for 15 curl -sf "http://127.0.0.1:$port/"
+assert_eq "-p: an HTTP request from the host reaches httpd" "hello from berth engine test" \
+  "$(curl -s --max-time 5 "http://127.0.0.1:$port/" 2>&1)"
+dk rm -f web >/dev/null 2>&1

@@ -34,6 +34,12 @@ bool wait_message(int sync_fd, MsgType type, Message& m, Failure& f) noexcept {
     return true;
 }
 
+// Files berth creates (devices, mount targets) need ids mapped in the user namespace.
+bool become_namespace_root(Failure& f) noexcept {
+    if (::setresgid(0, 0, 0) < 0 || ::setresuid(0, 0, 0) < 0) return fail(f, "become user namespace root", "");
+    return true;
+}
+
 bool join_namespaces(const LaunchPlan& plan, Failure& f) noexcept {
     const auto& ns = plan.ns;
     int fds[16];
@@ -46,6 +52,7 @@ bool join_namespaces(const LaunchPlan& plan, Failure& f) noexcept {
     for (std::size_t i = 0; i < count; ++i) {
         if (::setns(fds[i], ns.joins[i].nstype) < 0) return fail(f, "setns", ns.joins[i].path.c_str());
         ::close(fds[i]);
+        if (ns.joins[i].nstype == CLONE_NEWUSER && !become_namespace_root(f)) return false;
         // The new namespaces are made right after joining the user namespace (first),
         // so that namespace owns them.
         if (i == 0 && ns.unshare_flags != 0 && ::unshare(static_cast<int>(ns.unshare_flags)) < 0)
@@ -57,10 +64,9 @@ bool join_namespaces(const LaunchPlan& plan, Failure& f) noexcept {
 }
 
 bool setup_namespaces(const LaunchPlan& plan, Failure& f) noexcept {
-    if (plan.ns.new_user) {
-        // The parent wrote the maps: become the namespace's root for what follows.
-        if (::setresgid(0, 0, 0) < 0 || ::setresuid(0, 0, 0) < 0) return fail(f, "become user namespace root", "");
-    }
+    // The parent wrote the maps (or the init was cloned inside the joined namespace): become
+    // the namespace's root for what follows; berth's own ids may not be mapped there.
+    if ((plan.ns.new_user || !plan.ns.clone_in_user_path.empty()) && !become_namespace_root(f)) return false;
     if (!join_namespaces(plan, f)) return false;
     if (plan.ns.new_time) {
         if (::unshare(CLONE_NEWTIME) < 0) return fail(f, "unshare", "time namespace");

@@ -5,6 +5,7 @@
 #include "child/launch_plan.hpp"
 #include "child/protocol.hpp"
 #include "oci/parse.hpp"
+#include "runtime/clone_child.hpp"
 #include "runtime/gpu.hpp"
 #include "runtime/hooks.hpp"
 #include "runtime/idmapped_mounts.hpp"
@@ -112,7 +113,62 @@ struct CloneResult {
     UniqueFd pidfd;
 };
 
+void kill_and_reap(pid_t pid, int pidfd) {
+    if (pidfd >= 0) ::syscall(SYS_pidfd_send_signal, pidfd, SIGKILL, nullptr, 0);
+    else ::kill(pid, SIGKILL);
+    while (::waitpid(pid, nullptr, 0) < 0 && errno == EINTR) {
+    }
+}
+
+// The init of a container that joins a user namespace by path and asks for a new pid
+// namespace. setns() into a user namespace cannot be undone, so a helper (a plain fork:
+// single-threaded, as setns(user) needs) joins it and clones the init there with every
+// new namespace, which that user namespace then owns. CLONE_PARENT makes the init berth's
+// own child, so berth waits for it and its pid cannot be reused before berth reaps it.
+// The helper reports the init's pid (or -errno) over a pipe and exits.
+CloneResult clone_init_in_user(const child::LaunchPlan& plan, int child_sync, int parent_sync, int cgroup_fd) {
+    UniqueFd userns(::open(plan.ns.clone_in_user_path.c_str(), O_RDONLY | O_CLOEXEC));
+    if (!userns) throw_errno("open user namespace \"{}\"", plan.ns.clone_in_user_path);
+    int pipefd[2];
+    if (::pipe2(pipefd, O_CLOEXEC) < 0) throw_errno("pipe");
+    UniqueFd report_read(pipefd[0]), report_write(pipefd[1]);
+    pid_t helper = ::fork();
+    if (helper < 0) throw_errno("fork");
+    if (helper == 0) {
+        std::int64_t result;
+        if (::setns(userns.get(), CLONE_NEWUSER) < 0) {
+            result = -errno;
+        } else {
+            long pid = clone_child(plan.ns.clone_flags | CLONE_PARENT, nullptr, cgroup_fd, parent_sync,
+                                   [&] { child::container_init(plan, child_sync); });
+            result = pid < 0 ? -errno : pid;
+        }
+        ssize_t ignored = ::write(report_write.get(), &result, sizeof result);
+        (void)ignored;
+        ::_exit(0);
+    }
+    report_write.reset();
+    std::int64_t result = 0;
+    ssize_t n = ::read(report_read.get(), &result, sizeof result);
+    int status = 0;
+    ::waitpid(helper, &status, 0);
+    if (n != static_cast<ssize_t>(sizeof result)) throw_error("clone in user namespace \"{}\": the helper died", plan.ns.clone_in_user_path);
+    if (result < 0) {
+        throw Error(fmt::format("clone in user namespace \"{}\"", plan.ns.clone_in_user_path),
+                    static_cast<int>(-result));
+    }
+    pid_t pid = static_cast<pid_t>(result);
+    UniqueFd pidfd(static_cast<int>(::syscall(SYS_pidfd_open, pid, 0)));
+    if (!pidfd) {
+        int err = errno;
+        kill_and_reap(pid, -1);
+        throw Error("pidfd_open of the container init", err);
+    }
+    return {pid, std::move(pidfd)};
+}
+
 CloneResult clone_init(const child::LaunchPlan& plan, int child_sync, int parent_sync, int cgroup_fd) {
+    if (!plan.ns.clone_in_user_path.empty()) return clone_init_in_user(plan, child_sync, parent_sync, cgroup_fd);
     UniqueFd own_pidns;
     if (!plan.ns.pid_join_path.empty()) {
         // setns(pid) moves only future children: join around the clone, then return.
@@ -122,19 +178,8 @@ CloneResult clone_init(const child::LaunchPlan& plan, int child_sync, int parent
             throw_errno("join pid namespace \"{}\"", plan.ns.pid_join_path);
     }
     int pidfd = -1;
-    clone_args args{};
-    args.flags = plan.ns.clone_flags | CLONE_PIDFD;
-    args.pidfd = reinterpret_cast<std::uint64_t>(&pidfd);
-    args.exit_signal = SIGCHLD;
-    if (cgroup_fd >= 0) {
-        args.flags |= CLONE_INTO_CGROUP;
-        args.cgroup = static_cast<std::uint64_t>(cgroup_fd);
-    }
-    long pid = ::syscall(SYS_clone3, &args, sizeof args);
-    if (pid == 0) {
-        ::close(parent_sync);
-        child::container_init(plan, child_sync);
-    }
+    long pid = clone_child(plan.ns.clone_flags, &pidfd, cgroup_fd, parent_sync,
+                           [&] { child::container_init(plan, child_sync); });
     int err = errno;
     if (own_pidns) ::setns(own_pidns.get(), CLONE_NEWPID);
     if (pid < 0) throw Error("clone", err);
@@ -204,13 +249,6 @@ void split_hook_state(child::LaunchPlan& plan, const ContainerRecord& record) {
     auto at = state.find("2147483647");
     plan.hook_state_prefix = state.substr(0, at);
     plan.hook_state_suffix = state.substr(at + 10);
-}
-
-void kill_and_reap(pid_t pid, int pidfd) {
-    if (pidfd >= 0) ::syscall(SYS_pidfd_send_signal, pidfd, SIGKILL, nullptr, 0);
-    else ::kill(pid, SIGKILL);
-    while (::waitpid(pid, nullptr, 0) < 0 && errno == EINTR) {
-    }
 }
 
 }  // namespace

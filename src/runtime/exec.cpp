@@ -9,6 +9,7 @@
 #include "child/exec.hpp"
 #include "child/protocol.hpp"
 #include "oci/parse.hpp"
+#include "runtime/clone_child.hpp"
 #include "runtime/container.hpp"
 #include "runtime/create.hpp"
 #include "runtime/home_env.hpp"
@@ -122,19 +123,7 @@ CreatedContainer clone_exec(const child::ExecPlan& plan, int pidns, int child_sy
         if (!own_pidns || ::setns(pidns, CLONE_NEWPID) < 0) throw_errno("join the container's pid namespace");
     }
     int pidfd = -1;
-    clone_args args{};
-    args.flags = CLONE_PIDFD;
-    args.pidfd = reinterpret_cast<std::uint64_t>(&pidfd);
-    args.exit_signal = SIGCHLD;
-    if (cgroup_fd >= 0) {
-        args.flags |= CLONE_INTO_CGROUP;
-        args.cgroup = static_cast<std::uint64_t>(cgroup_fd);
-    }
-    long pid = ::syscall(SYS_clone3, &args, sizeof args);
-    if (pid == 0) {
-        ::close(parent_sync);
-        child::exec_child(plan, child_sync);
-    }
+    long pid = clone_child(0, &pidfd, cgroup_fd, parent_sync, [&] { child::exec_child(plan, child_sync); });
     int err = errno;
     if (own_pidns && ::setns(own_pidns.get(), CLONE_NEWPID) < 0) err = errno;
     if (pid < 0) throw Error("clone", err);

@@ -121,7 +121,8 @@ child::LaunchPlan build_launch_plan(const PlanInputs& in) {
         own_cgroup = cgroup::inner_path(config.linux_ ? config.linux_->cgroups_path : std::string(), in.id);
     plan.mounts = sys::build_mount_ops(config, in.bundle, plan.ns.new_net, own_cgroup);
     bool dev_mounted = std::any_of(plan.mounts.begin(), plan.mounts.end(), [](const auto& m) { return m.target == "dev"; });
-    plan.devices = sys::build_device_plan(config, plan.ns.new_user, dev_mounted);
+    // In a user namespace (new or joined) mknod is refused: devices are bound from the host.
+    plan.devices = sys::build_device_plan(config, plan.ns.new_user || plan.ns.join_user, dev_mounted);
     std::string cwd = fs::clean_path(plan.process.cwd, "/");
     plan.cwd_in_rootfs = cwd == "/" ? "" : cwd.substr(1);
     plan.set_hostname = !config.hostname.empty();

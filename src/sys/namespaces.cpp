@@ -63,7 +63,7 @@ NamespacePlan build_namespace_plan(const oci::Config& config, bool rootless) {
             NamespaceJoin join{flag, ns.path};
             if (ns.type == oci::NamespaceType::user) {
                 plan.joins.insert(plan.joins.begin(), join);
-                join_user = true;
+                join_user = plan.join_user = true;
             } else {
                 plan.joins.push_back(join);
             }
@@ -85,11 +85,13 @@ NamespacePlan build_namespace_plan(const oci::Config& config, bool rootless) {
     // any process is inside, and the kernel moves the init in at execve.
     new_flags &= ~static_cast<unsigned long>(CLONE_NEWTIME);
     // unshare(CLONE_NEWPID) after setns(user) moves only later children: the init would stay
-    // in the caller's pid namespace and could not mount /proc. That needs an intermediate
-    // process (setns, unshare, fork), which berth does not have yet: refuse it clearly.
-    if (join_user && (new_flags & CLONE_NEWPID))
-        throw_error(".linux.namespaces: joining a user namespace by path with a new pid namespace is not supported yet");
-    if (join_user) {
+    // in the caller's pid namespace and could not mount /proc. So a helper joins the user
+    // namespace and clones the init with every new namespace (runtime/create.cpp).
+    if (join_user && (new_flags & CLONE_NEWPID)) {
+        plan.clone_in_user_path = plan.joins.front().path;
+        plan.joins.erase(plan.joins.begin());
+        plan.clone_flags = new_flags;
+    } else if (join_user) {
         plan.unshare_flags = new_flags;  // created after setns(user), owned by that namespace
     } else {
         plan.clone_flags = new_flags;

@@ -20,6 +20,7 @@ struct NamespacePlan {
     unsigned long clone_flags = 0;    // new namespaces made by clone3 itself
     unsigned long unshare_flags = 0;  // made by the child after its joins (see below)
     bool new_user = false;
+    bool join_user = false;   // a user namespace joined by path
     bool new_pid = false;
     bool new_time = false;    // the child unshares it: offsets can only be written while empty
     bool new_cgroup = false;
@@ -28,6 +29,10 @@ struct NamespacePlan {
     bool new_mount = false;
     std::vector<NamespaceJoin> joins;  // the user namespace first
     std::string pid_join_path;         // joined by the parent around clone (pid_for_children)
+    // A user namespace joined by path together with a new pid namespace: the init is cloned
+    // by a short-lived helper that joined this user namespace first, so that it owns the
+    // new pid namespace (and the other new ones); `joins` then leaves it out.
+    std::string clone_in_user_path;
     std::string uid_map, gid_map;      // /proc/<pid>/{uid,gid}_map text
     bool deny_setgroups = false;       // rootless only: unprivileged maps need it
     std::string time_offsets;          // /proc/self/timens_offsets text

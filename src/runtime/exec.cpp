@@ -193,7 +193,8 @@ int exec_in(const GlobalOptions& global, const ExecOptions& o) {
     plan.launch.process = sys::build_process_plan(process, deny_setgroups);
     plan.launch.process.preserve_fds = o.preserve_fds;
     // The running container's own root: its /etc/passwd as the container sees it.
-    add_default_home(plan.launch.process.env.strings, fmt::format("/proc/{}/root", record.pid), process.user.uid);
+    add_default_home(plan.launch.process.env.strings, passwd_in_root(fmt::format("/proc/{}/root", record.pid)),
+                     process.user.uid);
     plan.launch.process.env.seal();
     plan.launch.bind_console = false;
     if (config->linux_ && config->linux_->seccomp)

@@ -14,31 +14,48 @@ namespace berth::runtime {
 
 namespace {
 
-// The rootfs is the bundle's, not yet trusted: resolve /etc/passwd inside it, so an
-// absolute symlink cannot make berth read a host file into the container's env.
-std::string read_passwd(const std::string& rootfs) {
-    UniqueFd root(::open(rootfs.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC));
-    if (!root) return "";
-    open_how how{};
-    how.flags = O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK;
-    how.resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS;
-    UniqueFd fd(static_cast<int>(::syscall(SYS_openat2, root.get(), "etc/passwd", &how, sizeof how)));
-    if (!fd) return "";
+// A passwd file is small; a huge or endless one (a fifo, /dev/zero) is cut off.
+std::string read_capped(int fd) {
     std::string text;
     char buf[4096];
     ssize_t n;
-    // A passwd file is small; a huge or endless one (a fifo, /dev/zero) is cut off.
-    while (text.size() < (1u << 20) && (n = ::read(fd.get(), buf, sizeof buf)) > 0) text.append(buf, static_cast<size_t>(n));
+    while (text.size() < (1u << 20) && (n = ::read(fd, buf, sizeof buf)) > 0) text.append(buf, static_cast<size_t>(n));
     return text;
+}
+
+// `rel` resolved inside `root`: the rootfs is the bundle's, not yet trusted, so an absolute
+// symlink cannot make berth read a host file into the container's env.
+std::string read_in_root(const std::string& root, const char* rel) {
+    UniqueFd dir(::open(root.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC));
+    if (!dir) return "";
+    open_how how{};
+    how.flags = O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK;
+    how.resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS;
+    UniqueFd fd(static_cast<int>(::syscall(SYS_openat2, dir.get(), rel, &how, sizeof how)));
+    return fd ? read_capped(fd.get()) : "";
 }
 
 }  // namespace
 
-void add_default_home(std::vector<std::string>& env, const std::string& rootfs, unsigned uid) {
+std::string passwd_in_root(const std::string& root) { return read_in_root(root, "etc/passwd"); }
+
+std::string container_passwd(const std::string& rootfs, const std::vector<sys::MountOp>& mounts) {
+    for (auto m = mounts.rbegin(); m != mounts.rend(); ++m) {
+        if (m->target != "etc/passwd" && m->target != "etc") continue;
+        if (m->kind != sys::MountKind::bind) return "";
+        // A bind source is the config's own host path, as the mount itself will use it.
+        if (m->target == "etc") return read_in_root(m->source, "passwd");
+        UniqueFd fd(::open(m->source.c_str(), O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK));
+        return fd ? read_capped(fd.get()) : "";
+    }
+    return passwd_in_root(rootfs);
+}
+
+void add_default_home(std::vector<std::string>& env, const std::string& passwd, unsigned uid) {
     if (std::any_of(env.begin(), env.end(), [](const std::string& e) { return e.rfind("HOME=", 0) == 0; })) return;
     std::string home = "/";
     // name:password:uid:gid:gecos:home:shell
-    for (const auto& line : text::split(read_passwd(rootfs), '\n')) {
+    for (const auto& line : text::split(passwd, '\n')) {
         const auto fields = text::split(line, ':');
         if (fields.size() >= 6 && fields[2] == std::to_string(uid) && !fields[5].empty()) {
             home = fields[5];

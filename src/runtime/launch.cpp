@@ -134,7 +134,7 @@ child::LaunchPlan build_launch_plan(const PlanInputs& in) {
     if (config.linux_ && config.linux_->seccomp)
         plan.seccomp = sys::build_seccomp_plan(*config.linux_->seccomp, in.seccomp_cache_dir);
     plan.process.preserve_fds = in.preserve_fds + listen_fds(plan.process);
-    add_default_home(plan.process.env.strings, plan.rootfs, config.process->user.uid);
+    add_default_home(plan.process.env.strings, container_passwd(plan.rootfs, plan.mounts), config.process->user.uid);
     plan.process.env.seal();
     plan_start_hooks(plan, config);
     plan.new_keyring = !in.no_new_keyring;

@@ -9,6 +9,7 @@
 #include <ctime>
 
 #include <sys/syscall.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 using namespace berth::it;
@@ -151,4 +152,32 @@ BOOST_AUTO_TEST_CASE(home_comes_from_etc_passwd_when_env_has_none) {
     BOOST_TEST(has_env(kept, "HOME=/custom"));
     BOOST_TEST(kept.all("env").size() == b.config.process->env.size());  // no second HOME
     BOOST_TEST(has_env_key(kept, "PATH"));
+}
+
+// HOME comes from the /etc/passwd the container sees after its mounts (runc reads it
+// then): a bind over /etc/passwd, as engines make, wins over the rootfs's own file, and so
+// does a bind of a whole /etc; a tmpfs over /etc leaves no passwd, so HOME is "/".
+BOOST_AUTO_TEST_CASE(home_comes_from_the_passwd_file_mounted_over_the_rootfs_one) {
+    Bundle b;
+    write_file(b.rootfs() + "/etc/passwd", "root:x:0:0:root:/root:/bin/sh\nu:x:1000:1000::/wrong:/bin/sh\n");
+    write_file(b.dir() + "/passwd", "u:x:1000:1000::/right:/bin/sh\n");
+    b.config.process->user.uid = 1000;
+    b.config.process->user.gid = 1000;
+    BOOST_TEST(has_env(parse_report(b.run().out), "HOME=/wrong"));  // the rootfs's, without a mount
+
+    b.config.mounts.push_back(berth::oci::Mount{"/etc/passwd", "bind", b.dir() + "/passwd", {"bind", "ro"}, {}, {}});
+    Report bound = parse_report(b.run().out);
+    BOOST_TEST(has_env(bound, "HOME=/right"));
+
+    const std::string etc = b.dir() + "/etc";
+    BOOST_TEST_REQUIRE(::mkdir(etc.c_str(), 0755) == 0);
+    write_file(etc + "/passwd", "u:x:1000:1000::/from-etc:/bin/sh\n");
+    b.config.mounts.back() = berth::oci::Mount{"/etc", "bind", etc, {"rbind", "ro"}, {}, {}};
+    BOOST_TEST(has_env(parse_report(b.run().out), "HOME=/from-etc"));
+
+    b.config.mounts.back() = berth::oci::Mount{"/etc", "tmpfs", "tmpfs", {"nosuid"}, {}, {}};
+    BOOST_TEST(has_env(parse_report(b.run().out), "HOME=/"));
+
+    b.config.process->env.push_back("HOME=/env-wins");
+    BOOST_TEST(has_env(parse_report(b.run().out), "HOME=/env-wins"));
 }

@@ -5,6 +5,8 @@
 #include <boost/test/unit_test.hpp>
 
 #include <dirent.h>
+#include <signal.h>
+#include <sys/wait.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -120,6 +122,47 @@ BOOST_AUTO_TEST_CASE(a_failed_create_leaves_no_state_cgroup_mount_or_process) {
     BOOST_TEST(!cgroup_dir_exists(cg));
     BOOST_TEST(!contains(host_mountinfo(), b.dir()));
     Result procs = run_command({"/bin/grep", "-l", cg, "-r", "/proc", "--include=cgroup", "-s"});
+    BOOST_TEST(procs.out.empty(), procs.out);
+}
+
+// berth itself SIGKILLed in the middle of create (here while a createRuntime hook runs,
+// after the init, its cgroup and the state directory exist): `delete --force` removes
+// what is left. The init dies with berth (PDEATHSIG), so nothing keeps running.
+BOOST_AUTO_TEST_CASE(delete_force_cleans_up_after_berth_is_killed_during_create) {
+    Bundle b;
+    std::string cg = "berth-it-killed-" + std::to_string(::getpid());
+    b.config.linux_->cgroups_path = "/" + cg;
+    std::string hook_pid = b.dir() + "/hook.pid";
+    berth::oci::Hooks hooks;
+    hooks.create_runtime.push_back(hook("/bin/sh", {"sh", "-c", "echo $$ > " + hook_pid + "; exec sleep 30"}));
+    b.config.hooks = hooks;
+    b.save();
+    pid_t berth = ::fork();
+    if (berth == 0) {
+        ::execl(berth_path().c_str(), "berth", "--root", b.state_root().c_str(), "create", "--bundle", b.dir().c_str(),
+                b.id().c_str(), static_cast<char*>(nullptr));
+        ::_exit(127);
+    }
+    for (int i = 0; i < 100 && read_file(hook_pid).empty(); ++i) ::usleep(50 * 1000);
+    std::string hook_process = read_file(hook_pid);
+    BOOST_TEST_REQUIRE(!hook_process.empty());
+    BOOST_TEST(path_exists(b.state_root() + "/" + b.id()));
+    BOOST_TEST(cgroup_dir_exists(cg));
+    ::kill(berth, SIGKILL);
+    ::waitpid(berth, nullptr, 0);
+    ::kill(std::atoi(hook_process.c_str()), SIGKILL);
+
+    Result d = b.berth({"delete", "--force", b.id()});
+    BOOST_TEST(d.status == 0, d.err);
+    BOOST_TEST(!path_exists(b.state_root() + "/" + b.id()));
+    BOOST_TEST(!cgroup_dir_exists(cg));
+    BOOST_TEST(!contains(host_mountinfo(), b.dir()));
+    Result procs;
+    for (int i = 0; i < 50; ++i) {  // the init's PDEATHSIG is asynchronous
+        procs = run_command({"/bin/grep", "-l", cg, "-r", "/proc", "--include=cgroup", "-s"});
+        if (procs.out.empty()) break;
+        ::usleep(100 * 1000);
+    }
     BOOST_TEST(procs.out.empty(), procs.out);
 }
 

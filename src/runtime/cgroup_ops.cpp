@@ -216,7 +216,7 @@ void update_container(const GlobalOptions& global, const UpdateOptions& options)
     cg->apply(to_apply);
     // Saved only after the kernel took it, so `state`, a later update and delete see what is set.
     config->linux_->resources = std::move(merged);
-    fs::write_file_atomic(store.dir(options.id) + "/config.json", oci::to_json(*config), 0600, true);
+    fs::write_file_atomic(store.dir(options.id) + "/config.json", oci::to_json(*config), 0600);
 }
 
 // --- events -------------------------------------------------------------------------

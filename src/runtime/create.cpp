@@ -277,7 +277,7 @@ CreatedContainer create_container(const GlobalOptions& global, const CreateOptio
                       global.rootless, options.no_pivot, options.no_new_keyring, options.preserve_fds};
         child::LaunchPlan plan = build_launch_plan(in);
         const std::vector<UniqueFd> idmapped_trees = prepare_idmapped_mounts(plan);
-        fs::write_file_atomic(dir + "/config.json", text, 0600, false);
+        fs::write_file_atomic(dir + "/config.json", text, 0600);
 
         ContainerRecord record;
         record.id = options.id;

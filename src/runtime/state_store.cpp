@@ -56,7 +56,7 @@ void StateStore::save(const ContainerRecord& r) const {
     for (const auto& [k, v] : r.annotations) w.key(k).string(v);
     w.end_object();
     w.end_object();
-    fs::write_file_atomic(dir(r.id) + "/state.json", w.str(), 0600, !r.creating);
+    fs::write_file_atomic(dir(r.id) + "/state.json", w.str(), 0600);
 }
 
 namespace {
@@ -77,16 +77,24 @@ std::optional<ContainerRecord> StateStore::load(const std::string& id) const {
     validate_id(id);
     std::string path = dir(id) + "/state.json";
     auto text = fs::read_file_if_exists(path);
+    // A directory without a readable state.json: berth died before the first save, or
+    // the host lost power (state.json is never fsync'd). `delete --force` removes it.
+    auto unsaved = [&] {
+        ContainerRecord r;
+        r.id = id;
+        return r;
+    };
     if (!text) {
-        // A directory without state.json: berth died before the first save.
-        if (fs::exists(dir(id))) {
-            ContainerRecord r;
-            r.id = id;
-            return r;
-        }
+        if (fs::exists(dir(id))) return unsaved();
         return std::nullopt;
     }
-    json::Value doc = json::parse(*text, path);
+    json::Value doc;
+    try {
+        doc = json::parse(*text, path);
+    } catch (const Error& e) {
+        log::warn("{}", e.what());
+        return unsaved();
+    }
     ContainerRecord r;
     r.id = member_string(doc, "id");
     r.pid = static_cast<pid_t>(member_int(doc, "pid"));

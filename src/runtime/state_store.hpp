@@ -42,8 +42,7 @@ public:
 
     // Makes <root>/<id> (0711); throws `container "id" already exists`.
     void create_dir(const std::string& id) const;
-    // Atomic always; fsync'd unless the record is still `creating` (a crash then
-    // leaves a directory that `delete --force` removes either way).
+    // Atomic (temp file + rename).
     void save(const ContainerRecord& record) const;
     // std::nullopt when there is no such container.
     std::optional<ContainerRecord> load(const std::string& id) const;

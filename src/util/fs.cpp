@@ -66,14 +66,13 @@ std::string read_regular_file(const std::string& path) {
     return read_all(fd.get(), path);
 }
 
-void write_file_atomic(const std::string& path, std::string_view data, mode_t mode, bool durable) {
+void write_file_atomic(const std::string& path, std::string_view data, mode_t mode) {
     std::string tmp = fmt::format("{}.tmp.{}", path, ::getpid());
     {
         UniqueFd fd(::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode));
         if (!fd) throw_errno("create \"{}\"", tmp);
         try {
             write_all(fd.get(), data, tmp);
-            if (durable && ::fsync(fd.get()) < 0) throw_errno("fsync \"{}\"", tmp);
         } catch (...) {
             ::unlink(tmp.c_str());
             throw;
@@ -84,12 +83,6 @@ void write_file_atomic(const std::string& path, std::string_view data, mode_t mo
         ::unlink(tmp.c_str());
         throw Error(fmt::format("rename \"{}\"", path), err);
     }
-    if (!durable) return;
-    // The rename is durable only once the directory entry is.
-    auto slash = path.rfind('/');
-    std::string dir = slash == std::string::npos ? "." : (slash == 0 ? "/" : path.substr(0, slash));
-    UniqueFd dfd(::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
-    if (dfd) ::fsync(dfd.get());
 }
 
 void write_file(const std::string& path, std::string_view data) {

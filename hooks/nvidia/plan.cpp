@@ -91,6 +91,23 @@ void add_files(const Driver& d, CapabilitySet caps, ContainerEdits& e) {
             e.mounts.push_back(bind(file.host_path, file.container_path, kRoOptions));
 }
 
+// The driver's /proc/driver/nvidia/capabilities files a MIG user needs, for mask-procfs
+// to bind read-only into its mask (an OCI mount there would be covered by the mask,
+// which the hook mounts later). As libnvidia-container: each selected MIG device's GI
+// and CI "access" files; with MIG config or monitor the whole capabilities directory.
+void add_mig_proc_files(const Driver& d, const DeviceChoice& selected, std::vector<std::string>& args) {
+    if (selected.mig_config || selected.mig_monitor) {
+        args.insert(args.end(), {"--caps", "."});
+        return;
+    }
+    for (std::size_t i : selected.migs) {
+        const MigDevice& m = d.migs.at(i);
+        std::string gi = fmt::format("gpu{}/mig/gi{}", d.gpus.at(m.gpu).minor, m.gi);
+        for (std::string path : {gi + "/access", fmt::format("{}/ci{}/access", gi, m.ci)})
+            if (std::find(args.begin(), args.end(), path) == args.end()) args.insert(args.end(), {"--caps", path});
+    }
+}
+
 void add_hooks(const Driver& d, const DeviceChoice& selected, CapabilitySet caps, bool libcuda,
                const PlanOptions& o, ContainerEdits& e) {
     if (libcuda)
@@ -110,6 +127,7 @@ void add_hooks(const Driver& d, const DeviceChoice& selected, CapabilitySet caps
         std::vector<std::string> args{"mask-procfs"};
         if (o.proc_root != "/") args.insert(args.end(), {"--proc-root", o.proc_root});
         for (std::size_t i : selected.gpus) args.insert(args.end(), {"--gpu", d.gpus.at(i).proc_name});
+        add_mig_proc_files(d, selected, args);
         e.hooks.push_back({HookStage::create_container, hook(o, std::move(args))});
     }
 }

@@ -110,10 +110,17 @@ void add_mig_proc_files(const Driver& d, const DeviceChoice& selected, std::vect
 
 void add_hooks(const Driver& d, const DeviceChoice& selected, CapabilitySet caps, bool libcuda,
                const PlanOptions& o, ContainerEdits& e) {
-    if (libcuda)
-        e.hooks.push_back(
-            {HookStage::create_container,
-             hook(o, {"create-symlinks", "--link", "libcuda.so.1::" + o.lib_dirs.lib + "/libcuda.so"})});
+    std::vector<std::string> links{"create-symlinks"};
+    if (libcuda) links.insert(links.end(), {"--link", "libcuda.so.1::" + o.lib_dirs.lib + "/libcuda.so"});
+    // X loads the GLX module by its unversioned name: nvidia-ctk's create-symlinks makes
+    // libglxserver_nvidia.so -> libglxserver_nvidia.so.<version> next to the mounted file.
+    for (const MountEdit& m : e.mounts) {
+        std::string_view name = base_name(m.container_path);
+        if (!name.starts_with("libglxserver_nvidia.so.")) continue;
+        std::string dir = m.container_path.substr(0, m.container_path.size() - name.size());
+        links.insert(links.end(), {"--link", std::string(name) + "::" + dir + "libglxserver_nvidia.so"});
+    }
+    if (links.size() > 1) e.hooks.push_back({HookStage::create_container, hook(o, std::move(links))});
     bool any_lib = std::any_of(e.mounts.begin(), e.mounts.end(), [&](const MountEdit& m) {
         return m.container_path.starts_with(o.lib_dirs.lib + "/") ||
                m.container_path.starts_with(o.lib_dirs.lib32 + "/");

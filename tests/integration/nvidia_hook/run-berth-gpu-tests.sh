@@ -151,6 +151,7 @@ gfx_probe='for f in '"$gfx_files"'; do
   if test -f $f; then echo "has $f"; touch $f 2>/dev/null && echo "writable $f"; else echo "lacks $f"; fi
 done
 grep -o "\"etc\":1" /etc/vulkan/icd.d/nvidia_icd.json
+echo "glx link: $(readlink /usr/lib/xorg/modules/extensions/libglxserver_nvidia.so)"
 echo "devs: $(ls /dev | grep nvidia | tr "\n" " ")"'
 # gfx_case CAPS WANT: the files in WANT present and read-only, all others absent.
 gfx_case() {
@@ -170,10 +171,12 @@ gfx_case() {
   check "$id: exactly its graphics/display files, read-only" test -z "$bad"
 }
 gfx_case graphics "$graphics_set"
+check "gfx-graphics: no GLX module link without display" contains "$out" "glx link: "$'\n'
 check "gfx-graphics: the /etc Vulkan ICD wins over /usr/share" contains "$out" '"etc":1'
 check "gfx-graphics: no nvidia-modeset" lacks "$out" "nvidia-modeset"
 gfx_case display "$graphics_set $display_set"
 check "gfx-display: /dev/nvidia-modeset" contains "$out" "devs: nvidia-modeset nvidia0 nvidiactl "
+check "gfx-display: libglxserver_nvidia.so -> .so.<version> (create-symlinks)" contains "$out" "glx link: libglxserver_nvidia.so.$ver"
 gfx_case utility ""
 gfx_case compute ""
 gfx_case compute,utility,video ""

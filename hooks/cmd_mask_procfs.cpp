@@ -1,8 +1,10 @@
-// mask-procfs [--proc-root R] --gpu BUS...: the container's /proc/driver/nvidia shows
-// only its GPUs (libnvidia-container's mount_procfs). A read-only tmpfs covers it with
-// copies of version and registry, and of params with "ModifyDeviceFiles: 0" (so the
-// driver inside never recreates device nodes), plus read-only binds of the selected
-// gpus/<bus> directories from <R>/proc/driver/nvidia.
+// mask-procfs [--proc-root R] --gpu BUS... [--caps PATH...]: the container's
+// /proc/driver/nvidia shows only its GPUs (libnvidia-container's mount_procfs). A
+// read-only tmpfs covers it with copies of version and registry, and of params with
+// "ModifyDeviceFiles: 0" (so the driver inside never recreates device nodes), plus
+// read-only binds of the selected gpus/<bus> directories from <R>/proc/driver/nvidia
+// and of each capabilities/PATH (a MIG device's gpu<m>/mig/gi<g>/access and
+// .../ci<c>/access; "." for the whole directory, with MIG config or monitor).
 //
 // Additive: if the target is already this tmpfs (another CDI device's hook ran first),
 // only the missing GPU directories are added. Before covering anything the target is
@@ -19,6 +21,8 @@
 #include <sys/stat.h>
 #include <sys/statfs.h>
 #include <unistd.h>
+
+#include <algorithm>
 
 namespace berth::hook {
 namespace {
@@ -102,14 +106,49 @@ void add_gpu(int dir, const std::string& source, const std::string& bus) {
     attach(tree.get(), target.get(), what);
 }
 
+// "." or a relative path whose components are names (no "", ".", ".."): it must stay
+// below capabilities/ in the source and in the mask.
+bool valid_caps_path(std::string_view rel) {
+    if (rel == ".") return true;
+    if (rel.empty() || rel.front() == '/' || rel.back() == '/') return false;
+    for (size_t at = 0; at <= rel.size();) {
+        size_t end = std::min(rel.find('/', at), rel.size());
+        std::string_view part = rel.substr(at, end - at);
+        if (part.empty() || part == "." || part == "..") return false;
+        at = end + 1;
+    }
+    return true;
+}
+
+// Binds <source>/capabilities/<rel> read-only at the same place in the mask, as
+// libnvidia-container's MIG mounts do; "." is the whole capabilities directory. The
+// mask starts without capabilities/, so an entry already there is an earlier hook's bind.
+void add_caps(int dir, const std::string& source, const std::string& rel) {
+    if (!valid_caps_path(rel)) throw_error("invalid --caps path '{}'", rel);
+    bool whole = rel == ".";
+    std::string in_mask = whole ? "/capabilities" : "/capabilities/" + rel;
+    std::string what = std::string(kTarget) + in_mask;
+    std::string host = source + in_mask;
+    struct stat st{};
+    if (::stat(host.c_str(), &st) != 0) throw_errno("stat '{}'", host);
+    if (std::optional<UniqueFd> there = open_in_root(dir, in_mask, O_PATH | O_NOFOLLOW)) {
+        // Individual access files may be there already; the whole directory covers them.
+        if (!whole || fs_type(there->get()) == PROC_SUPER_MAGIC) return;
+    }
+    UniqueFd target = make_mountpoint(dir, in_mask, S_ISDIR(st.st_mode));
+    UniqueFd tree = clone_host_tree(host, {MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC});
+    attach(tree.get(), target.get(), what);
+}
+
 }  // namespace
 
 void mask_procfs(const Container& c, const Args& args) {
     std::string proc_root = "/";
-    std::vector<std::string> gpus;
-    for (const auto& [name, value] : parse_options(args, {"--proc-root", "--gpu"})) {
+    std::vector<std::string> gpus, caps;
+    for (const auto& [name, value] : parse_options(args, {"--proc-root", "--gpu", "--caps"})) {
         if (name == "--proc-root") proc_root = value;
         if (name == "--gpu") gpus.push_back(value);
+        if (name == "--caps") caps.push_back(value);
     }
     if (!proc_root.starts_with('/')) throw_error("--proc-root '{}' must be an absolute path", proc_root);
     std::string source = nvidia::under_root(proc_root, kTarget);
@@ -129,6 +168,7 @@ void mask_procfs(const Container& c, const Args& args) {
         mask = new_mask(c, source);
     }
     for (const std::string& bus : gpus) add_gpu(mask.dir.get(), source, bus);
+    for (const std::string& rel : caps) add_caps(mask.dir.get(), source, rel);
     set_mount_attr(mask.mount.get(), MOUNT_ATTR_RDONLY, 0, kTarget);
 }
 

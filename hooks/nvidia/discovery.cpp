@@ -121,6 +121,7 @@ void add_library(Driver& d, DriverFile file) {
                              [&](const DriverFile& f) { return f.host_path == file.host_path; });
     if (same != d.libraries.end()) return;  // "libcuda.so" and "libcuda.so.1" name one file
     if (file.soname.starts_with("libcuda.so") && !file.compat32) d.libcuda = file.host_path;
+    if (file.soname.starts_with("libnvidia-ml.so") && !file.compat32) d.libnvml = file.host_path;
     d.libraries.push_back(std::move(file));
 }
 

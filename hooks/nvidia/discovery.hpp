@@ -80,6 +80,7 @@ struct Driver {
     std::vector<DriverFile> ipcs;
     std::vector<DriverFile> graphics;  // JSON configs, gbm, X modules: graphics_files.hpp
     std::optional<std::string> libcuda;  // host path of libcuda.so.<version>
+    std::optional<std::string> libnvml;  // host path of libnvidia-ml.so.<version>
     std::vector<std::string> warnings;   // optional pieces missing; the caller logs them
 };
 

@@ -91,12 +91,36 @@ void add_files(const Driver& d, CapabilitySet caps, ContainerEdits& e) {
             e.mounts.push_back(bind(file.host_path, file.container_path, kRoOptions));
 }
 
+// The driver's /proc/driver/nvidia/capabilities files a MIG user needs, for mask-procfs
+// to bind read-only into its mask (an OCI mount there would be covered by the mask,
+// which the hook mounts later). As libnvidia-container: each selected MIG device's GI
+// and CI "access" files; with MIG config or monitor the whole capabilities directory.
+void add_mig_proc_files(const Driver& d, const DeviceChoice& selected, std::vector<std::string>& args) {
+    if (selected.mig_config || selected.mig_monitor) {
+        args.insert(args.end(), {"--caps", "."});
+        return;
+    }
+    for (std::size_t i : selected.migs) {
+        const MigDevice& m = d.migs.at(i);
+        std::string gi = fmt::format("gpu{}/mig/gi{}", d.gpus.at(m.gpu).minor, m.gi);
+        for (std::string path : {gi + "/access", fmt::format("{}/ci{}/access", gi, m.ci)})
+            if (std::find(args.begin(), args.end(), path) == args.end()) args.insert(args.end(), {"--caps", path});
+    }
+}
+
 void add_hooks(const Driver& d, const DeviceChoice& selected, CapabilitySet caps, bool libcuda,
                const PlanOptions& o, ContainerEdits& e) {
-    if (libcuda)
-        e.hooks.push_back(
-            {HookStage::create_container,
-             hook(o, {"create-symlinks", "--link", "libcuda.so.1::" + o.lib_dirs.lib + "/libcuda.so"})});
+    std::vector<std::string> links{"create-symlinks"};
+    if (libcuda) links.insert(links.end(), {"--link", "libcuda.so.1::" + o.lib_dirs.lib + "/libcuda.so"});
+    // X loads the GLX module by its unversioned name: nvidia-ctk's create-symlinks makes
+    // libglxserver_nvidia.so -> libglxserver_nvidia.so.<version> next to the mounted file.
+    for (const MountEdit& m : e.mounts) {
+        std::string_view name = base_name(m.container_path);
+        if (!name.starts_with("libglxserver_nvidia.so.")) continue;
+        std::string dir = m.container_path.substr(0, m.container_path.size() - name.size());
+        links.insert(links.end(), {"--link", std::string(name) + "::" + dir + "libglxserver_nvidia.so"});
+    }
+    if (links.size() > 1) e.hooks.push_back({HookStage::create_container, hook(o, std::move(links))});
     bool any_lib = std::any_of(e.mounts.begin(), e.mounts.end(), [&](const MountEdit& m) {
         return m.container_path.starts_with(o.lib_dirs.lib + "/") ||
                m.container_path.starts_with(o.lib_dirs.lib32 + "/");
@@ -110,6 +134,7 @@ void add_hooks(const Driver& d, const DeviceChoice& selected, CapabilitySet caps
         std::vector<std::string> args{"mask-procfs"};
         if (o.proc_root != "/") args.insert(args.end(), {"--proc-root", o.proc_root});
         for (std::size_t i : selected.gpus) args.insert(args.end(), {"--gpu", d.gpus.at(i).proc_name});
+        add_mig_proc_files(d, selected, args);
         e.hooks.push_back({HookStage::create_container, hook(o, std::move(args))});
     }
 }

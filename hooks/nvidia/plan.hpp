@@ -53,8 +53,11 @@ struct DeviceChoice {
 //   path, graphics/display configs and X modules at their own path; IPC sockets and
 //   the MPS dir nosuid,nodev,noexec, writable;
 // - createContainer hooks, each with only kHookPathEnv: "create-symlinks" for
-//   libcuda.so, "update-ldcache" over the lib dirs, and "mask-procfs" so the container's
-//   /proc/driver/nvidia shows only the selected GPUs.
+//   libcuda.so and (display) the X module's libglxserver_nvidia.so, "update-ldcache"
+//   over the lib dirs, and "mask-procfs" so the container's
+//   /proc/driver/nvidia shows only the selected GPUs, plus ("--caps") the GI and CI
+//   capabilities/.../access files of the selected MIG devices, or the whole
+//   capabilities directory with MIG config or monitor.
 // The process env is not touched.
 // Throws berth::Error if the config or monitor caps are asked for but missing.
 ContainerEdits plan_edits(const Driver& driver, const DeviceChoice& selected, CapabilitySet caps,

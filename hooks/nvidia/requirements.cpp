@@ -139,12 +139,25 @@ void check_requirements(const std::vector<Requirement>& requirements,
             std::string_view first = req.text;
             first = first.substr(first.find_first_not_of(" \t"));
             first = first.substr(0, first.find_first_of(" \t"));
+            std::string device;
+            // The device only matters once NVML said what it is.
+            if (!f.device.empty() && (f.brand || f.arch))
+                device = fmt::format("{}: brand {}, arch {}; ", f.device, f.brand.value_or("unknown"),
+                                     f.arch.value_or("unknown"));
             throw_error(
-                "nvidia: requirement error: unsatisfied condition: {} ({}; driver {} supports "
+                "nvidia: requirement error: unsatisfied condition: {} ({}; {}driver {} supports "
                 "CUDA {})",
-                first, req.name, f.driver.value_or("unknown"), f.cuda.value_or("unknown"));
+                first, req.name, device, f.driver.value_or("unknown"), f.cuda.value_or("unknown"));
         }
     }
+}
+
+bool uses_key(const std::vector<Requirement>& requirements, std::initializer_list<std::string_view> keys) {
+    for (const Requirement& req : requirements)
+        for (const auto& terms : req.any_of)
+            for (const RequireTerm& t : terms)
+                if (std::find(keys.begin(), keys.end(), t.key) != keys.end()) return true;
+    return false;
 }
 
 bool parse_go_bool_true(std::string_view value) {

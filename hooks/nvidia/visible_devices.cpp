@@ -88,6 +88,7 @@ std::string available(const std::vector<GpuRef>& gpus, const std::vector<MigRef>
     for (size_t i = 0, n = 0; i < migs.size(); ++i, ++n) {
         if (i > 0 && migs[i].gpu != migs[i - 1].gpu) n = 0;
         out += fmt::format(", MIG {}:{} = {}:{}:{}", migs[i].gpu, n, migs[i].gpu, migs[i].gi, migs[i].ci);
+        if (!migs[i].uuid.empty()) out += " " + migs[i].uuid;
     }
     return out;
 }
@@ -96,6 +97,11 @@ std::string available(const std::vector<GpuRef>& gpus, const std::vector<MigRef>
 std::optional<size_t> find_mig(const std::vector<GpuRef>& gpus, const std::vector<MigRef>& migs,
                                const DeviceId& id) {
     std::optional<size_t> gpu;
+    if (id.kind == DeviceIdKind::mig_uuid) {
+        for (size_t i = 0; i < migs.size(); ++i)
+            if (!migs[i].uuid.empty() && iequals(migs[i].uuid, id.text)) return i;
+        return std::nullopt;
+    }
     if (id.kind == DeviceIdKind::mig_legacy) {
         for (size_t i = 0; i < gpus.size() && !gpu; ++i)
             if (iequals(gpus[i].uuid, id.gpu_uuid)) gpu = i;
@@ -192,8 +198,14 @@ VisibleDevices parse_visible_devices(std::string_view value) {
     return out;
 }
 
+bool names_mig_uuid(const VisibleDevices& request) {
+    return request.mode == VisibleMode::list &&
+           std::any_of(request.ids.begin(), request.ids.end(),
+                       [](const DeviceId& id) { return id.kind == DeviceIdKind::mig_uuid; });
+}
+
 Selection select_devices(const std::vector<GpuRef>& gpus, const std::vector<MigRef>& migs,
-                         const VisibleDevices& request) {
+                         const VisibleDevices& request, std::string_view nvml_problem) {
     Selection out;
     if (request.mode == VisibleMode::all) {
         for (size_t i = 0; i < gpus.size(); ++i) out.gpus.push_back(i);
@@ -217,10 +229,12 @@ Selection select_devices(const std::vector<GpuRef>& gpus, const std::vector<MigR
                 break;
             case DeviceIdKind::mig_uuid:
                 // MIG UUIDs exist only in NVML; the driver's files name GI/CI numbers.
-                throw_error(
-                    "nvidia: MIG device '{}': MIG UUIDs need NVML (libnvidia-ml), which berth does "
-                    "not load; name it <gpu>:<gi>:<ci> (available: {})",
-                    id.text, available(gpus, migs));
+                if (!nvml_problem.empty())
+                    throw_error(
+                        "nvidia: MIG device '{}': MIG UUIDs need NVML (libnvidia-ml): {}; name it "
+                        "<gpu>:<gi>:<ci> (available: {})",
+                        id.text, nvml_problem, available(gpus, migs));
+                [[fallthrough]];
             case DeviceIdKind::mig_legacy:
             case DeviceIdKind::mig_index:
             case DeviceIdKind::mig_instance:

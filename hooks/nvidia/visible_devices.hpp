@@ -66,6 +66,7 @@ struct MigRef {
     std::size_t gpu = 0;  // index into the GpuRef list
     std::uint32_t gi = 0;
     std::uint32_t ci = 0;
+    std::string uuid = {};  // "MIG-<uuid>" from NVML; empty when NVML was not asked
 };
 
 struct Selection {
@@ -75,10 +76,14 @@ struct Selection {
 
 // What `request` selects, in request order without duplicates; all/none/void give
 // every/no device. `migs` must be sorted by (gpu, gi, ci): "<gpu>:<mig>" counts in that
-// order. Throws berth::Error
-//   "nvidia: unknown device '7' in NVIDIA_VISIBLE_DEVICES (available: 0 GPU-… 0000:01:00.0, ..., MIG 0:1:0 ...)"
-//   or, for "MIG-<uuid>", that MIG UUIDs need NVML (libnvidia-ml), which berth does not load.
+// order. "MIG-<uuid>" matches MigRef::uuid (case-insensitive). Throws berth::Error
+//   "nvidia: unknown device '7' in NVIDIA_VISIBLE_DEVICES (available: 0 GPU-… 0000:01:00.0, ..., MIG 0:0 = 0:1:0 MIG-…)"
+//   or, for a "MIG-<uuid>" while `nvml_problem` is not empty (NVML was not asked or did
+//   not answer: it says why), that MIG UUIDs need NVML.
 Selection select_devices(const std::vector<GpuRef>& gpus, const std::vector<MigRef>& migs,
-                         const VisibleDevices& request);
+                         const VisibleDevices& request, std::string_view nvml_problem = "not queried");
+
+// True when `request` names a MIG device by "MIG-<uuid>" (only NVML can resolve it).
+bool names_mig_uuid(const VisibleDevices& request);
 
 }  // namespace berth::nvidia

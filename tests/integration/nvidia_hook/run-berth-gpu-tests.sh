@@ -151,6 +151,7 @@ gfx_probe='for f in '"$gfx_files"'; do
   if test -f $f; then echo "has $f"; touch $f 2>/dev/null && echo "writable $f"; else echo "lacks $f"; fi
 done
 grep -o "\"etc\":1" /etc/vulkan/icd.d/nvidia_icd.json
+echo "glx link: $(readlink /usr/lib/xorg/modules/extensions/libglxserver_nvidia.so)"
 echo "devs: $(ls /dev | grep nvidia | tr "\n" " ")"'
 # gfx_case CAPS WANT: the files in WANT present and read-only, all others absent.
 gfx_case() {
@@ -170,10 +171,12 @@ gfx_case() {
   check "$id: exactly its graphics/display files, read-only" test -z "$bad"
 }
 gfx_case graphics "$graphics_set"
+check "gfx-graphics: no GLX module link without display" contains "$out" "glx link: "$'\n'
 check "gfx-graphics: the /etc Vulkan ICD wins over /usr/share" contains "$out" '"etc":1'
 check "gfx-graphics: no nvidia-modeset" lacks "$out" "nvidia-modeset"
 gfx_case display "$graphics_set $display_set"
 check "gfx-display: /dev/nvidia-modeset" contains "$out" "devs: nvidia-modeset nvidia0 nvidiactl "
+check "gfx-display: libglxserver_nvidia.so -> .so.<version> (create-symlinks)" contains "$out" "glx link: libglxserver_nvidia.so.$ver"
 gfx_case utility ""
 gfx_case compute ""
 gfx_case compute,utility,video ""
@@ -194,6 +197,13 @@ echo "caps: $(ls /dev/nvidia-caps | tr "\n" " ")"
 stat -c "node %n %t:%T" /dev/nvidia-caps/* 2>&1
 for n in /dev/nvidia0 /dev/nvidia-caps/*; do cat $n 2>&1 | head -1; done
 mknod /tmp/cap14 c '"$FAKE_NVIDIA_CAPS_MAJOR"' 14 2>&1 && cat /tmp/cap14 2>&1 | head -1
+caps=/proc/driver/nvidia/capabilities
+for f in gpu0/mig/gi1/access gpu0/mig/gi1/ci0/access gpu0/mig/gi1/ci1/access gpu0/mig/gi2/access mig/config; do
+  if test -f $caps/$f; then echo "proc has $f: $(cat $caps/$f)"; (echo x > $caps/$f) 2>/dev/null && echo "proc writable $f"
+  else echo "proc lacks $f"; fi
+done
+echo "gpus: $(ls /proc/driver/nvidia/gpus | tr "\n" " ")"
+echo "proc mounts: $(grep -o " $caps[^ ]* [^ ]*" /proc/self/mountinfo | tr "\n" " ")"
 true'
 mig_bundle() {
   local b; b=$(make_bundle "$@")
@@ -211,6 +221,14 @@ check "mig 0:1:0: cgroup allows the GI node (ENXIO)" contains "$out" "can't open
 check "mig 0:1:0: cgroup allows the CI node (ENXIO)" contains "$out" "can't open '/dev/nvidia-caps/nvidia-cap13': No such device or address"
 check "mig 0:1:0: cgroup allows the parent GPU (ENXIO)" contains "$out" "can't open '/dev/nvidia0': No such device or address"
 check "mig 0:1:0: cgroup denies another CI (EPERM)" contains "$out" "Operation not permitted"
+check "mig 0:1:0: GI access file in the container's /proc" contains "$out" "proc has gpu0/mig/gi1/access: DeviceFileMinor: 12"
+check "mig 0:1:0: CI access file in the container's /proc" contains "$out" "proc has gpu0/mig/gi1/ci0/access: DeviceFileMinor: 13"
+check "mig 0:1:0: no other CI's access file" contains "$out" "proc lacks gpu0/mig/gi1/ci1/access"
+check "mig 0:1:0: no other GI's access file" contains "$out" "proc lacks gpu0/mig/gi2/access"
+check "mig 0:1:0: no MIG config file" contains "$out" "proc lacks mig/config"
+check "mig 0:1:0: access files not writable" lacks "$out" "proc writable"
+check "mig 0:1:0: access files mounted read-only" contains "$out" "/proc/driver/nvidia/capabilities/gpu0/mig/gi1/ci0/access ro,"
+check "mig 0:1:0: procfs mask intact: only the parent GPU's entry" contains "$out" "gpus: 0000:01:00.0 "
 check "mig 0:1:0: nothing left after delete" nothing_left mig
 
 b=$(mig_bundle mig-idx "$mig_probe" NVIDIA_VISIBLE_DEVICES=0:2)
@@ -221,6 +239,19 @@ b=$(mig_bundle mig-legacy "$mig_probe" NVIDIA_VISIBLE_DEVICES=MIG-GPU-00000000-0
 run mig-legacy "$b"
 check "mig MIG-GPU-<uuid>/1/1: caps nodes" contains "$out" "caps: nvidia-cap12 nvidia-cap14 "
 
+# MIG-<uuid>: only NVML knows it; the fixture's fake NVML names MIG devices
+# MIG-<gpu:8>-<gi:4>-<ci:4>-0000-000000000000 (make-fake-driver.sh).
+mig_uuid() { printf 'MIG-%08x-%04x-%04x-0000-000000000000' "$1" "$2" "$3"; }
+b=$(mig_bundle mig-uuid "$mig_probe" "NVIDIA_VISIBLE_DEVICES=$(mig_uuid 0 1 1)")
+run mig-uuid "$b"
+check "mig MIG-<uuid> of 0:1:1: container runs" test "$rc" = 0
+check "mig MIG-<uuid> of 0:1:1: the parent GPU and the caps dir" contains "$out" "devs: nvidia-caps nvidia-uvm nvidia-uvm-tools nvidia0 nvidiactl "
+check "mig MIG-<uuid> of 0:1:1: its GI and CI caps nodes" contains "$out" "caps: nvidia-cap12 nvidia-cap14 "
+check "mig MIG-<uuid> of 0:1:1: cgroup allows the CI node (ENXIO)" contains "$out" "can't open '/dev/nvidia-caps/nvidia-cap14': No such device or address"
+check "mig MIG-<uuid> of 0:1:1: its CI access file" contains "$out" "proc has gpu0/mig/gi1/ci1/access: DeviceFileMinor: 14"
+check "mig MIG-<uuid> of 0:1:1: not another CI's" contains "$out" "proc lacks gpu0/mig/gi1/ci0/access"
+check "mig MIG-<uuid>: nothing left after delete" nothing_left mig-uuid
+
 # NVIDIA_MIG_CONFIG_DEVICES needs a privileged container (CAP_SYS_ADMIN), as in the toolkit.
 b=$(mig_bundle mig-config "$mig_probe" NVIDIA_VISIBLE_DEVICES=0:1:0 NVIDIA_MIG_CONFIG_DEVICES=all NVIDIA_MIG_MONITOR_DEVICES=all)
 jq '.process.capabilities.bounding += ["CAP_SYS_ADMIN"]' "$b/config.json" > "$b/c.json" && mv "$b/c.json" "$b/config.json"
@@ -228,6 +259,25 @@ run mig-config "$b"
 check "mig config+monitor: container runs" test "$rc" = 0
 check "mig config+monitor: config and monitor caps nodes too" contains "$out" "caps: nvidia-cap1 nvidia-cap12 nvidia-cap13 nvidia-cap2 "
 check "mig config+monitor: cgroup allows the config node (ENXIO)" contains "$out" "can't open '/dev/nvidia-caps/nvidia-cap1': No such device or address"
+check "mig config+monitor: the whole capabilities dir (mig/config)" contains "$out" "proc has mig/config: DeviceFileMode: 256"
+check "mig config+monitor: the whole capabilities dir (other GIs)" contains "$out" "proc has gpu0/mig/gi2/access"
+check "mig config+monitor: capabilities dir read-only" contains "$out" "/proc/driver/nvidia/capabilities ro,"
+check "mig config+monitor: not writable" lacks "$out" "proc writable"
+
+echo "# brand and arch requirements (NVML in a child; the fake NVML's brand/cc from fake-nvml.conf)"
+cp "$driver/fake-nvml.conf" "$tmp/fake-nvml.conf.orig"
+# GPU 0: GeForce (5), compute capability 8.6; GPU 1: Tesla (the default), 7.0.
+printf 'brand 0 5\ncc 0 8 6\ncc 1 7 0\n' >> "$driver/fake-nvml.conf"
+b=$(make_bundle brand-ok "true" NVIDIA_VISIBLE_DEVICES=0 "NVIDIA_REQUIRE_BRAND=brand=GeForce")
+run brand-ok "$b"
+check "brand=GeForce on a GeForce GPU: runs" test "$rc" = 0
+b=$(make_bundle arch-ok "true" NVIDIA_VISIBLE_DEVICES=1 "NVIDIA_REQUIRE_ARCH=arch>=7.0")
+run arch-ok "$b"
+check "arch>=7.0 on a 7.0 GPU: runs" test "$rc" = 0
+# The CUDA images' form: an OR of brand alternatives.
+b=$(make_bundle cuda-image "true" NVIDIA_VISIBLE_DEVICES=0 "NVIDIA_REQUIRE_CUDA=cuda>=12.4 brand=tesla,driver>=470,driver<471 brand=geforce,driver>=550,driver<551")
+run cuda-image "$b"
+check "CUDA image requirement (brand=geforce,driver>=550 alternative): runs" test "$rc" = 0
 
 echo "# none"
 b=$(make_bundle none "$probe" NVIDIA_VISIBLE_DEVICES=none)
@@ -280,6 +330,17 @@ check "bad-cuda: names the driver's CUDA version" contains "$out" "CUDA 12.4"
 fails bad-cap "nvidia: unsupported capability 'warp' in NVIDIA_DRIVER_CAPABILITIES" NVIDIA_VISIBLE_DEVICES=0 NVIDIA_DRIVER_CAPABILITIES=utility,warp
 fails bad-cdi "nvidia.com/gpu=9" --annotation=cdi.k8s.io/x=nvidia.com/gpu=9
 BERTH_CONFIG=$tmp/nodriver.json fails no-driver "nvidia: no NVIDIA driver found" NVIDIA_VISIBLE_DEVICES=0
+fails bad-mig-uuid "nvidia: unknown device 'MIG-00000000-0009-0000-0000-000000000000' in NVIDIA_VISIBLE_DEVICES (available: 0 GPU-00000000-0000-0000-0000-000000000000 0000:01:00.0, 1 GPU-00000000-0000-0000-0000-000000000001 0000:02:00.0, MIG 0:0 = 0:1:0 $(mig_uuid 0 1 0), MIG 0:1 = 0:1:1 $(mig_uuid 0 1 1), MIG 0:2 = 0:2:0 $(mig_uuid 0 2 0))" NVIDIA_VISIBLE_DEVICES=MIG-00000000-0009-0000-0000-000000000000
+fails bad-brand "nvidia: requirement error: unsatisfied condition: brand=tesla (NVIDIA_REQUIRE_BRAND; GPU 0 GPU-00000000-0000-0000-0000-000000000000: brand geforce, arch 8.6;" NVIDIA_VISIBLE_DEVICES=0,1 NVIDIA_REQUIRE_BRAND=brand=tesla
+fails bad-arch "nvidia: requirement error: unsatisfied condition: arch>=8.0 (NVIDIA_REQUIRE_ARCH; GPU 1 GPU-00000000-0000-0000-0000-000000000001: brand tesla, arch 7.0;" NVIDIA_VISIBLE_DEVICES=0,1 "NVIDIA_REQUIRE_ARCH=arch>=8.0"
+# Without an NVML answer brand/arch are unknown, hence satisfied (with a warning).
+echo "init-error 9" >> "$driver/fake-nvml.conf"
+b=$(make_bundle brand-nonvml "true" NVIDIA_VISIBLE_DEVICES=0 NVIDIA_REQUIRE_BRAND=brand=tesla)
+run brand-nonvml "$b"
+check "brand=tesla without NVML: runs" test "$rc" = 0
+check "brand=tesla without NVML: warns" contains "$out" "NVML unavailable (nvmlInit_v2 failed with NVML error 9): brand and arch requirements count as satisfied"
+fails mig-uuid-nonvml "MIG UUIDs need NVML (libnvidia-ml): nvmlInit_v2 failed with NVML error 9; name it <gpu>:<gi>:<ci>" "NVIDIA_VISIBLE_DEVICES=$(mig_uuid 0 1 0)"
+cp "$tmp/fake-nvml.conf.orig" "$driver/fake-nvml.conf"
 
 check "no mount of ours left on the host" test "$(grep -c "$tmp" /proc/self/mountinfo)" = 0
 check "no container left" test -z "$("$berth" --root "$state" list -q 2>/dev/null)"

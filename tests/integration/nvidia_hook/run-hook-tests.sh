@@ -185,6 +185,27 @@ check "CDI: both GPU nodes" contains "$out" "nvidia0 nvidia1 nvidiactl"
 check "CDI: nvidia-smi lists GPU 1" contains "$out" "GPU-00000000-0000-0000-0000-000000000001"
 check "CDI: procfs shows both GPUs (additive mask)" contains "$out" "gpus: 0000:01:00.0 0000:02:00.0 "
 
+echo "# MIG-<uuid> (NVML asked in a child of the hook) and the MIG access files in /proc"
+mig_probe='echo "caps: $(ls /dev/nvidia-caps 2>&1 | tr "\n" " ")"
+for f in gi1/access gi1/ci1/access gi1/ci0/access; do
+  c=/proc/driver/nvidia/capabilities/gpu0/mig/$f
+  if test -f $c; then echo "proc has $f: $(cat $c)"; else echo "proc lacks $f"; fi
+done
+true'
+make_bundle "$tmp/b8" prestart "$mig_probe" NVIDIA_VISIBLE_DEVICES=MIG-00000000-0001-0001-0000-000000000000 NVIDIA_DRIVER_CAPABILITIES=utility
+run mig-uuid "$tmp/b8"
+check "MIG-<uuid>: container runs" test "$rc" = 0
+check "MIG-<uuid>: its GI and CI caps nodes" contains "$out" "caps: nvidia-cap12 nvidia-cap14 "
+check "MIG-<uuid>: its CI access file in /proc" contains "$out" "proc has gi1/ci1/access: DeviceFileMinor: 14"
+check "MIG-<uuid>: not another CI's" contains "$out" "proc lacks gi1/ci0/access"
+cp "$driver/fake-nvml.conf" "$tmp/fake-nvml.conf.orig"
+echo "brand 0 5" >> "$driver/fake-nvml.conf"
+make_bundle "$tmp/b9" prestart "true" NVIDIA_VISIBLE_DEVICES=0 NVIDIA_REQUIRE_BRAND=brand=tesla
+run bad-brand "$tmp/b9"
+check "brand=tesla on a GeForce: refused" test "$rc" != 0
+check "brand=tesla on a GeForce: the term and the brand" contains "$out" "unsatisfied condition: brand=tesla (NVIDIA_REQUIRE_BRAND; GPU 0 GPU-00000000-0000-0000-0000-000000000000: brand geforce"
+cp "$tmp/fake-nvml.conf.orig" "$driver/fake-nvml.conf"
+
 echo "# errors"
 make_bundle "$tmp/b7" prestart "true" NVIDIA_VISIBLE_DEVICES=7
 run bad-device "$tmp/b7"

@@ -16,38 +16,18 @@
 namespace berth::nvidia {
 namespace {
 
+using test::fake_config;
 using test::fake_root;
-
-// Every case here needs the fake root; without gcc or root it is reported and skipped.
-#define NEEDS_FAKE_ROOT()                                                               \
-    if (fake_root().empty() || !test::fake_root_has_devices()) {                        \
-        BOOST_TEST_MESSAGE("skipped: the fake driver root needs gcc and root (mknod)"); \
-        return;                                                                         \
-    }
+using test::gpu_config;
 
 DiscoveryOptions at_fake() {
     return {fake_root(), fake_root(), fake_root()};
-}
-
-NvidiaConfig fake_config() {
-    NvidiaConfig c;
-    c.driver_root = c.proc_root = fake_root();
-    c.cdi_spec_dirs = {fake_root() + "/etc/cdi"};
-    c.hook_path = "/usr/libexec/berth-nvidia-hook";
-    return c;
 }
 
 const DriverFile* find_lib(const Driver& d, std::string_view name, bool m32 = false) {
     for (const DriverFile& f : d.libraries)
         if (f.container_path == name && f.compat32 == m32) return &f;
     return nullptr;
-}
-
-oci::Config gpu_config(std::vector<std::string> env) {
-    oci::Config c;
-    c.process.emplace();
-    c.process->env = std::move(env);
-    return c;
 }
 
 BOOST_AUTO_TEST_SUITE(discovery)

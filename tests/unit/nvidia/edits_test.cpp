@@ -258,6 +258,49 @@ BOOST_AUTO_TEST_CASE(capability_matrix) {
     BOOST_TEST(none.hooks.back().hook.args == (std::vector<std::string>{"berth-nvidia-hook", "mask-procfs"}));
 }
 
+BOOST_AUTO_TEST_CASE(display_links_the_glx_module_by_its_unversioned_name) {
+    Driver d = synthetic_driver();
+    d.graphics = {DriverFile{"/drv/x/libglxserver_nvidia.so.550.54.15",
+                             "/usr/lib/xorg/modules/extensions/libglxserver_nvidia.so.550.54.15", Capability::display,
+                             false, {}}};
+    auto symlink_hooks = [](const ContainerEdits& e) {
+        std::vector<std::vector<std::string>> out;
+        for (const auto& h : e.hooks)
+            if (h.hook.args.at(1) == "create-symlinks") out.push_back(h.hook.args);
+        return out;
+    };
+    auto display = symlink_hooks(plan_edits(d, {}, {Capability::display}, options()));
+    BOOST_TEST(display == (std::vector<std::vector<std::string>>{
+                              {"berth-nvidia-hook", "create-symlinks", "--link",
+                               "libglxserver_nvidia.so.550.54.15::/usr/lib/xorg/modules/extensions/libglxserver_nvidia.so"}}));
+    // With compute too, one hook carries both links.
+    auto both = symlink_hooks(plan_edits(d, {}, {Capability::display, Capability::compute}, options()));
+    BOOST_REQUIRE_EQUAL(both.size(), 1u);
+    BOOST_TEST(both[0].size() == 6u);
+    BOOST_TEST(symlink_hooks(plan_edits(d, {}, {Capability::graphics}, options())).empty());
+}
+
+BOOST_AUTO_TEST_CASE(mig_devices_bring_their_proc_access_files_to_mask_procfs) {
+    Driver d = synthetic_driver();
+    d.gpus[1].minor = 5;  // the path uses the GPU's minor, not its index
+    auto cap = [](std::uint32_t n) {
+        return DeviceNodeInfo{"/dev/nvidia-caps/nvidia-cap" + std::to_string(n), "/x", 510, n, 0444, 0, 0};
+    };
+    d.migs = {MigDevice{1, 1, 0, cap(12), cap(13)}, MigDevice{1, 1, 1, cap(12), cap(14)}};
+    d.mig_config = cap(1);
+    auto mask_args = [](const ContainerEdits& e) { return e.hooks.back().hook.args; };
+    ContainerEdits e = plan_edits(d, {{1}, {0, 1}, false, false}, {Capability::utility}, options());
+    BOOST_TEST(mask_args(e) == (std::vector<std::string>{"berth-nvidia-hook", "mask-procfs", "--gpu", "0000:02:00.0",
+                                                         "--caps", "gpu5/mig/gi1/access", "--caps",
+                                                         "gpu5/mig/gi1/ci0/access", "--caps", "gpu5/mig/gi1/ci1/access"}));
+    // MIG config (or monitor): the whole capabilities directory, as libnvidia-container.
+    e = plan_edits(d, {{1}, {0}, true, false}, {Capability::utility}, options());
+    BOOST_TEST(mask_args(e) == (std::vector<std::string>{"berth-nvidia-hook", "mask-procfs", "--gpu", "0000:02:00.0",
+                                                         "--caps", "."}));
+    // No OCI mount under /proc: the mask would cover it.
+    for (const auto& m : e.mounts) BOOST_TEST(!m.container_path.starts_with("/proc/"));
+}
+
 BOOST_AUTO_TEST_CASE(lib_dirs_follow_the_image) {
     test::TempDir t;
     t.write("deb/etc/debian_version", "12.5\n");

@@ -158,7 +158,49 @@ BOOST_AUTO_TEST_CASE(unknown_mig_devices_list_what_exists) {
     NV_CHECK_THROWS_WITH(select_devices(gpus, migs, parse_visible_devices("0:9:9")),
                          "MIG 0:0 = 0:1:0, MIG 0:1 = 0:1:1, MIG 0:2 = 0:2:0, MIG 1:0 = 1:3:0)");
     NV_CHECK_THROWS_WITH(select_devices(gpus, migs, parse_visible_devices("MIG-3b4ef2b0-6b3a-9f43-f16f-5e6b1f8f0c4e")),
-                         "MIG UUIDs need NVML");
+                         "MIG UUIDs need NVML (libnvidia-ml): not queried; name it <gpu>:<gi>:<ci>");
+    NV_CHECK_THROWS_WITH(select_devices(gpus, migs, parse_visible_devices("MIG-3b4ef2b0-6b3a-9f43-f16f-5e6b1f8f0c4e"),
+                                        "cannot load '/x/libnvidia-ml.so.1'"),
+                         "need NVML (libnvidia-ml): cannot load '/x/libnvidia-ml.so.1'");
+}
+
+const std::string kMig02 = "MIG-aaaaaaaa-0000-0000-0000-000000000002";
+
+// some_migs() with the UUIDs NVML gave (the last one has none: NVML does not list it).
+std::vector<MigRef> named_migs() {
+    return {{0, 1, 0, "MIG-aaaaaaaa-0000-0000-0000-000000000000"},
+            {0, 1, 1, "MIG-aaaaaaaa-0000-0000-0000-000000000001"},
+            {0, 2, 0, kMig02},
+            {1, 3, 0, ""}};
+}
+
+BOOST_AUTO_TEST_CASE(mig_uuids_resolve_to_the_instance_and_its_parent) {
+    auto gpus = two_gpus();
+    auto migs = named_migs();
+    Selection s = select_devices(gpus, migs, parse_visible_devices("mig-AAAAAAAA-0000-0000-0000-000000000002"), "");
+    BOOST_TEST(s.gpus == (std::vector<std::size_t>{0}));
+    BOOST_TEST(s.migs == (std::vector<std::size_t>{2}));
+    // Together with the other forms, deduplicated by what they select.
+    s = select_devices(gpus, migs, parse_visible_devices(kMig02 + ",0:2:0,1:3:0"), "");
+    BOOST_TEST(s.gpus == (std::vector<std::size_t>{0, 1}));
+    BOOST_TEST(s.migs == (std::vector<std::size_t>{2, 3}));
+    BOOST_TEST(names_mig_uuid(parse_visible_devices("0," + kMig02)));
+    BOOST_TEST(!names_mig_uuid(parse_visible_devices("0:1:0,all")));
+    BOOST_TEST(!names_mig_uuid(parse_visible_devices("0,1:0")));
+}
+
+BOOST_AUTO_TEST_CASE(unknown_mig_uuid_lists_the_known_ones) {
+    auto gpus = two_gpus();
+    auto migs = named_migs();
+    NV_CHECK_THROWS_WITH(
+        select_devices(gpus, migs, parse_visible_devices("MIG-aaaaaaaa-0000-0000-0000-000000000009"), ""),
+        "nvidia: unknown device 'MIG-aaaaaaaa-0000-0000-0000-000000000009' in NVIDIA_VISIBLE_DEVICES (available: ");
+    NV_CHECK_THROWS_WITH(
+        select_devices(gpus, migs, parse_visible_devices("MIG-aaaaaaaa-0000-0000-0000-000000000009"), ""),
+        "MIG 0:2 = 0:2:0 MIG-aaaaaaaa-0000-0000-0000-000000000002, MIG 1:0 = 1:3:0)");
+    // A GPU UUID is not a MIG UUID.
+    NV_CHECK_THROWS_WITH(select_devices(gpus, migs, parse_visible_devices("MIG-" + kUuid0.substr(4)), ""),
+                         "unknown device 'MIG-");
 }
 
 BOOST_AUTO_TEST_SUITE_END()

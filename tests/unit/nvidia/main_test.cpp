@@ -65,6 +65,21 @@ bool fake_root_has_devices() {
     return fake().devices;
 }
 
+NvidiaConfig fake_config() {
+    NvidiaConfig c;
+    c.driver_root = c.proc_root = fake_root();
+    c.cdi_spec_dirs = {fake_root() + "/etc/cdi"};
+    c.hook_path = "/usr/libexec/berth-nvidia-hook";
+    return c;
+}
+
+oci::Config gpu_config(std::vector<std::string> env) {
+    oci::Config c;
+    c.process.emplace();
+    c.process->env = std::move(env);
+    return c;
+}
+
 std::string read_text(const std::string& path) {
     std::ifstream in(path, std::ios::binary);
     std::stringstream ss;

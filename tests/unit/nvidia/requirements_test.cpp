@@ -95,6 +95,44 @@ BOOST_AUTO_TEST_CASE(failure_quotes_the_first_term_and_the_versions) {
         "unsatisfied condition: brand=tesla");
 }
 
+BOOST_AUTO_TEST_CASE(brand_and_arch_are_checked_when_known) {
+    auto f = facts("12.4", "550.54.15", "geforcertx", "7.5");
+    BOOST_TEST(!holds("brand=tesla", f));
+    BOOST_TEST(holds("brand=GeForceRTX", f));
+    BOOST_TEST(holds("brand!=tesla", f));
+    // arch compares as a version: 7.5 < 8.0, 7.5 == 7.5.0, 7.5 > 7.
+    BOOST_TEST(!holds("arch>=8.0", f));
+    BOOST_TEST(holds("arch>=7.0", f));
+    BOOST_TEST(holds("arch=7.5.0", f));
+    BOOST_TEST(holds("arch>7", f));
+    BOOST_TEST(holds("arch>=8.0 brand=geforcertx", f));  // OR
+    BOOST_TEST(!holds("arch>=7.0,brand=tesla", f));      // AND
+}
+
+BOOST_AUTO_TEST_CASE(brand_failure_names_the_gpu_and_its_brand) {
+    std::vector<Requirement> reqs{parse_requirement("NVIDIA_REQUIRE_BRAND", "brand=geforce")};
+    RequireFacts gpu0 = facts("12.4", "550.54.15", "tesla", "8.0");
+    gpu0.device = "GPU 0 GPU-0";
+    NV_CHECK_THROWS_WITH(check_requirements(reqs, {gpu0}),
+                         "nvidia: requirement error: unsatisfied condition: brand=geforce (NVIDIA_REQUIRE_BRAND; "
+                         "GPU 0 GPU-0: brand tesla, arch 8.0; driver 550.54.15 supports CUDA 12.4)");
+    // Every selected GPU must satisfy it: the second one fails and is the one named.
+    RequireFacts gpu1 = facts("12.4", "550.54.15", "tesla", "7.0");
+    gpu1.device = "GPU 1 GPU-1";
+    reqs = {parse_requirement("NVIDIA_REQUIRE_ARCH", "arch>=8.0")};
+    NV_CHECK_THROWS_WITH(check_requirements(reqs, {gpu0, gpu1}), "arch>=8.0 (NVIDIA_REQUIRE_ARCH; GPU 1 GPU-1: brand tesla, arch 7.0;");
+    gpu1.arch.reset();  // NVML did not answer for it
+    BOOST_CHECK_NO_THROW(check_requirements(reqs, {gpu0, gpu1}));
+}
+
+BOOST_AUTO_TEST_CASE(uses_key_finds_brand_and_arch_terms) {
+    std::vector<Requirement> reqs{parse_requirement("NVIDIA_REQUIRE_CUDA", "cuda>=12.0 driver>=550")};
+    BOOST_TEST(!uses_key(reqs, {"brand", "arch"}));
+    reqs.push_back(parse_requirement("NVIDIA_REQUIRE_X", "cuda>=12.0 driver>=550,ARCH>=8.0"));
+    BOOST_TEST(uses_key(reqs, {"brand", "arch"}));
+    BOOST_TEST(uses_key({parse_requirement("R", "cuda>=12.4 brand=tesla,driver>=470")}, {"brand"}));
+}
+
 BOOST_AUTO_TEST_CASE(disable_require_uses_go_bool_spellings) {
     for (const char* t : {"1", "t", "T", "true", "TRUE", "True"}) BOOST_TEST(parse_go_bool_true(t));
     for (const char* f : {"0", "false", "yes", "", "tRuE"}) BOOST_TEST(!parse_go_bool_true(f));

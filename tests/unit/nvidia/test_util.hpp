@@ -1,11 +1,14 @@
 // Helpers shared by the berth::nvidia unit tests.
 #pragma once
 
+#include "hooks/nvidia/config.hpp"
+#include "oci/config.hpp"
 #include "util/error.hpp"
 
 #include <boost/test/unit_test.hpp>
 
 #include <string>
+#include <vector>
 
 namespace berth::nvidia::test {
 
@@ -39,5 +42,18 @@ const std::string& fake_root();
 bool fake_root_has_devices();
 
 std::string read_text(const std::string& path);
+
+// A case that needs the fake root returns early (reported) without gcc or root.
+#define NEEDS_FAKE_ROOT()                                                                \
+    if (::berth::nvidia::test::fake_root().empty() || !::berth::nvidia::test::fake_root_has_devices()) { \
+        BOOST_TEST_MESSAGE("skipped: the fake driver root needs gcc and root (mknod)");  \
+        return;                                                                          \
+    }
+
+// berth's nvidia settings pointing at the fake root (driver, proc, CDI spec dir).
+NvidiaConfig fake_config();
+
+// A config whose process has exactly `env`.
+oci::Config gpu_config(std::vector<std::string> env);
 
 }  // namespace berth::nvidia::test

@@ -18,6 +18,7 @@ refused() {
   echo "# $err" >> $tap.part
   check "$1: create fails" test $rc -ne 0
   check "$1: the error says why" eq "$(grep -c "$3" <<<"$err")" 1
+  check "$1: in one line" eq "$(wc -l <<<"$err")" 1
   check "$1: no state left" eq "$($berth list -q | grep -c "^$2\$")" 0
   check "$1: no cgroup left" test ! -e "$(cgroup_dir $2)"
 }

@@ -10,7 +10,7 @@ packages=(
   libboost-test-dev libyaml-dev python3
   # tests: container rootfs, reference runtimes, profiles, tools the tests drive
   busybox-static runc crun golang-github-containers-common procps time util-linux checkpolicy
-  iproute2 kmod man-db groff-base jq qemu-system-x86 apparmor
+  iproute2 kmod man-db groff-base jq qemu-system-x86 apparmor systemd dbus
   # sanitizer and fuzz builds
   clang libclang-rt-14-dev
   # benchmarks

@@ -109,7 +109,13 @@ void FsManager::kill_all(int signal) {
     // hybrid host the container is in the cgroup2 tree too, so it works there as well.
     const Dir* u = unified_dir();
     if (signal == SIGKILL && u && !emulated_ && fsio::exists(u->path + "/cgroup.kill")) {
-        fsio::write(u->path, "cgroup.kill", "1", false);
+        try {
+            fsio::write(u->path, "cgroup.kill", "1", false);
+        } catch (const Error& e) {
+            // ENODEV: the cgroup was removed meanwhile, so it holds no process. systemd does
+            // that to an emptied transient scope, e.g. when a failed create killed the init.
+            if (e.error_number() != ENODEV && e.error_number() != ENOENT) throw;
+        }
         return;
     }
     const bool can_freeze = layout_ == Layout::unified ? u != nullptr : dir_for("freezer") != nullptr;

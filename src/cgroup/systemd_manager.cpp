@@ -54,6 +54,8 @@ void append_property(sd_bus_message* m, const Property& p) {
                 check(sd_bus_message_append(m, "s", v.c_str()), "build message");
             } else if constexpr (std::is_same_v<T, std::vector<std::uint32_t>>) {
                 check(sd_bus_message_append_array(m, 'u', v.data(), v.size() * sizeof(std::uint32_t)), "build message");
+            } else if constexpr (std::is_same_v<T, std::vector<std::uint8_t>>) {
+                check(sd_bus_message_append_array(m, 'y', v.data(), v.size()), "build message");
             } else {
                 check(sd_bus_message_open_container(m, 'a', "(ss)"), "build message");
                 for (const auto& [path, access] : v) check(sd_bus_message_append(m, "(ss)", path.c_str(), access.c_str()), "build message");

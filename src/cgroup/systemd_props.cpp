@@ -1,6 +1,7 @@
 #include "cgroup/systemd_props.hpp"
 
 #include "cgroup/translate.hpp"
+#include "sys/process_attrs.hpp"
 #include "util/error.hpp"
 #include "util/text.hpp"
 
@@ -106,8 +107,19 @@ SystemdUnit parse_systemd_path(const std::string& cgroups_path, const std::strin
 }
 
 const char* signature(const PropertyValue& value) {
-    static const char* const kSignatures[] = {"b", "t", "s", "au", "a(ss)"};
+    static const char* const kSignatures[] = {"b", "t", "s", "au", "a(ss)", "ay"};
     return kSignatures[value.index()];
+}
+
+std::vector<std::uint8_t> cpu_list_bitmask(const std::string& list, const char* field) {
+    const cpu_set_t set = sys::parse_cpu_list(list, field);
+    std::vector<std::uint8_t> mask;
+    for (unsigned cpu = 0; cpu < CPU_SETSIZE; ++cpu) {
+        if (!CPU_ISSET(cpu, &set)) continue;
+        mask.resize(cpu / 8 + 1);
+        mask[cpu / 8] = static_cast<std::uint8_t>(mask[cpu / 8] | (1u << (cpu % 8)));
+    }
+    return mask;
 }
 
 std::map<std::string, std::string> parse_proc_devices(const std::string& contents) {
@@ -132,6 +144,14 @@ std::vector<Property> resource_properties(const oci::Resources& r, bool v2,
         const std::int64_t limit = *r.memory->limit;
         p.push_back({v2 ? "MemoryMax" : "MemoryLimit", limit < 0 ? UINT64_MAX : static_cast<std::uint64_t>(limit)});
     }
+    if (v2 && r.memory) {
+        // v1's soft limit and memsw have no systemd property; cgroupfs writes them.
+        auto bytes = [](std::int64_t v) { return v < 0 ? UINT64_MAX : static_cast<std::uint64_t>(v); };
+        if (r.memory->reservation.value_or(0) != 0) p.push_back({"MemoryLow", bytes(*r.memory->reservation)});
+        // OCI's swap is memory+swap; memory.swap.max is swap alone (runc's conversion).
+        const std::int64_t swap = swap_to_v2(r.memory->swap.value_or(0), r.memory->limit.value_or(0));
+        if (swap != 0) p.push_back({"MemorySwapMax", bytes(swap)});
+    }
     if (r.cpu && r.cpu->shares.value_or(0) != 0) {
         if (v2) {
             p.push_back({"CPUWeight", cpu_shares_to_weight(*r.cpu->shares)});
@@ -152,9 +172,23 @@ std::vector<Property> resource_properties(const oci::Resources& r, bool v2,
         if (r.cpu->period.value_or(0) != 0) p.push_back({"CPUQuotaPeriodUSec", period});
         p.push_back({"CPUQuotaPerSecUSec", per_sec});
     }
+    if (v2 && r.cpu && !r.cpu->cpus.empty()) {
+        p.push_back({"AllowedCPUs", cpu_list_bitmask(r.cpu->cpus, ".linux.resources.cpu.cpus")});
+    }
+    if (v2 && r.cpu && !r.cpu->mems.empty()) {
+        p.push_back({"AllowedMemoryNodes", cpu_list_bitmask(r.cpu->mems, ".linux.resources.cpu.mems")});
+    }
     if (r.pids && r.pids->limit) {
         const std::int64_t limit = *r.pids->limit;
         p.push_back({"TasksMax", limit < 0 ? UINT64_MAX : static_cast<std::uint64_t>(limit)});
+    }
+    if (r.block_io && r.block_io->weight.value_or(0) != 0) {
+        const std::uint64_t weight = *r.block_io->weight;
+        if (v2) {
+            p.push_back({"IOWeight", blkio_weight_to_io_weight(weight)});
+        } else {
+            p.push_back({"BlockIOWeight", weight});
+        }
     }
     if (!r.devices.empty()) {
         auto d = device_properties(device_rules_from_oci(r.devices), proc_devices, warnings);

@@ -33,7 +33,7 @@ SystemdUnit parse_systemd_path(const std::string& cgroups_path, const std::strin
 std::string expand_slice(const std::string& slice);
 
 using PropertyValue = std::variant<bool, std::uint64_t, std::string, std::vector<std::uint32_t>,
-                                   std::vector<std::pair<std::string, std::string>>>;
+                                   std::vector<std::pair<std::string, std::string>>, std::vector<std::uint8_t>>;
 
 struct Property {
     std::string name;
@@ -41,16 +41,22 @@ struct Property {
     bool operator==(const Property&) const = default;
 };
 
-// The D-Bus signature of a value: "b", "t", "s", "au", "a(ss)".
+// The D-Bus signature of a value: "b", "t", "s", "au", "a(ss)", "ay".
 const char* signature(const PropertyValue& value);
+
+// A cpuset list ("0-2,5") as systemd's CPU bitmask: byte i bit j is CPU 8i+j. Throws
+// `<field>: invalid CPU list …`.
+std::vector<std::uint8_t> cpu_list_bitmask(const std::string& list, const char* field);
 
 // Major number → name from /proc/devices text ("Character devices:\n  1 mem\n…"); the block
 // names are keyed with a "b" prefix: {"c1": "mem", "b8": "sd"}.
 std::map<std::string, std::string> parse_proc_devices(const std::string& contents);
 
-// The resource properties for `r` (MemoryMax/MemoryLimit, CPUWeight/CPUShares,
-// CPUQuotaPerSecUSec, CPUQuotaPeriodUSec, TasksMax, DevicePolicy/DeviceAllow) for cgroup v2
-// (`v2`) or v1. Device rules systemd cannot express (a deny list over a default allow) get no
+// The resource properties for `r` (MemoryMax/MemoryLimit, MemoryLow, MemorySwapMax,
+// CPUWeight/CPUShares, CPUQuotaPerSecUSec, CPUQuotaPeriodUSec, AllowedCPUs,
+// AllowedMemoryNodes, TasksMax, IOWeight/BlockIOWeight, DevicePolicy/DeviceAllow) for cgroup
+// v2 (`v2`) or v1. systemd rewrites every file of the controllers it manages from the unit
+// on daemon-reload, so a limit with no property here would fall back to its default then. Device rules systemd cannot express (a deny list over a default allow) get no
 // DeviceAllow, leaving the cgroupfs rules in force, and a warning in `warnings`.
 std::vector<Property> resource_properties(const oci::Resources& r, bool v2,
                                           const std::map<std::string, std::string>& proc_devices,

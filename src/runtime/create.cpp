@@ -331,7 +331,16 @@ CreatedContainer create_container(const GlobalOptions& global, const CreateOptio
         pid_t pid = init.pid;
         // By pid: the init is our unreaped child, so the pid cannot be reused meanwhile.
         rollback.add("kill container init", [pid] { kill_and_reap(pid, -1); });
-        if (cgroup_fd < 0) cg->add_process(pid);
+        if (cgroup_fd < 0) {
+            cg->add_process(pid);
+            // The systemd driver starts its scope with the first process: saved again so that
+            // delete, even after a berth killed from here on, stops the unit it now owns.
+            std::string saved = cg->saved_form();
+            if (saved != record.cgroup) {
+                record.cgroup = std::move(saved);
+                store.save(record);
+            }
+        }
         if (plan.ns.new_user) write_id_maps(pid, plan.ns);
         if (plan.process.oom_score_adj) set_oom_score_adj(pid, *plan.process.oom_score_adj);
         record.pid = pid;

@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # Boots a Debian kernel under qemu (TCG: no KVM here) with a pure cgroup v2 hierarchy, the
-# host's / shared read-only over 9p with a tmpfs overlay, and runs guest-tests.sh inside;
+# host's / shared read-only over 9p with a tmpfs overlay, and runs guest-tests.sh inside
+# (BERTH_VM_PID1=systemd: systemd as PID 1 runs guest-systemd.sh; BERTH_VM_CGROUP=hybrid
+# then boots it with v1 controllers and cgroup2 at /sys/fs/cgroup/unified, like the host);
 # its TAP comes back over a writable 9p share and is printed here. Exits non-zero on any
 # "not ok" or if the guest never reported. Usage: run-vm-tests.sh BERTH_BINARY
 # The kernel package is downloaded once into $BERTH_VM_CACHE, never installed on the host.
@@ -42,12 +44,21 @@ done
 lsm_args=
 [[ ${BERTH_VM_LSM:-apparmor} == selinux ]] && lsm_args="security=selinux selinux=1 enforcing=0"
 
+script=$here/guest-tests.sh
+cgroup_args="cgroup_no_v1=all systemd.unified_cgroup_hierarchy=1"
+pid1_args=
+if [[ ${BERTH_VM_PID1:-script} == systemd ]]; then
+  script=$here/guest-systemd.sh
+  pid1_args="berth.pid1=systemd systemd.unit=berth-tests.target"
+  [[ ${BERTH_VM_CGROUP:-unified} == hybrid ]] && cgroup_args="systemd.unified_cgroup_hierarchy=0"
+fi
+
 # The kernel hands BERTH=... to init as an environment variable (the host's
 # / is the guest's /, so host paths work unchanged).
 start=$(date +%s)
 timeout "${BERTH_VM_TIMEOUT:-900}" qemu-system-x86_64 -accel tcg -m 1536 -smp 2 -nographic -no-reboot \
   -kernel "$kernel" -initrd "$work/initrd.gz" \
-  -append "console=ttyS0 quiet loglevel=3 panic=-1 cgroup_no_v1=all systemd.unified_cgroup_hierarchy=1 $lsm_args berth.script=$here/guest-tests.sh berth.binds=${here#/},$(dirname "${berth#/}") BERTH=$berth" \
+  -append "console=ttyS0 quiet loglevel=3 panic=-1 $cgroup_args $lsm_args $pid1_args berth.script=$script berth.binds=${here#/},$(dirname "${berth#/}") BERTH=$berth" \
   -virtfs local,path=/,mount_tag=hostroot,security_model=none,readonly=on \
   -virtfs "local,path=$work/results,mount_tag=results,security_model=none" \
   > "$work/console.log" 2>&1 || true

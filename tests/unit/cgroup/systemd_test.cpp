@@ -18,6 +18,8 @@ inline std::ostream& operator<<(std::ostream& os, const Property& p) {
                 os << v;
             } else if constexpr (std::is_same_v<T, std::vector<std::uint32_t>>) {
                 for (auto x : v) os << x << ' ';
+            } else if constexpr (std::is_same_v<T, std::vector<std::uint8_t>>) {
+                for (auto x : v) os << static_cast<unsigned>(x) << ' ';
             } else {
                 for (const auto& [a, b] : v) os << '(' << a << ' ' << b << ')';
             }
@@ -106,6 +108,40 @@ BOOST_AUTO_TEST_CASE(resource_properties_v1_and_unlimited) {
         {"CPUQuotaPerSecUSec", std::uint64_t{40000}}, {"TasksMax", UINT64_MAX},
     };
     BOOST_TEST(p == expected, boost::test_tools::per_element());
+}
+
+// systemd rewrites the files of the controllers it manages from the unit's properties on
+// daemon-reload: each limit cgroupfs writes on v2 needs its property, or it resets.
+BOOST_AUTO_TEST_CASE(resource_properties_v2_survive_daemon_reload) {
+    oci::Resources r;
+    r.memory = oci::Memory{};
+    r.memory->limit = 64 << 20;
+    r.memory->reservation = 16 << 20;
+    r.memory->swap = 96 << 20;  // memory+swap: 32 MiB of swap
+    r.cpu = oci::Cpu{};
+    r.cpu->cpus = "0-2,9";
+    r.cpu->mems = "0";
+    r.block_io = oci::BlockIo{};
+    r.block_io->weight = 200;
+    std::vector<std::string> warnings;
+    const auto p = resource_properties(r, true, {}, warnings);
+    const std::vector<Property> expected = {
+        {"MemoryMax", std::uint64_t{64} << 20}, {"MemoryLow", std::uint64_t{16} << 20},
+        {"MemorySwapMax", std::uint64_t{32} << 20}, {"AllowedCPUs", std::vector<std::uint8_t>{0x07, 0x02}},
+        {"AllowedMemoryNodes", std::vector<std::uint8_t>{0x01}}, {"IOWeight", std::uint64_t{1920}},
+    };
+    BOOST_TEST(p == expected, boost::test_tools::per_element());
+    BOOST_TEST(std::string(signature(p[3].value)) == "ay");
+
+    // Unlimited swap stays unlimited; v1 has BlockIOWeight and no v2-only properties.
+    r.memory->swap = -1;
+    BOOST_TEST((*find(resource_properties(r, true, {}, warnings), "MemorySwapMax") == Property{"MemorySwapMax", UINT64_MAX}));
+    const auto v1 = resource_properties(r, false, {}, warnings);
+    BOOST_TEST((*find(v1, "BlockIOWeight") == Property{"BlockIOWeight", std::uint64_t{200}}));
+    BOOST_TEST(find(v1, "MemoryLow") == nullptr);
+    BOOST_TEST(find(v1, "AllowedCPUs") == nullptr);
+    r.cpu->cpus = "2-1";
+    expect_error([&] { resource_properties(r, true, {}, warnings); }, ".linux.resources.cpu.cpus: invalid CPU list");
 }
 
 BOOST_AUTO_TEST_CASE(device_allow_without_device_nodes) {

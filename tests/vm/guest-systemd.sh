@@ -1,12 +1,17 @@
 #!/bin/bash
 # Runs under systemd as PID 1 of the qemu guest (berth-tests.service, see init.sh and
 # systemd-units/): berth's systemd cgroup driver against a real systemd, checked through
-# systemctl, busctl, the cgroup tree and from inside the containers, on pure cgroup v2 or
+# systemctl, busctl, the cgroup tree and from inside the containers, on pure cgroup v2,
 # hybrid (systemd.unified_cgroup_hierarchy=0: v1 controllers, cgroup2 at
-# /sys/fs/cgroup/unified). Writes TAP to /results/tap, then powers the guest off.
+# /sys/fs/cgroup/unified) or legacy (systemd.legacy_systemd_cgroup_controller=1 as well: v1
+# only, systemd's own tree in the named hierarchy /sys/fs/cgroup/systemd). Writes TAP to
+# /results/tap, then powers the guest off.
 set -u
 berth="$BERTH --systemd-cgroup"
-if [[ $(stat -fc %T /sys/fs/cgroup) == cgroup2fs ]]; then v2=true; unified=/sys/fs/cgroup; else v2=false; unified=/sys/fs/cgroup/unified; fi
+# $unified: the hierarchy systemd keeps its tree in.
+if [[ $(stat -fc %T /sys/fs/cgroup) == cgroup2fs ]]; then layout=unified; v2=true; unified=/sys/fs/cgroup
+elif [[ -d /sys/fs/cgroup/unified ]]; then layout=hybrid; v2=false; unified=/sys/fs/cgroup/unified
+else layout=legacy; v2=false; unified=/sys/fs/cgroup/systemd; fi
 cgroups_path() { echo "system.slice:berth:$1"; }
 cgroup_dir() { echo $unified/system.slice/berth-$1.scope; }
 . "$(dirname "${BASH_SOURCE[0]}")/tap-lib.sh"
@@ -32,14 +37,24 @@ files_are() {
   local dir=$1 what=$2 kv f; shift 2
   for kv in "$@"; do f=${kv%%=*}; check "$what: ${f##*/}" eq "$(cat $dir/$f 2>&1)" "${kv#*=}"; done
 }
-# The process's cgroup on the unified hierarchy (the only one on v2).
-cgroup_of() { grep '^0::' /proc/$1/cgroup 2>&1; }
+# The process's cgroup in systemd's tree, as "0::PATH" (the unified hierarchy's line; on
+# legacy the name=systemd line, rewritten).
+if [[ $layout == legacy ]]; then
+  cgroup_of() { sed -n 's/^[0-9]*:name=systemd:/0::/p' /proc/$1/cgroup 2>&1; }
+else
+  cgroup_of() { grep '^0::' /proc/$1/cgroup 2>&1; }
+fi
 
 echo "# kernel $(uname -r), $(systemctl --version | head -n1), /sys/fs/cgroup is $(stat -fc %T /sys/fs/cgroup)" >> $tap.part
 stamp "tests start"
 check "systemd is PID 1" eq "$(cat /proc/1/comm)" systemd
-check "cgroup2 at $unified" eq "$(stat -fc %T $unified)" cgroup2fs
-$v2 || check "hybrid: v1 memory controller mounted" eq "$(stat -fc %T /sys/fs/cgroup/memory)" cgroupfs
+if [[ $layout == legacy ]]; then
+  check "legacy: systemd's named v1 hierarchy at $unified" eq "$(stat -fc %T $unified)" cgroupfs
+  check "legacy: no cgroup2 mounted" eq "$(grep -c ' cgroup2 ' /proc/mounts)" 0
+else
+  check "cgroup2 at $unified" eq "$(stat -fc %T $unified)" cgroup2fs
+fi
+$v2 || check "$layout: v1 memory controller mounted" eq "$(stat -fc %T /sys/fs/cgroup/memory)" cgroupfs
 check "systemd answers on the system bus" eq "$(busctl get-property org.freedesktop.systemd1 /org/freedesktop/systemd1 org.freedesktop.systemd1.Manager Version 2>&1 | cut -c1-6)" 's "252'
 
 # A scope with limits: the unit's properties and the cgroup files agree, also after systemd

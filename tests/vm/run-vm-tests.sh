@@ -2,7 +2,8 @@
 # Boots a Debian kernel under qemu (TCG: no KVM here) with a pure cgroup v2 hierarchy, the
 # host's / shared read-only over 9p with a tmpfs overlay, and runs guest-tests.sh inside
 # (BERTH_VM_PID1=systemd: systemd as PID 1 runs guest-systemd.sh; BERTH_VM_CGROUP=hybrid
-# then boots it with v1 controllers and cgroup2 at /sys/fs/cgroup/unified, like the host);
+# then boots it with v1 controllers and cgroup2 at /sys/fs/cgroup/unified, like the host,
+# and BERTH_VM_CGROUP=legacy with v1 only);
 # its TAP comes back over a writable 9p share and is printed here. Exits non-zero on any
 # "not ok" or if the guest never reported. Usage: run-vm-tests.sh BERTH_BINARY
 # The kernel package is downloaded once into $BERTH_VM_CACHE, never installed on the host.
@@ -50,7 +51,10 @@ pid1_args=
 if [[ ${BERTH_VM_PID1:-script} == systemd ]]; then
   script=$here/guest-systemd.sh
   pid1_args="berth.pid1=systemd systemd.unit=berth-tests.target"
-  [[ ${BERTH_VM_CGROUP:-unified} == hybrid ]] && cgroup_args="systemd.unified_cgroup_hierarchy=0"
+  case ${BERTH_VM_CGROUP:-unified} in
+    hybrid) cgroup_args="systemd.unified_cgroup_hierarchy=0" ;;
+    legacy) cgroup_args="systemd.unified_cgroup_hierarchy=0 systemd.legacy_systemd_cgroup_controller=1" ;;
+  esac
 fi
 
 # The kernel hands BERTH=... to init as an environment variable (the host's

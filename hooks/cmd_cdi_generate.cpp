@@ -7,6 +7,7 @@
 
 #include "hooks/nvidia/cdi_generate.hpp"
 #include "hooks/nvidia/config.hpp"
+#include "hooks/nvidia/nvml.hpp"
 #include "util/error.hpp"
 
 #include <fcntl.h>
@@ -57,6 +58,12 @@ int cmd_cdi(const Args& args) {
     options.hook_path = nvidia::effective_hook_path(nv);
     options.ldconfig = nvidia::effective_ldconfig(nv);
     options.proc_root = nv.proc_root;
+    // Only NVML knows MIG UUIDs; without an answer the MIG devices keep their index names.
+    if (!driver.migs.empty()) {
+        std::string why = "libnvidia-ml.so." + driver.version + " not found in the driver root";
+        if (driver.libnvml) options.nvml = nvidia::query_nvml(*driver.libnvml, why);
+        if (!options.nvml) warn("nvidia: MIG devices listed without their MIG-<uuid> names: NVML: " + why);
+    }
     nvidia::CdiSpec spec = nvidia::generate_cdi_spec(driver, options);
     write_output(output, format == "json" ? nvidia::to_cdi_json(spec) : nvidia::to_cdi_yaml(spec));
     return 0;

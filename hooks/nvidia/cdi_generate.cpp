@@ -173,6 +173,15 @@ void yaml(const Value& v, int indent, std::string& out) {
     }
 }
 
+// One device's edits: plan_edits for `choice` without what the spec-level edits already
+// carry for every device (nvidiactl, which plan_edits always adds, and the firmware).
+ContainerEdits device_edits(const Driver& driver, const DeviceChoice& choice, const PlanOptions& plan) {
+    ContainerEdits e = plan_edits(driver, choice, CapabilitySet{}, plan);
+    e.mounts.clear();
+    std::erase_if(e.device_nodes, [&](const DeviceNodeEdit& n) { return n.path == driver.ctl.path; });
+    return e;
+}
+
 }  // namespace
 
 CdiSpec generate_cdi_spec(const Driver& driver, const CdiGenerateOptions& options) {
@@ -187,20 +196,33 @@ CdiSpec generate_cdi_spec(const Driver& driver, const CdiGenerateOptions& option
     spec.edits = plan_edits(driver, {}, CapabilitySet::all(), plan);
     spec.edits.env.insert(spec.edits.env.begin(), "NVIDIA_VISIBLE_DEVICES=void");
     plan.mask_procfs = true;
-    std::vector<std::size_t> every;
+    DeviceChoice every;
     for (std::size_t i = 0; i < driver.gpus.size(); ++i) {
-        ContainerEdits one = plan_edits(driver, {{i}, {}, false, false}, CapabilitySet{}, plan);
-        // plan_edits always adds nvidiactl and firmware: those live in the spec-level edits.
-        one.mounts.clear();
-        std::erase_if(one.device_nodes, [&](const DeviceNodeEdit& n) { return n.path == driver.ctl.path; });
+        ContainerEdits one = device_edits(driver, {{i}, {}, false, false}, plan);
         spec.devices.push_back({std::to_string(i), {}, one});
-        spec.devices.push_back({driver.gpus[i].uuid, {}, one});
-        every.push_back(i);
+        spec.devices.push_back({driver.gpus[i].uuid, {}, std::move(one)});
+        every.gpus.push_back(i);
     }
-    ContainerEdits all = plan_edits(driver, {every, {}, false, false}, CapabilitySet{}, plan);
-    all.mounts.clear();
-    std::erase_if(all.device_nodes, [&](const DeviceNodeEdit& n) { return n.path == driver.ctl.path; });
-    spec.devices.push_back({"all", {}, all});
+    // nvidia-ctk up to 1.17 also listed a GPU in MIG mode as a full GPU; 1.18 leaves it out.
+    // berth keeps it: the files show MIG mode only once instances exist, and
+    // NVIDIA_VISIBLE_DEVICES=0 selects such a GPU too.
+    //
+    // MIG devices: the env-var path's own selection, so "<gpu>:<n>" here and in
+    // NVIDIA_VISIBLE_DEVICES name one device, with the same nodes and mask-procfs --caps
+    // files. (nvidia-ctk's n is NVML's MIG handle index; berth counts in (gi, ci) order,
+    // which it can read from files.)
+    for (std::size_t m = 0, nth = 0; m < driver.migs.size(); ++m, ++nth) {
+        const MigDevice& mig = driver.migs[m];
+        if (m > 0 && driver.migs[m - 1].gpu != mig.gpu) nth = 0;
+        ContainerEdits one = device_edits(driver, {{mig.gpu}, {m}, false, false}, plan);
+        spec.devices.push_back({fmt::format("{}:{}", mig.gpu, nth), {}, one});
+        std::string uuid = options.nvml ? nvml_mig_uuid(*options.nvml, driver.gpus.at(mig.gpu).uuid, mig.gi, mig.ci) : "";
+        if (!uuid.empty()) spec.devices.push_back({std::move(uuid), {}, std::move(one)});
+        every.migs.push_back(m);
+    }
+    // nvidia-ctk's "all" merges every device it lists, MIG devices included (its
+    // mergedDevice transform over the GPU and MIG generators), as the env path's "all" does.
+    spec.devices.push_back({"all", {}, device_edits(driver, every, plan)});
     spec.version = minimum_cdi_version(spec);
     return spec;
 }

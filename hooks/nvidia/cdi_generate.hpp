@@ -7,6 +7,7 @@
 
 #include "hooks/nvidia/cdi_spec.hpp"
 #include "hooks/nvidia/discovery.hpp"
+#include "hooks/nvidia/nvml.hpp"
 #include "hooks/nvidia/plan.hpp"
 
 #include <string>
@@ -19,11 +20,19 @@ struct CdiGenerateOptions {
     std::string hook_path;  // berth-nvidia-hook on the host
     std::string ldconfig;   // as PlanOptions::ldconfig
     std::string proc_root = "/";
+    // NVML's answer, for the "MIG-<uuid>" names only; without it MIG devices are listed
+    // by index alone (the files name GI/CI numbers, never UUIDs).
+    std::optional<NvmlInfo> nvml;
 };
 
-// Devices "0".."N-1" (PCI order, the nvidia-smi index), "GPU-<uuid>" for each, and
-// "all". Each device brings its /dev/nvidiaN node and a mask-procfs hook naming its
-// /proc/driver/nvidia/gpus entry (the hook is additive, so several devices compose).
+// Devices "0".."N-1" (PCI order, the nvidia-smi index), "GPU-<uuid>" for each, then per
+// MIG compute instance "<gpu>:<n>" (the n-th of that GPU in (gi, ci) order, as
+// NVIDIA_VISIBLE_DEVICES counts) and, when options.nvml knows it, "MIG-<uuid>", then
+// "all" (every GPU and MIG device, as nvidia-ctk's). Each device brings its /dev/nvidiaN
+// node and a mask-procfs hook naming its /proc/driver/nvidia/gpus entry (the hook is
+// additive, so several devices compose); a MIG device also its parent's node, its GI and
+// CI /dev/nvidia-caps nodes, and --caps for its GI and CI access files: exactly the
+// env-var path's edits for the same device (plan_edits).
 // The spec-level edits carry everything else for every capability: control nodes,
 // libraries, binaries, firmware, IPC, the create-symlinks and update-ldcache hooks,
 // and NVIDIA_VISIBLE_DEVICES=void so a legacy hook does not inject a second time.

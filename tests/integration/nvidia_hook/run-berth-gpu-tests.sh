@@ -311,6 +311,36 @@ check "cdi: same devices as NVIDIA_VISIBLE_DEVICES=1" test "$cdi_devs" = "$gpu1_
 check "cdi: nvidia-smi lists GPU 1" contains "$out" "GPU-00000000-0000-0000-0000-000000000001"
 check "cdi: nvidia-smi does not list GPU 0" lacks "$out" "GPU-00000000-0000-0000-0000-000000000000"
 
+echo "# CDI MIG devices: cdi generate lists <gpu>:<n> (and MIG-<uuid> from the fake NVML)"
+check "cdi spec lists MIG 0:1" grep -q '^- name: "0:1"$' "$tmp/cdi/nvidia.yaml"
+check "cdi spec lists MIG 0:1 by UUID" grep -q "^- name: \"$(mig_uuid 0 1 1)\"\$" "$tmp/cdi/nvidia.yaml"
+# The env path with every capability (the spec-level edits carry them all) is the reference:
+# same nodes, same caps nodes allowed and denied, same /proc access files and mounts.
+b=$(mig_bundle mig-env01 "$mig_probe" NVIDIA_VISIBLE_DEVICES=0:1 NVIDIA_DRIVER_CAPABILITIES=all)
+run mig-env01 "$b"
+check "mig 0:1 (env, all capabilities): container runs" test "$rc" = 0
+mig01_env=$out
+for form in annotation env-cdi env-cdi-uuid; do
+  case $form in
+    annotation) b=$(mig_bundle cdi-mig-$form "$mig_probe" --annotation=cdi.k8s.io/x=nvidia.com/gpu=0:1) ;;
+    env-cdi) b=$(mig_bundle cdi-mig-$form "$mig_probe" NVIDIA_VISIBLE_DEVICES=nvidia.com/gpu=0:1) ;;
+    env-cdi-uuid) b=$(mig_bundle cdi-mig-$form "$mig_probe" "NVIDIA_VISIBLE_DEVICES=nvidia.com/gpu=$(mig_uuid 0 1 1)") ;;
+  esac
+  run cdi-mig-$form "$b"
+  check "cdi mig 0:1 ($form): container runs" test "$rc" = 0
+  check "cdi mig 0:1 ($form): the parent GPU, no other" contains "$out" " nvidia0 nvidiactl "$'\n'
+  check "cdi mig 0:1 ($form): only its GI and CI caps nodes" contains "$out" "caps: nvidia-cap12 nvidia-cap14 "
+  check "cdi mig 0:1 ($form): cgroup allows the CI node (ENXIO)" contains "$out" "can't open '/dev/nvidia-caps/nvidia-cap14': No such device or address"
+  check "cdi mig 0:1 ($form): its CI access file" contains "$out" "proc has gpu0/mig/gi1/ci1/access: DeviceFileMinor: 14"
+  check "cdi mig 0:1 ($form): not another CI's" contains "$out" "proc lacks gpu0/mig/gi1/ci0/access"
+  check "cdi mig 0:1 ($form): access files mounted read-only" contains "$out" "/proc/driver/nvidia/capabilities/gpu0/mig/gi1/ci1/access ro,"
+  check "cdi mig 0:1 ($form): access files not writable" lacks "$out" "proc writable"
+  check "cdi mig 0:1 ($form): procfs mask: only the parent GPU's entry" contains "$out" "gpus: 0000:01:00.0 "
+  check "cdi mig 0:1 ($form): the same as NVIDIA_VISIBLE_DEVICES=0:1" test "$out" = "$mig01_env"
+  [[ $out == "$mig01_env" ]] || diff <(echo "$mig01_env") <(echo "$out") | sed 's/^/    /'
+  check "cdi mig 0:1 ($form): nothing left after delete" nothing_left cdi-mig-$form
+done
+
 echo "# failures: one line, nothing left behind"
 # fails ID EXPECTED ENV...: create must fail with EXPECTED in its one-line message.
 fails() {

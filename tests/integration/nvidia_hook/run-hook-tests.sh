@@ -176,7 +176,7 @@ echo "# cdi generate round trip, and CDI names in hook mode"
 check "cdi generate (yaml)" "$hook" cdi generate --driver-root "$driver" --proc-root "$driver" --output "$tmp/cdi/nvidia.yaml"
 check "cdi generate (json)" "$hook" cdi generate --driver-root "$driver" --proc-root "$driver" --format json --output "$tmp/nvidia.json"
 check "yaml spec round trip" "$roundtrip" "$tmp/cdi/nvidia.yaml" nvidia.com/gpu=0 nvidia.com/gpu=1 nvidia.com/gpu=all \
-  nvidia.com/gpu=GPU-00000000-0000-0000-0000-000000000001
+  nvidia.com/gpu=GPU-00000000-0000-0000-0000-000000000001 nvidia.com/gpu=0:1 nvidia.com/gpu=MIG-00000000-0001-0001-0000-000000000000
 check "json spec round trip" "$roundtrip" "$tmp/nvidia.json" nvidia.com/gpu=all
 make_bundle "$tmp/b6" prestart "$probe" NVIDIA_VISIBLE_DEVICES=nvidia.com/gpu=0,nvidia.com/gpu=1
 run cdi "$tmp/b6"

@@ -16,8 +16,9 @@ namespace berth::sys {
 namespace {
 
 constexpr char kMagic[8] = {'B', 'E', 'R', 'T', 'H', 'B', 'P', 'F'};
-// Bump when the header or the key serialisation changes, so old files miss.
-constexpr std::uint32_t kFormatVersion = 1;
+// Bump when the header, the key serialisation or the compiled program's shape changes,
+// so old files miss. 2: the ENOSYS stub in front of the filter.
+constexpr std::uint32_t kFormatVersion = 2;
 
 struct CacheHeader {
     char magic[8];

@@ -1,5 +1,6 @@
 #include "sys/seccomp_compile.hpp"
 
+#include "sys/seccomp_enosys.hpp"
 #include "util/error.hpp"
 #include "util/log.hpp"
 #include "util/unique_fd.hpp"
@@ -140,7 +141,9 @@ std::uint32_t resolve_action(const std::string& name, const std::optional<std::u
     return entry->action | err;
 }
 
-void add_architectures(const Context& ctx, const oci::Seccomp& seccomp) {
+// Returns the architectures of the filter as libseccomp tokens, the native one first.
+std::vector<std::uint32_t> add_architectures(const Context& ctx, const oci::Seccomp& seccomp) {
+    std::vector<std::uint32_t> tokens{seccomp_arch_native()};
     for (std::size_t i = 0; i < seccomp.architectures.size(); ++i) {
         const std::string& name = seccomp.architectures[i];
         const ArchName* entry = find_by_name(kArchs, name);
@@ -148,6 +151,7 @@ void add_architectures(const Context& ctx, const oci::Seccomp& seccomp) {
         int rc = seccomp_arch_add(ctx.get(), entry->arch);
         // The native architecture is always in a new filter.
         if (rc == -EEXIST) continue;
+        tokens.push_back(entry->arch);
         // libseccomp cannot mix byte orders in one filter; runc and crun fail here too.
         if (rc == -EDOM) {
             throw_error("{}.architectures[{}]: \"{}\" cannot share a filter with the native architecture "
@@ -157,6 +161,7 @@ void add_architectures(const Context& ctx, const oci::Seccomp& seccomp) {
             throw Error(fmt::format("{}.architectures[{}]: add architecture \"{}\"", kField, i, name), -rc);
         }
     }
+    return tokens;
 }
 
 std::vector<scmp_arg_cmp> resolve_args(const oci::SeccompSyscall& syscall, const std::string& field,
@@ -262,10 +267,14 @@ std::vector<sock_filter> export_bpf(const Context& ctx) {
         if (n <= 0) throw_errno("seccomp: read exported filter");
         done += static_cast<std::size_t>(n);
     }
-    if (program.size() > BPF_MAXINSNS) {
-        throw_error("{}: filter has {} instructions, the kernel allows {}", kField, program.size(), BPF_MAXINSNS);
-    }
     return program;
+}
+
+// Every syscall name of the profile, whatever its action: the ENOSYS stub's horizon.
+std::vector<std::string> named_syscalls(const oci::Seccomp& seccomp) {
+    std::vector<std::string> out;
+    for (const oci::SeccompSyscall& syscall : seccomp.syscalls) out.insert(out.end(), syscall.names.begin(), syscall.names.end());
+    return out;
 }
 
 }  // namespace
@@ -280,14 +289,21 @@ SeccompPlan compile_seccomp(const oci::Seccomp& seccomp) {
 
     Context ctx(seccomp_init(default_action));
     if (!ctx) throw_error("{}: libseccomp cannot create a filter for \"{}\"", default_field, seccomp.default_action);
-    add_architectures(ctx, seccomp);
+    std::vector<std::uint32_t> archs = add_architectures(ctx, seccomp);
     bool uses_notify = false;
     add_syscall_rules(ctx, seccomp, default_action, uses_notify);
 
     SeccompPlan plan;
     plan.flags = resolve_flags(seccomp, uses_notify);
     plan.needs_listener = uses_notify;
-    plan.program = export_bpf(ctx);
+    // runc's -ENOSYS stub in front of the filter (sys/seccomp_enosys.hpp says why and
+    // where it stops).
+    plan.program = enosys_stub(default_action, named_syscalls(seccomp), archs);
+    std::vector<sock_filter> filter = export_bpf(ctx);
+    plan.program.insert(plan.program.end(), filter.begin(), filter.end());
+    if (plan.program.size() > BPF_MAXINSNS) {
+        throw_error("{}: filter has {} instructions, the kernel allows {}", kField, plan.program.size(), BPF_MAXINSNS);
+    }
     return plan;
 }
 

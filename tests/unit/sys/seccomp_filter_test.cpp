@@ -212,6 +212,53 @@ BOOST_AUTO_TEST_CASE(syscall_names_share_one_rule) {
     BOOST_TEST(exited_with(status, 0));
 }
 
+// runc's ENOSYS stub (sys/seccomp_enosys.hpp): above the highest syscall the profile
+// names, a denying default becomes ENOSYS; below it, the default stays.
+BOOST_AUTO_TEST_CASE(syscalls_newer_than_the_profile_get_enosys) {
+    // exit_group (231 on x86_64) is the highest name.
+    auto seccomp = profile("SCMP_ACT_ERRNO", {rule({"exit", "exit_group", "getppid"}, "SCMP_ACT_ALLOW")});
+    auto plan = build_seccomp_plan(seccomp, "");
+    int status = run_filtered(plan, [] {
+        if (errno_of(syscall(1000)) != ENOSYS) return 1;
+        if (errno_of(syscall(SYS_fanotify_init, 0, 0)) != ENOSYS) return 2;  // 300: newer than the profile
+        if (errno_of(syscall(SYS_getpid)) != EPERM) return 3;                 // 39: older, not named
+        return errno_of(syscall(SYS_getppid));
+    });
+    BOOST_TEST(exited_with(status, 0), "status " << status);
+}
+
+BOOST_AUTO_TEST_CASE(kill_default_gets_the_stub_too) {
+    auto seccomp = profile("SCMP_ACT_KILL_PROCESS", {rule({"exit", "exit_group"}, "SCMP_ACT_ALLOW")});
+    int status = run_filtered(build_seccomp_plan(seccomp, ""), [] { return errno_of(syscall(1000)); });
+    BOOST_TEST(exited_with(status, ENOSYS), "status " << status);
+}
+
+BOOST_AUTO_TEST_CASE(permissive_and_enosys_defaults_get_no_stub) {
+    constexpr std::uint32_t kEnosysRet = SECCOMP_RET_ERRNO | ENOSYS;
+    BOOST_TEST(!returns_value(build_seccomp_plan(profile("SCMP_ACT_ALLOW", {rule({"getppid"}, "SCMP_ACT_ERRNO")}), ""), kEnosysRet));
+    BOOST_TEST(!returns_value(build_seccomp_plan(profile("SCMP_ACT_LOG", {rule({"getppid"}, "SCMP_ACT_ERRNO")}), ""), kEnosysRet));
+    auto enosys = profile("SCMP_ACT_ERRNO", {rule({"exit_group"}, "SCMP_ACT_ALLOW")});
+    enosys.default_errno_ret = ENOSYS;
+    auto eperm = enosys;
+    eperm.default_errno_ret.reset();
+    // The ENOSYS default compiles to the program libseccomp alone makes: no stub in front.
+    BOOST_TEST(build_seccomp_plan(enosys, "").program.size() < build_seccomp_plan(eperm, "").program.size());
+    BOOST_TEST(returns_value(build_seccomp_plan(eperm, ""), kEnosysRet));
+}
+
+// x32 calls reach the filter as x86_64 with bit 30 set; listed, x32 has its own horizon.
+BOOST_AUTO_TEST_CASE(x32_calls_get_their_own_limit) {
+    constexpr long kX32 = 0x40000000;
+    auto seccomp = profile("SCMP_ACT_ERRNO", {rule({"exit", "exit_group"}, "SCMP_ACT_ALLOW")});
+    seccomp.architectures = {"SCMP_ARCH_X86_64", "SCMP_ARCH_X86", "SCMP_ARCH_X32"};
+    int status = run_filtered(build_seccomp_plan(seccomp, ""), [] {
+        if (errno_of(syscall(kX32 | 1000)) != ENOSYS) return 1;
+        if (errno_of(syscall(kX32 | SYS_getpid)) != EPERM) return 2;
+        return errno_of(syscall(1000)) == ENOSYS ? 0 : 3;
+    });
+    BOOST_TEST(exited_with(status, 0), "status " << status);
+}
+
 BOOST_AUTO_TEST_CASE(empty_plan_loads_nothing) {
     BOOST_TEST(exited_with(run_filtered(SeccompPlan{}, getppid_errno), 0));
 }

@@ -127,7 +127,7 @@ std::vector<std::string> StateStore::ids() const {
     }
     while (dirent* e = ::readdir(d)) {
         std::string name = e->d_name;
-        if (name == "." || name == ".." || e->d_type != DT_DIR) continue;
+        if (name == "." || name == ".." || name == kSeccompCacheDir || e->d_type != DT_DIR) continue;
         out.push_back(name);
     }
     ::closedir(d);

@@ -33,6 +33,10 @@ struct ContainerRecord {
 // Container ids as runc accepts them: [A-Za-z0-9_+.-]+, not "." or "..".
 void validate_id(const std::string& id);
 
+// The compiled seccomp filters under the state root (sys/seccomp_cache.hpp): a
+// directory beside the containers', never one of them.
+inline constexpr const char* kSeccompCacheDir = ".seccomp-cache";
+
 class StateStore {
 public:
     explicit StateStore(std::string root) : root_(std::move(root)) {}
@@ -48,6 +52,7 @@ public:
     std::optional<ContainerRecord> load(const std::string& id) const;
     // load() that throws `container "id" does not exist`.
     ContainerRecord require(const std::string& id) const;
+    // The containers' ids: every directory but kSeccompCacheDir.
     std::vector<std::string> ids() const;
     void remove(const std::string& id) const;
 

@@ -3,6 +3,7 @@
 
 #include <fcntl.h>
 #include <linux/openat2.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <unistd.h>
@@ -22,6 +23,22 @@ bool write_all(int fd, const char* data, std::size_t len) noexcept {
         len -= static_cast<std::size_t>(n);
     }
     return true;
+}
+
+bool send_with_fd(int sock, const void* data, std::size_t len, int fd) noexcept {
+    iovec iov{const_cast<void*>(data), len};
+    alignas(cmsghdr) char control[CMSG_SPACE(sizeof(int))] = {};
+    msghdr msg{};
+    msg.msg_iov = &iov;
+    msg.msg_iovlen = 1;
+    msg.msg_control = control;
+    msg.msg_controllen = sizeof control;
+    cmsghdr* cmsg = CMSG_FIRSTHDR(&msg);
+    cmsg->cmsg_level = SOL_SOCKET;
+    cmsg->cmsg_type = SCM_RIGHTS;
+    cmsg->cmsg_len = CMSG_LEN(sizeof(int));
+    __builtin_memcpy(CMSG_DATA(cmsg), &fd, sizeof fd);
+    return ::sendmsg(sock, &msg, MSG_NOSIGNAL) >= 0;
 }
 
 int resolve_in_root(int root_fd, const char* rel, int extra_flags) noexcept {

@@ -65,6 +65,10 @@ inline void copy_cstr(char* dst, std::size_t cap, const char* src) noexcept {
 // write(2) until done; returns false on error.
 bool write_all(int fd, const char* data, std::size_t len) noexcept;
 
+// One sendmsg(2) of `len` bytes with `fd` attached as SCM_RIGHTS (MSG_NOSIGNAL);
+// returns false on error.
+bool send_with_fd(int sock, const void* data, std::size_t len, int fd) noexcept;
+
 // O_PATH fd of `rel` resolved under `root_fd` without leaving it (RESOLVE_IN_ROOT,
 // no magic links), or -errno.
 int resolve_in_root(int root_fd, const char* rel, int extra_flags = 0) noexcept;

@@ -2,6 +2,8 @@
 // Message{error} to the parent, then _exit. No allocation, no exceptions.
 #include "child/exec.hpp"
 
+#include "child/fds.hpp"
+#include "child/filter.hpp"
 #include "child/finish.hpp"
 #include "child/lsm_label.hpp"
 #include "child/process.hpp"
@@ -55,6 +57,7 @@ void exec_child(const ExecPlan& plan, int sync_fd) noexcept {
     ign.sa_handler = SIG_IGN;
     ::sigaction(SIGPIPE, &ign, nullptr);
     if (!wait_go(sync_fd, f)) report_and_exit(sync_fd, f);
+    if (!cloexec_inherited_fds(p.preserve_fds, f)) report_and_exit(sync_fd, f);
     if (p.has_affinity_initial && ::sched_setaffinity(0, sizeof p.affinity_initial, &p.affinity_initial) < 0)
         report_and_exit(sync_fd, (fail(f, "sched_setaffinity", "initial"), f));
     if (!join_namespaces(plan, f)) report_and_exit(sync_fd, f);
@@ -62,15 +65,13 @@ void exec_child(const ExecPlan& plan, int sync_fd) noexcept {
     if (::chdir(p.cwd.c_str()) < 0) report_and_exit(sync_fd, (fail(f, "chdir", p.cwd.c_str()), f));
     if (!apply_limits(lp, f)) report_and_exit(sync_fd, f);
     if (!apply_exec_labels(lp.process, f)) report_and_exit(sync_fd, f);
-    if (!p.no_new_privs && !lp.seccomp.program.empty()) {
-        // Without no_new_privs loading a filter needs CAP_SYS_ADMIN: before the drop.
-        int rc = sys::apply_seccomp(lp.seccomp);
-        if (rc < 0) report_and_exit(sync_fd, (fail(f, "seccomp", "", -rc), f));
-    }
+    // From the filter on, only syscalls every profile allows (child/filter.hpp).
+    FilterPoint filter = filter_point(lp, false);
+    if (filter == FilterPoint::before_identity && !load_filter(lp, sync_fd, f)) report_and_exit(sync_fd, f);
     if (!apply_identity(lp, f)) report_and_exit(sync_fd, f);
     int index = find_executable(lp, f);
     if (index < 0) report_and_exit(sync_fd, f);
-    exec_process(lp, index, sync_fd);
+    exec_process(lp, index, sync_fd, filter == FilterPoint::last);
 }
 
 }  // namespace berth::child

@@ -1,10 +1,9 @@
 #include "child/finish.hpp"
 
+#include "child/filter.hpp"
 #include "child/protocol.hpp"
-#include "sys/seccomp.hpp"
 
 #include <fcntl.h>
-#include <linux/close_range.h>
 #include <sched.h>
 #include <signal.h>
 #include <sys/prctl.h>
@@ -38,28 +37,23 @@ namespace berth::child {
     ::_exit(f.err == ENOENT ? 127 : 126);
 }
 
-[[noreturn]] void exec_process(const LaunchPlan& plan, int index, int sync_fd) noexcept {
+[[noreturn]] void exec_process(const LaunchPlan& plan, int index, int sync_fd, bool load_filter_here) noexcept {
     Failure f;
     const auto& p = plan.process;
     if (p.has_affinity_final && ::sched_setaffinity(0, sizeof p.affinity_final, &p.affinity_final) < 0)
         report_and_exit(sync_fd, (fail(f, "sched_setaffinity", "final"), f));
-    // fds 3 .. 3+n-1 are the caller's (--preserve-fds, LISTEN_FDS); every other fd
-    // closes at execve: no host fd reaches the container.
-    for (unsigned i = 0; i < p.preserve_fds; ++i) ::fcntl(3 + static_cast<int>(i), F_SETFD, 0);
-    ::syscall(SYS_close_range, 3 + p.preserve_fds, ~0U, CLOSE_RANGE_CLOEXEC);
+    // Only stdio and the preserved fds survive execve: the rest were made CLOEXEC right
+    // after clone (child/fds.hpp), and everything opened since is O_CLOEXEC.
     struct sigaction dfl{};
     dfl.sa_handler = SIG_DFL;
     ::sigaction(SIGPIPE, &dfl, nullptr);
     sigset_t none;
     ::sigemptyset(&none);
     ::sigprocmask(SIG_SETMASK, &none, nullptr);
-    if (p.no_new_privs && !plan.seccomp.program.empty()) {
-        int rc = sys::apply_seccomp(plan.seccomp);
-        if (rc < 0) report_and_exit(sync_fd, (fail(f, "seccomp", "", -rc), f));
-    }
     // The parent-death signal survives execve unless credentials change: clear it, or a
     // detached exec'd process (`exec -d`, as conmon runs every exec) dies when berth exits.
     ::prctl(PR_SET_PDEATHSIG, 0, 0, 0, 0);
+    if (load_filter_here && !load_filter(plan, sync_fd, f)) report_and_exit(sync_fd, f);
     ::execve(p.exec_candidates[static_cast<std::size_t>(index)].c_str(), p.args.pointers.data(), p.env.pointers.data());
     report_and_exit(sync_fd, (fail(f, "exec", p.exec_candidates[static_cast<std::size_t>(index)].c_str()), f));
 }

@@ -11,9 +11,9 @@ namespace berth::child {
 // line to stderr) and exits 127 for ENOENT, else 126.
 [[noreturn]] void report_and_exit(int sync_fd, const Failure& f) noexcept;
 
-// Final CPU affinity, fds (only the preserved ones survive execve), default signal
-// disposition and mask, seccomp when it must come last (noNewPrivileges), then execve of
-// exec_candidates[index]. Reports and exits if any of it fails.
-[[noreturn]] void exec_process(const LaunchPlan& plan, int index, int sync_fd) noexcept;
+// Final CPU affinity, default signal disposition and mask, the seccomp filter when
+// `load_filter_here` (FilterPoint::last), then execve of exec_candidates[index]. Reports
+// and exits if any of it fails.
+[[noreturn]] void exec_process(const LaunchPlan& plan, int index, int sync_fd, bool load_filter_here) noexcept;
 
 }  // namespace berth::child

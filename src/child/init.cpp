@@ -1,5 +1,7 @@
 // The container init, from clone to execve. A flat list of named steps; each failure
 // is one Message{error} to the parent, then _exit. No allocation, no exceptions.
+#include "child/fds.hpp"
+#include "child/filter.hpp"
 #include "child/finish.hpp"
 #include "child/launch_plan.hpp"
 #include "child/lsm_label.hpp"
@@ -134,20 +136,20 @@ void container_init(const LaunchPlan& plan, int sync_fd) noexcept {
     ::sigaction(SIGPIPE, &ign, nullptr);
     if (!wait_message(sync_fd, MsgType::go, go, f)) report_and_exit(sync_fd, f);
     const auto& p = plan.process;
+    if (!cloexec_inherited_fds(p.preserve_fds, f)) report_and_exit(sync_fd, f);
     if (p.has_affinity_initial && ::sched_setaffinity(0, sizeof p.affinity_initial, &p.affinity_initial) < 0)
         report_and_exit(sync_fd, (fail(f, "sched_setaffinity", "initial"), f));
     if (!setup_namespaces(plan, f)) report_and_exit(sync_fd, f);
     if (!prepare_filesystem(plan, sync_fd, f)) report_and_exit(sync_fd, f);
     if (!apply_limits(plan, f)) report_and_exit(sync_fd, f);
     if (!apply_exec_labels(plan.process, f)) report_and_exit(sync_fd, f);
-    if (!p.no_new_privs && !plan.seccomp.program.empty()) {
-        // Without no_new_privs loading a filter needs CAP_SYS_ADMIN: before the drop.
-        int rc = sys::apply_seccomp(plan.seccomp);
-        if (rc < 0) report_and_exit(sync_fd, (fail(f, "seccomp", "", -rc), f));
-    }
+    // From the filter on, only syscalls every profile allows (child/filter.hpp).
+    FilterPoint filter = filter_point(plan, true);
+    if (filter == FilterPoint::before_identity && !load_filter(plan, sync_fd, f)) report_and_exit(sync_fd, f);
     if (!apply_identity(plan, f)) report_and_exit(sync_fd, f);
     int index = find_executable(plan, f);
     if (index < 0) report_and_exit(sync_fd, f);
+    if (filter == FilterPoint::before_ready && !load_filter(plan, sync_fd, f)) report_and_exit(sync_fd, f);
     ::prctl(PR_SET_PDEATHSIG, 0, 0, 0, 0);
     if (!send_message(sync_fd, MsgType::ready, f)) report_and_exit(sync_fd, f);
     ::close(sync_fd);
@@ -156,7 +158,7 @@ void container_init(const LaunchPlan& plan, int sync_fd) noexcept {
     if (fifo < 0) report_and_exit(sync_fd, f);
     if (!run_start_hooks(plan, go.value, f)) report_and_exit(sync_fd, f);
     if (!write_all(fifo, "0", 1)) report_and_exit(sync_fd, (fail(f, "write exec fifo", "exec.fifo"), f));
-    exec_process(plan, index, sync_fd);
+    exec_process(plan, index, sync_fd, filter == FilterPoint::last);
 }
 
 }  // namespace berth::child

@@ -4,7 +4,6 @@
 #include <fcntl.h>
 #include <linux/capability.h>
 #include <linux/sched.h>
-#include <poll.h>
 #include <sys/ioctl.h>
 #include <sys/mount.h>
 #include <sys/personality.h>
@@ -16,6 +15,7 @@
 #include <grp.h>
 #include <signal.h>
 #include <termios.h>
+#include <time.h>
 #include <unistd.h>
 
 namespace berth::child {
@@ -82,20 +82,8 @@ bool apply_identity(const LaunchPlan& plan, Failure& f) noexcept {
 namespace {
 
 bool send_master(int sock, int master, Failure& f) noexcept {
-    char payload[] = "/dev/ptmx";
-    iovec iov{payload, sizeof payload - 1};
-    alignas(cmsghdr) char control[CMSG_SPACE(sizeof(int))] = {};
-    msghdr msg{};
-    msg.msg_iov = &iov;
-    msg.msg_iovlen = 1;
-    msg.msg_control = control;
-    msg.msg_controllen = sizeof control;
-    cmsghdr* cmsg = CMSG_FIRSTHDR(&msg);
-    cmsg->cmsg_level = SOL_SOCKET;
-    cmsg->cmsg_type = SCM_RIGHTS;
-    cmsg->cmsg_len = CMSG_LEN(sizeof(int));
-    __builtin_memcpy(CMSG_DATA(cmsg), &master, sizeof master);
-    if (::sendmsg(sock, &msg, MSG_NOSIGNAL) < 0) return fail(f, "send console master", "console socket");
+    static const char payload[] = "/dev/ptmx";
+    if (!send_with_fd(sock, payload, sizeof payload - 1, master)) return fail(f, "send console master", "console socket");
     return true;
 }
 
@@ -169,7 +157,9 @@ int find_executable(const LaunchPlan& plan, Failure& f) noexcept {
     for (std::size_t i = 0; i < c.size(); ++i) {
         struct stat st{};
         if (::stat(c[i].c_str(), &st) < 0 || S_ISDIR(st.st_mode)) continue;
-        if (::faccessat(AT_FDCWD, c[i].c_str(), X_OK, AT_EACCESS) == 0) return static_cast<int>(i);
+        // The old faccessat(2), not glibc's faccessat2: this may run under the filter
+        // (child/filter.hpp). The ids are final here, so real ids are the effective ones.
+        if (::syscall(SYS_faccessat, AT_FDCWD, c[i].c_str(), X_OK) == 0) return static_cast<int>(i);
         denied = static_cast<int>(i);
     }
     const char* name = plan.process.args.strings[0].c_str();
@@ -180,17 +170,51 @@ int find_executable(const LaunchPlan& plan, Failure& f) noexcept {
 
 namespace {
 
+// Waits for the hook `pid`, killing it after `timeout_seconds` (0: none). SIGCHLD is
+// blocked, so rt_sigtimedwait sleeps until the hook exits. Returns 0, ETIMEDOUT, or the
+// errno of wait4.
+int wait_hook(pid_t pid, int timeout_seconds, int& status) noexcept {
+    if (timeout_seconds <= 0) {
+        while (::waitpid(pid, &status, 0) != pid)
+            if (errno != EINTR) return errno;
+        return 0;
+    }
+    sigset_t chld;
+    ::sigemptyset(&chld);
+    ::sigaddset(&chld, SIGCHLD);
+    timespec now{}, end{};
+    ::clock_gettime(CLOCK_MONOTONIC, &end);
+    end.tv_sec += timeout_seconds;
+    for (;;) {
+        pid_t done = ::waitpid(pid, &status, WNOHANG);
+        if (done == pid) return 0;
+        if (done < 0 && errno != EINTR) return errno;
+        ::clock_gettime(CLOCK_MONOTONIC, &now);
+        long left_ns = (end.tv_sec - now.tv_sec) * 1000000000L + (end.tv_nsec - now.tv_nsec);
+        if (left_ns <= 0) {
+            ::kill(pid, SIGKILL);  // our unreaped child: the pid cannot be reused yet
+            ::waitpid(pid, &status, 0);
+            return ETIMEDOUT;
+        }
+        timespec left{left_ns / 1000000000L, left_ns % 1000000000L};
+        ::sigtimedwait(&chld, nullptr, &left);
+    }
+}
+
+// The hook runs under the container's filter when noNewPrivileges is false (as in
+// runc), so this uses only old syscalls: clone, not clone3; kill and rt_sigtimedwait,
+// not pidfds (child/filter.hpp).
 bool run_hook(const HookExec& h, const LaunchPlan& plan, std::int64_t host_pid, Failure& f) noexcept {
     int fds[2];
     if (::pipe2(fds, O_CLOEXEC) < 0) return fail(f, "startContainer hook", h.path.c_str());
-    int pidfd = -1;
-    clone_args args{};
-    args.flags = CLONE_PIDFD;
-    args.pidfd = reinterpret_cast<std::uint64_t>(&pidfd);
-    args.exit_signal = SIGCHLD;
-    long pid = ::syscall(SYS_clone3, &args, sizeof args);
+    sigset_t chld, old;
+    ::sigemptyset(&chld);
+    ::sigaddset(&chld, SIGCHLD);
+    ::sigprocmask(SIG_BLOCK, &chld, &old);
+    long pid = ::syscall(SYS_clone, SIGCHLD, 0, 0, 0, 0);
     if (pid < 0) return fail(f, "startContainer hook", h.path.c_str());
     if (pid == 0) {
+        ::sigprocmask(SIG_SETMASK, &old, nullptr);
         ::dup2(fds[0], 0);
         ::execve(h.path.c_str(), h.args.pointers.data(), h.env.pointers.data());
         ::_exit(127);
@@ -203,17 +227,15 @@ bool run_hook(const HookExec& h, const LaunchPlan& plan, std::int64_t host_pid, 
     write_all(fds[1], digits, n);
     write_all(fds[1], plan.hook_state_suffix.data(), plan.hook_state_suffix.size());
     ::close(fds[1]);
-    pollfd pfd{pidfd, POLLIN, 0};
-    int timeout_ms = h.timeout_seconds > 0 ? h.timeout_seconds * 1000 : -1;
-    int ready = ::poll(&pfd, 1, timeout_ms);
-    if (ready == 0) {
-        ::syscall(SYS_pidfd_send_signal, pidfd, SIGKILL, nullptr, 0);
-        ::waitpid(static_cast<pid_t>(pid), nullptr, 0);
-        return fail(f, "startContainer hook timed out", h.path.c_str(), ETIMEDOUT);
-    }
     int status = 0;
-    ::waitpid(static_cast<pid_t>(pid), &status, 0);
-    ::close(pidfd);
+    int err = wait_hook(static_cast<pid_t>(pid), h.timeout_seconds, status);
+    // Drop the SIGCHLD that is still pending, so the container does not inherit it.
+    timespec zero{};
+    while (::sigtimedwait(&chld, nullptr, &zero) == SIGCHLD) {
+    }
+    ::sigprocmask(SIG_SETMASK, &old, nullptr);
+    if (err == ETIMEDOUT) return fail(f, "startContainer hook timed out", h.path.c_str(), ETIMEDOUT);
+    if (err != 0) return fail(f, "startContainer hook: wait", h.path.c_str(), err);
     if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
         return fail(f, "startContainer hook failed", h.path.c_str(), WIFEXITED(status) && WEXITSTATUS(status) == 127 ? ENOENT : ECANCELED);
     return true;

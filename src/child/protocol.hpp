@@ -13,6 +13,12 @@ enum class MsgType : std::uint32_t {
     hooks_done,   // parent -> init: the create hooks succeeded, continue
     ready,        // init -> parent: about to block on exec.fifo
     error,        // init -> parent: stage/detail/err say what failed; the init then _exits
+    // child -> parent, SCMP_ACT_NOTIFY (child/filter.hpp): value = the fd number the
+    // seccomp listener will get; the filter is loaded right after this message.
+    seccomp_listener,
+    // child -> parent: the listener, as SCM_RIGHTS; may come late or not at all when
+    // the filter holds the send (the parent then took the fd with pidfd_getfd).
+    seccomp_loaded,
 };
 
 struct Message {

@@ -5,6 +5,7 @@
 #include "child/launch_plan.hpp"
 #include "child/protocol.hpp"
 #include "oci/parse.hpp"
+#include "runtime/child_sync.hpp"
 #include "runtime/clone_child.hpp"
 #include "runtime/gpu.hpp"
 #include "runtime/hooks.hpp"
@@ -218,7 +219,12 @@ void run_create_hooks(const oci::Config& config, const ContainerRecord& record) 
     run_hooks(h.create_container, "createContainer", state, record.pid);
 }
 
-void drive_init(int sync, const oci::Config& config, const ContainerRecord& record) {
+// The container process state for the seccomp agent: the init, while creating.
+ListenerTarget listener_target(const oci::Config& config, const ContainerRecord& record) {
+    return {&*config.linux_->seccomp, record.pid, oci::to_json(oci_state(record, oci::Status::creating))};
+}
+
+void drive_init(int sync, int pidfd, const oci::Config& config, const ContainerRecord& record) {
     for (;;) {
         child::Message m{};
         ssize_t n = ::recv(sync, &m, sizeof m, 0);
@@ -231,11 +237,12 @@ void drive_init(int sync, const oci::Config& config, const ContainerRecord& reco
                 run_create_hooks(config, record);
                 send_to_init(sync, child::MsgType::hooks_done);
                 break;
+            case child::MsgType::seccomp_listener:
+                hand_off_listener(sync, pidfd, static_cast<int>(m.value), listener_target(config, record));
+                break;
+            case child::MsgType::seccomp_loaded: break;  // a late copy of a listener berth took: recv dropped it
             case child::MsgType::ready: return;
-            case child::MsgType::error:
-                m.stage[sizeof m.stage - 1] = m.detail[sizeof m.detail - 1] = '\0';
-                if (m.detail[0] == '\0') throw Error(m.stage, m.err);
-                throw Error(fmt::format("{} \"{}\"", m.stage, m.detail), m.err);
+            case child::MsgType::error: throw_child_error(m);
             default: throw_error("container init: unexpected message {}", static_cast<unsigned>(m.type));
         }
     }
@@ -273,7 +280,7 @@ CreatedContainer create_container(const GlobalOptions& global, const CreateOptio
         rollback.add("remove state directory", [dir] { fs::remove_tree(dir); });
         ContainerLock lock(store, options.id);
 
-        PlanInputs in{&config, options.id, options.bundle, dir, global.root + "/.seccomp-cache",
+        PlanInputs in{&config, options.id, options.bundle, dir, global.root + "/" + kSeccompCacheDir,
                       global.rootless, options.no_pivot, options.no_new_keyring, options.preserve_fds};
         child::LaunchPlan plan = build_launch_plan(in);
         const std::vector<UniqueFd> idmapped_trees = prepare_idmapped_mounts(plan);
@@ -345,7 +352,7 @@ CreatedContainer create_container(const GlobalOptions& global, const CreateOptio
         if (plan.process.oom_score_adj) set_oom_score_adj(pid, *plan.process.oom_score_adj);
         record.pid = pid;
         send_to_init(sync.get(), child::MsgType::go, pid);
-        drive_init(sync.get(), config, record);
+        drive_init(sync.get(), init.pidfd.get(), config, record);
 
         record.start_time = process_start_time(pid);
         record.creating = false;

@@ -9,6 +9,7 @@
 #include "child/exec.hpp"
 #include "child/protocol.hpp"
 #include "oci/parse.hpp"
+#include "runtime/child_sync.hpp"
 #include "runtime/clone_child.hpp"
 #include "runtime/container.hpp"
 #include "runtime/create.hpp"
@@ -130,11 +131,12 @@ CreatedContainer clone_exec(const child::ExecPlan& plan, int pidns, int child_sy
     return {static_cast<pid_t>(pid), UniqueFd(pidfd)};
 }
 
-// Sends `go` and waits for end of file (execve) or the child's error record.
-void drive_child(int sync, pid_t pid) {
+// Sends `go` and waits for end of file (execve) or the child's error record; hands the
+// seccomp listener to the agent on the way when the filter has one.
+void drive_child(int sync, const CreatedContainer& c, const ListenerTarget& listener) {
     child::Message go{};
     go.type = child::MsgType::go;
-    go.value = pid;
+    go.value = c.pid;
     if (::send(sync, &go, sizeof go, MSG_NOSIGNAL) != sizeof go) throw_errno("sync with the exec child");
     for (;;) {
         child::Message m{};
@@ -142,10 +144,15 @@ void drive_child(int sync, pid_t pid) {
         if (n < 0 && errno == EINTR) continue;
         if (n < 0) throw_errno("read from the exec child");
         if (n == 0) return;
-        if (n != sizeof m || m.type != child::MsgType::error) throw_error("exec child: unexpected message");
-        m.stage[sizeof m.stage - 1] = m.detail[sizeof m.detail - 1] = '\0';
-        if (m.detail[0] == '\0') throw Error(m.stage, m.err);
-        throw Error(fmt::format("{} \"{}\"", m.stage, m.detail), m.err);
+        if (n != sizeof m) throw_error("exec child: unexpected message");
+        switch (m.type) {
+            case child::MsgType::seccomp_listener:
+                hand_off_listener(sync, c.pidfd.get(), static_cast<int>(m.value), listener);
+                break;
+            case child::MsgType::seccomp_loaded: break;  // a late copy of a listener berth took: recv dropped it
+            case child::MsgType::error: throw_child_error(m);
+            default: throw_error("exec child: unexpected message");
+        }
     }
 }
 
@@ -198,7 +205,7 @@ int exec_in(const GlobalOptions& global, const ExecOptions& o) {
     plan.launch.process.env.seal();
     plan.launch.bind_console = false;
     if (config->linux_ && config->linux_->seccomp)
-        plan.launch.seccomp = sys::build_seccomp_plan(*config->linux_->seccomp, global.root + "/.seccomp-cache");
+        plan.launch.seccomp = sys::build_seccomp_plan(*config->linux_->seccomp, global.root + "/" + kSeccompCacheDir);
     Namespaces ns = open_namespaces(record.pid, plan);
     // The fds were opened through the pid: it must still be the same init.
     if (process_start_time(record.pid) != record.start_time) throw_error("container is stopped");
@@ -233,7 +240,13 @@ int exec_in(const GlobalOptions& global, const ExecOptions& o) {
     try {
         if (sub) cg->add_process(c.pid, *sub);
         else if (cg) cg->add_process(c.pid);
-        drive_child(sync.get(), c.pid);
+        ListenerTarget listener;
+        if (config->linux_ && config->linux_->seccomp) {
+            // runtime-spec config-linux.md#seccomp: the process state names the filtered
+            // process (here the exec'd one) and carries the container's state.
+            listener = {&*config->linux_->seccomp, c.pid, oci::to_json(oci_state(record, status))};
+        }
+        drive_child(sync.get(), c, listener);
     } catch (const Error&) {
         reap(c);
         throw;

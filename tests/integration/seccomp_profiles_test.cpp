@@ -9,6 +9,9 @@
 
 #include <boost/test/unit_test.hpp>
 
+#include <fcntl.h>
+#include <unistd.h>
+
 #include <string>
 
 using namespace berth::it;
@@ -34,11 +37,12 @@ constexpr const char* kToOci = R"(
    | select((.excludes.arches // []) | index("amd64") | not)
    | {names, action} + (if .errnoRet then {errnoRet} else {} end) + (if .args then {args} else {} end)]})";
 
-berth::oci::Seccomp podman_profile(const Bundle& b) {
+// `extra_jq` edits the converted profile (e.g. to make it older).
+berth::oci::Seccomp podman_profile(const Bundle& b, const std::string& extra_jq = ".") {
     std::string caps = "[";
     for (const auto& c : b.config.process->capabilities->bounding) caps += (caps.size() > 1 ? ",\"" : "\"") + c + "\"";
     caps += "]";
-    Result conv = run_command({"/usr/bin/jq", "--argjson", "caps", caps, kToOci, kPodmanProfile});
+    Result conv = run_command({"/usr/bin/jq", "--argjson", "caps", caps, std::string(kToOci) + " | " + extra_jq, kPodmanProfile});
     BOOST_TEST_REQUIRE(conv.status == 0, conv.err);
     auto wrapped = berth::oci::parse_config(R"({"ociVersion": "1.2.0", "linux": {"seccomp": )" + conv.out + "}}",
                                             "converted podman profile");
@@ -81,4 +85,53 @@ BOOST_AUTO_TEST_CASE(without_a_profile_the_same_call_succeeds) {
     Bundle b;
     b.config.linux_->seccomp.reset();
     BOOST_TEST(personality_errno(b, "0x40000") == "0");
+}
+
+// The same profile as profiles written before 2021 (Docker's until 20.10.x, many
+// Kubernetes Localhost profiles) look: without the syscalls added since Linux 5.3 and with
+// the default errno EPERM. Under noNewPrivileges false (Docker's and Kubernetes' default)
+// berth loads the filter before it drops capabilities, so every syscall it makes after
+// that must be one such a profile allows.
+constexpr const char* kPre2021 = R"(
+del(.defaultErrnoRet)
+| .syscalls |= map(.names |= map(select(. as $n
+      | ["faccessat2", "close_range", "clone3", "openat2"] | index($n) | not))
+    | .names |= map(select(startswith("pidfd_") | not))
+    | select(.names | length > 0)))";
+
+BOOST_AUTO_TEST_CASE(profile_without_new_syscalls_runs_with_no_new_privileges_false) {
+    Bundle b;
+    b.config.linux_->seccomp = podman_profile(b, kPre2021);
+    for (const auto& rule : b.config.linux_->seccomp->syscalls)
+        for (const auto& name : rule.names) BOOST_TEST_REQUIRE(name != "close_range");
+    b.config.process->no_new_privileges = false;
+    // A startContainer hook runs in the container, after the filter: it must start.
+    berth::oci::Hooks hooks;
+    hooks.start_container.push_back({"/bin/sh", {"sh", "-c", "echo started > /dev/shm/hook-ran"}, {}, std::nullopt});
+    b.config.hooks = hooks;
+
+    b.config.process->args = {"/bin/cat", "/dev/shm/hook-ran"};
+    Result hooked = b.run();
+    BOOST_TEST(hooked.status == 0, hooked.err);
+    BOOST_TEST(contains(hooked.out, "started"), hooked.out + hooked.err);
+
+    // An engine's descriptor without CLOEXEC (a lock file, a pipe): it must not reach the
+    // container.
+    b.config.hooks.reset();
+    int leaked = ::open("/dev/null", O_RDONLY);
+    BOOST_TEST_REQUIRE(leaked >= 3);
+    b.config.process->args = {"/probe", "report"};
+    Result report = b.run();
+    ::close(leaked);
+    BOOST_TEST_REQUIRE(report.status == 0, report.err);
+    BOOST_TEST(parse_report(report.out).get("fds") == "0,1,2", report.out);
+
+    // runc's stub: a syscall newer than every syscall the profile names is ENOSYS, so a
+    // program can fall back; an old syscall the profile denies stays EPERM.
+    b.config.process->args = {"/probe", "syscall", "1000"};
+    Result newer = b.run();
+    BOOST_TEST(newer.status == 0, newer.err);
+    BOOST_TEST(parse_report(newer.out).get("errno") == "38");
+    BOOST_TEST(personality_errno(b, "0x40000") == "1");
+    BOOST_TEST(personality_errno(b, "0") == "0");
 }

@@ -36,7 +36,7 @@ namespace sys = berth::sys;
 namespace {
 
 // Starts the agent and waits until it listens. Returns its pid.
-pid_t start_agent(const std::string& socket_path, const std::string& state_out) {
+pid_t start_agent(const std::string& socket_path, const std::string& out_dir) {
     int out[2];
     BOOST_REQUIRE(pipe2(out, O_CLOEXEC) == 0);
     pid_t pid = fork();
@@ -45,7 +45,7 @@ pid_t start_agent(const std::string& socket_path, const std::string& state_out) 
         reset_signals_in_child();
         alarm(30);
         dup2(out[1], STDOUT_FILENO);
-        execl(BERTH_SECCOMP_AGENT, BERTH_SECCOMP_AGENT, socket_path.c_str(), state_out.c_str(), nullptr);
+        execl(BERTH_SECCOMP_AGENT, BERTH_SECCOMP_AGENT, socket_path.c_str(), out_dir.c_str(), nullptr);
         _exit(127);
     }
     close(out[1]);
@@ -148,14 +148,14 @@ BOOST_AUTO_TEST_CASE(process_state_has_the_spec_fields) {
 BOOST_AUTO_TEST_CASE(agent_answers_notified_syscalls) {
     TempDir dir;
     std::string socket_path = dir.path() + "/agent.sock";
-    std::string state_out = dir.path() + "/state.json";
+    std::string state_out = dir.path() + "/state-0.json";
     auto seccomp = profile("SCMP_ACT_ALLOW", {rule({"mkdir", "mkdirat", "getppid"}, "SCMP_ACT_NOTIFY")});
     seccomp.listener_path = socket_path;
     seccomp.listener_metadata = "errno=28";
     sys::SeccompPlan plan = sys::build_seccomp_plan(seccomp, "");
     BOOST_REQUIRE(plan.needs_listener);
 
-    pid_t agent = start_agent(socket_path, state_out);
+    pid_t agent = start_agent(socket_path, dir.path());
     int pair[2];
     BOOST_REQUIRE(socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, pair) == 0);
     UniqueFd parent_end(pair[0]);

@@ -12,6 +12,8 @@
 #include <fcntl.h>
 #include <unistd.h>
 
+#include <chrono>
+#include <cstdlib>
 #include <string>
 
 using namespace berth::it;
@@ -134,4 +136,37 @@ BOOST_AUTO_TEST_CASE(profile_without_new_syscalls_runs_with_no_new_privileges_fa
     BOOST_TEST(parse_report(newer.out).get("errno") == "38");
     BOOST_TEST(personality_errno(b, "0x40000") == "1");
     BOOST_TEST(personality_errno(b, "0") == "0");
+}
+
+// The fallback when close_range fails (berth itself confined by an old profile, or a
+// kernel before 5.11): every fd is still marked, by walking /proc/self/fd. Before, the
+// failure was ignored and the caller's fd and two of berth's own reached the container.
+BOOST_AUTO_TEST_CASE(fds_do_not_leak_when_close_range_is_denied) {
+    const char* deny = std::getenv("BERTH_DENY_SYSCALL");
+    BOOST_TEST_REQUIRE(deny != nullptr);
+    Bundle b;
+    b.config.process->args = {"/probe", "report"};
+    b.save();
+    Result r = run_command({deny, "close_range", berth_path(), "--root", b.state_root(), "run", "--bundle", b.dir(), b.id()});
+    BOOST_TEST_REQUIRE(r.status == 0, r.err);
+    BOOST_TEST(contains(r.err, "leaked=3"), r.err);
+    BOOST_TEST(parse_report(r.out).get("fds") == "0,1,2", r.out);
+}
+
+// A startContainer hook past its timeout is killed and fails start, also under the old
+// profile (the wait uses rt_sigtimedwait and kill, not pidfds).
+BOOST_AUTO_TEST_CASE(start_container_hook_timeout_kills_it_under_an_old_profile) {
+    Bundle b;
+    b.config.linux_->seccomp = podman_profile(b, kPre2021);
+    b.config.process->no_new_privileges = false;
+    berth::oci::Hooks hooks;
+    hooks.start_container.push_back({"/bin/sleep", {"sleep", "30"}, {}, 1});
+    b.config.hooks = hooks;
+    b.config.process->args = {"/bin/true"};
+    auto t0 = std::chrono::steady_clock::now();
+    Result r = b.run();
+    auto seconds = std::chrono::duration_cast<std::chrono::seconds>(std::chrono::steady_clock::now() - t0).count();
+    BOOST_TEST(r.status != 0);
+    BOOST_TEST(contains(r.err, "startContainer hook timed out \"/bin/sleep\""), r.err);
+    BOOST_TEST(seconds < 10);
 }

@@ -92,6 +92,7 @@ void throw_child_error(child::Message m) {
 }
 
 void hand_off_listener(int sync, int pidfd, int child_fd, const ListenerTarget& target) {
+    if (target.seccomp == nullptr) throw_error("container process: a seccomp listener without linux.seccomp");
     UniqueFd listener = take_listener(sync, pidfd, child_fd);
     // runtime-spec config-linux.md#seccomp: "If sending to this socket fails, the
     // runtime MUST generate an error."

@@ -51,15 +51,50 @@ int resolve_in_root(int root_fd, const char* rel, int extra_flags) noexcept {
     return fd < 0 ? -errno : static_cast<int>(fd);
 }
 
+namespace {
+
+// Creates `name` below `parent`: a directory, or an empty file. 0 or -errno; EEXIST when
+// something (possibly a dangling symlink) is already there.
+int create_component(int parent, const char* name, bool file) noexcept {
+    int rc = file ? ::openat(parent, name, O_CREAT | O_EXCL | O_WRONLY | O_NOFOLLOW | O_CLOEXEC, 0644)
+                  : ::mkdirat(parent, name, 0755);
+    if (rc < 0) return -errno;
+    if (file) ::close(rc);
+    return 0;
+}
+
+// The path to walk after the component buf[start, end) turned out to be a symlink whose
+// target is missing: the target (absolute ones from the root, relative ones from the
+// link's directory) followed by what came after the link. In `out`; false if too long.
+bool splice_link(const char* buf, std::size_t start, std::size_t end, std::size_t len, const char* target,
+                 std::size_t target_len, char* out) noexcept {
+    std::size_t n = 0;
+    auto put = [&](const char* s, std::size_t k) {
+        if (n + k >= PATH_MAX) return false;
+        for (std::size_t i = 0; i < k; ++i) out[n++] = s[i];
+        return true;
+    };
+    bool ok = target[0] == '/' ? put(target + 1, target_len - 1) : put(buf, start) && put(target, target_len);
+    if (ok && end < len) ok = put("/", 1) && put(buf + end + 1, len - end - 1);
+    out[n] = '\0';
+    return ok;
+}
+
+}  // namespace
+
 int ensure_in_root(int root_fd, const char* rel, bool dir) noexcept {
     int fd = resolve_in_root(root_fd, rel);
     if (fd >= 0 || fd != -ENOENT) return fd;
-    char buf[PATH_MAX];
+    char buf[PATH_MAX], spliced[PATH_MAX];
     std::size_t len = cstr_len(rel);
     if (len >= sizeof buf) return -ENAMETOOLONG;
     copy_cstr(buf, sizeof buf, rel);
-    // Walk the components: resolve each prefix; create the first missing one below its
-    // (already resolved, in-root) parent, then continue.
+    // Walk the components: resolve each prefix in the root; create the first missing one
+    // below its (already resolved, in-root) parent, then continue. A component that is a
+    // symlink to a missing path is replaced by its target and the walk starts over, so
+    // what gets made is where the kernel would resolve the link with RESOLVE_IN_ROOT,
+    // never outside the rootfs. 40 links at most, as the kernel allows.
+    int links = 0;
     int parent = ::fcntl(root_fd, F_DUPFD_CLOEXEC, 0);
     if (parent < 0) return -errno;
     std::size_t start = 0;
@@ -72,15 +107,28 @@ int ensure_in_root(int root_fd, const char* rel, bool dir) noexcept {
         if (end > start) {
             int next = resolve_in_root(root_fd, buf);
             if (next == -ENOENT) {
-                const char* name = buf + start;
-                int rc = (last && !dir) ? ::openat(parent, name, O_CREAT | O_EXCL | O_WRONLY | O_NOFOLLOW | O_CLOEXEC, 0644)
-                                        : ::mkdirat(parent, name, 0755);
-                if (rc < 0 && errno != EEXIST) {
-                    int err = errno;
-                    ::close(parent);
-                    return -err;
+                int rc = create_component(parent, buf + start, last && !dir);
+                char target[PATH_MAX];
+                ssize_t tlen = rc == -EEXIST ? ::readlinkat(parent, buf + start, target, sizeof target - 1) : -1;
+                if (tlen > 0) {
+                    buf[end] = saved;
+                    if (++links > 40) rc = -ELOOP;
+                    else if (!splice_link(buf, start, end, len, target, static_cast<std::size_t>(tlen), spliced))
+                        rc = -ENAMETOOLONG;
+                    else {
+                        ::close(parent);
+                        copy_cstr(buf, sizeof buf, spliced);
+                        len = cstr_len(buf);
+                        start = 0;
+                        parent = ::fcntl(root_fd, F_DUPFD_CLOEXEC, 0);
+                        if (parent < 0) return -errno;
+                        continue;
+                    }
                 }
-                if (last && !dir && rc >= 0) ::close(rc);
+                if (rc < 0 && rc != -EEXIST) {
+                    ::close(parent);
+                    return rc;
+                }
                 next = resolve_in_root(root_fd, buf);
             }
             if (next < 0) {

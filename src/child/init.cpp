@@ -36,6 +36,39 @@ bool wait_message(int sync_fd, MsgType type, Message& m, Failure& f) noexcept {
     return true;
 }
 
+// The bind trees the parent cloned from the host side (runtime/host_bind_trees.hpp), in
+// plan order, each put at the fd number its op reserved.
+bool receive_bind_trees(const LaunchPlan& plan, int sync_fd, Failure& f) noexcept {
+    int fds[64];
+    std::size_t have = 0, used = 0;
+    for (const auto& op : plan.mounts) {
+        if (!op.tree_from_host) continue;
+        if (used == have) {
+            Message m{};
+            iovec iov{&m, sizeof m};
+            alignas(cmsghdr) char control[CMSG_SPACE(sizeof fds)] = {};
+            msghdr msg{};
+            msg.msg_iov = &iov;
+            msg.msg_iovlen = 1;
+            msg.msg_control = control;
+            msg.msg_controllen = sizeof control;
+            ssize_t n = ::recvmsg(sync_fd, &msg, MSG_CMSG_CLOEXEC);
+            cmsghdr* c = CMSG_FIRSTHDR(&msg);
+            if (n != static_cast<ssize_t>(sizeof m) || m.type != MsgType::bind_trees || c == nullptr ||
+                c->cmsg_type != SCM_RIGHTS || m.value <= 0 || m.value > 64 ||
+                c->cmsg_len != CMSG_LEN(sizeof(int) * static_cast<std::size_t>(m.value)))
+                return fail(f, "sync", "bind trees", n == 0 ? EPIPE : EPROTO);
+            __builtin_memcpy(fds, CMSG_DATA(c), sizeof(int) * static_cast<std::size_t>(m.value));
+            have = static_cast<std::size_t>(m.value);
+            used = 0;
+        }
+        int fd = fds[used++];
+        if (::dup3(fd, op.prepared_tree_fd, O_CLOEXEC) < 0) return fail(f, "bind tree", op.display.c_str());
+        ::close(fd);
+    }
+    return true;
+}
+
 // Files berth creates (devices, mount targets) need ids mapped in the user namespace.
 bool become_namespace_root(Failure& f) noexcept {
     if (::setresgid(0, 0, 0) < 0 || ::setresuid(0, 0, 0) < 0) return fail(f, "become user namespace root", "");
@@ -134,6 +167,7 @@ void container_init(const LaunchPlan& plan, int sync_fd) noexcept {
     struct sigaction ign{};
     ign.sa_handler = SIG_IGN;
     ::sigaction(SIGPIPE, &ign, nullptr);
+    if (!receive_bind_trees(plan, sync_fd, f)) report_and_exit(sync_fd, f);
     if (!wait_message(sync_fd, MsgType::go, go, f)) report_and_exit(sync_fd, f);
     const auto& p = plan.process;
     if (!cloexec_inherited_fds(p.preserve_fds, f)) report_and_exit(sync_fd, f);

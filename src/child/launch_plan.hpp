@@ -32,8 +32,8 @@ struct LaunchPlan {
     sys::NamespacePlan ns;
     std::string rootfs;  // absolute host path
     bool readonly_root = false;
-    unsigned long root_propagation = 0;  // MS_* | MS_REC applied to "/" first
-    bool explicit_propagation = false;   // rootfsPropagation given: apply it after pivot too
+    unsigned long root_propagation = 0;  // rootfsPropagation as MS_* [| MS_REC]
+    bool explicit_propagation = false;   // given: applied to the new "/" last (else it stays rslave)
     bool no_pivot = false;
     std::vector<sys::MountOp> mounts;
     std::string cwd_in_rootfs;  // process.cwd relative to the rootfs: made when missing

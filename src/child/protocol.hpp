@@ -19,6 +19,7 @@ enum class MsgType : std::uint32_t {
     // child -> parent: the listener, as SCM_RIGHTS; may come late or not at all when
     // the filter holds the send (the parent then took the fd with pidfd_getfd).
     seccomp_loaded,
+    bind_trees,   // parent -> init, before go: value = count of SCM_RIGHTS bind trees attached
 };
 
 struct Message {

@@ -69,17 +69,57 @@ bool post_mount_attrs(const sys::MountOp& op, int root_fd, Failure& f) noexcept 
     return true;
 }
 
+// "mode=<octal>[,data]" into buf (size `cap`), for a tmpfs that keeps its directory's mode.
+const char* data_with_mode(char* buf, std::size_t cap, mode_t mode, const std::string& data) noexcept {
+    const char prefix[] = "mode=";
+    std::size_t n = 0;
+    for (; prefix[n] != '\0'; ++n) buf[n] = prefix[n];
+    for (int shift = 9; shift >= 0; shift -= 3) buf[n++] = static_cast<char>('0' + ((mode >> shift) & 7));
+    if (data.empty() || n + 1 + data.size() >= cap) {
+        buf[n] = '\0';
+        return data.empty() ? buf : nullptr;
+    }
+    buf[n++] = ',';
+    copy_cstr(buf + n, cap - n, data.c_str());
+    return buf;
+}
+
 bool fs_mount(const sys::MountOp& op, int root_fd, Failure& f) noexcept {
-    Fd target(ensure_in_root(root_fd, op.target.c_str(), true));
+    // runc and crun: a tmpfs over a directory that was there keeps its mode (0712 stays
+    // 0712) unless mode= is given; one over a directory berth makes gets the kernel's 1777.
+    int existing = op.mode_from_target ? resolve_in_root(root_fd, op.target.c_str()) : -ENOENT;
+    Fd target(existing >= 0 ? existing : ensure_in_root(root_fd, op.target.c_str(), true));
     if (target.fd < 0) return fail(f, "mount target", op.display.c_str(), -target.fd);
     char path[32];
+    char with_mode[4160];
     const char* data = op.data.empty() ? nullptr : op.data.c_str();
+    struct stat st{};
+    if (existing >= 0 && ::fstat(target.fd, &st) == 0 && S_ISDIR(st.st_mode)) {
+        data = data_with_mode(with_mode, sizeof with_mode, st.st_mode & 07777, op.data);
+        if (data == nullptr) return fail(f, "mount options too long", op.display.c_str(), EINVAL);
+    }
     if (::mount(op.source.c_str(), fd_path(path, target.fd), op.fstype.c_str(), op.flags, data) < 0)
         return fail(f, "mount", op.display.c_str());
     return post_mount_attrs(op, root_fd, f);
 }
 
-bool cgroup_hierarchy(const sys::CgroupHierarchy& h, int dir_fd, unsigned long flags, Failure& f) noexcept {
+// A read-only tmpfs or /dev is mounted writable so that the nodes and the mount points
+// below it can be made; this makes it read-only once everything is in place (runc's
+// finalizeRootfs does the same).
+bool readonly_last(const LaunchPlan& plan, int root_fd, Failure& f) noexcept {
+    for (const auto& op : plan.mounts) {
+        if (!op.readonly_last) continue;
+        Fd top(resolve_in_root(root_fd, op.target.c_str()));
+        if (top.fd < 0) return fail(f, "mount target", op.display.c_str(), -top.fd);
+        if (!set_attrs(top.fd, op.readonly_last_recursive ? AT_RECURSIVE : 0, MOUNT_ATTR_RDONLY, 0, 0, -1))
+            return fail(f, "mount_setattr", op.display.c_str());
+    }
+    return true;
+}
+
+// `op`'s flags apply to each hierarchy: a fresh mount takes them as MS_* flags, a bind of
+// the host's directory as attributes (set only: never clearing a flag the host locked).
+bool cgroup_hierarchy(const sys::CgroupHierarchy& h, int dir_fd, const sys::MountOp& op, Failure& f) noexcept {
     if (h.symlink) {
         if (::symlinkat(h.options.c_str(), dir_fd, h.name.c_str()) < 0 && errno != EEXIST)
             return fail(f, "symlink", h.name.c_str());
@@ -97,13 +137,13 @@ bool cgroup_hierarchy(const sys::CgroupHierarchy& h, int dir_fd, unsigned long f
         if (own.fd >= 0) {
             if (::move_mount(own.fd, "", sub.fd, "", MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH) < 0)
                 return fail(f, "bind cgroup", h.bind_source.c_str());
-            return set_attrs(own.fd, AT_RECURSIVE, MOUNT_ATTR_RDONLY, 0, 0, -1) ||
+            return op.attr_set == 0 || set_attrs(own.fd, AT_RECURSIVE, op.attr_set, 0, 0, -1) ||
                    fail(f, "mount_setattr", h.bind_source.c_str());
         }
         if (errno != ENOENT) return fail(f, "open cgroup", h.bind_source.c_str());
     }
     const char* data = h.fstype == "cgroup" ? h.options.c_str() : nullptr;
-    if (::mount(h.fstype.c_str(), path, h.fstype.c_str(), flags, data) == 0) return true;
+    if (::mount(h.fstype.c_str(), path, h.fstype.c_str(), op.flags, data) == 0) return true;
     // cgroup v1 cannot be mounted from a user namespace: show the host's directory.
     if (errno != EPERM) return fail(f, "mount cgroup", h.name.c_str());
     char host[64] = "/sys/fs/cgroup/";
@@ -111,7 +151,8 @@ bool cgroup_hierarchy(const sys::CgroupHierarchy& h, int dir_fd, unsigned long f
     Fd tree(::open_tree(AT_FDCWD, host, OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_RECURSIVE));
     if (tree.fd < 0 || ::move_mount(tree.fd, "", sub.fd, "", MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH) < 0)
         return fail(f, "bind cgroup", h.name.c_str());
-    return set_attrs(tree.fd, AT_RECURSIVE, MOUNT_ATTR_RDONLY, 0, 0, -1) || fail(f, "mount_setattr", h.name.c_str());
+    return op.attr_set == 0 || set_attrs(tree.fd, AT_RECURSIVE, op.attr_set, 0, 0, -1) ||
+           fail(f, "mount_setattr", h.name.c_str());
 }
 
 bool cgroup_mount(const sys::MountOp& op, int root_fd, Failure& f) noexcept {
@@ -128,7 +169,7 @@ bool cgroup_mount(const sys::MountOp& op, int root_fd, Failure& f) noexcept {
     Fd top(resolve_in_root(root_fd, op.target.c_str()));
     if (top.fd < 0) return fail(f, "mount target", op.display.c_str(), -top.fd);
     for (const auto& h : op.cgroups)
-        if (!cgroup_hierarchy(h, top.fd, op.flags, f)) return false;
+        if (!cgroup_hierarchy(h, top.fd, op, f)) return false;
     if ((op.flags & MS_RDONLY) && !set_attrs(top.fd, 0, MOUNT_ATTR_RDONLY, 0, 0, -1))
         return fail(f, "mount_setattr", op.display.c_str());
     return true;
@@ -185,9 +226,11 @@ bool setup_dev(const LaunchPlan& plan, int root_fd, Failure& f) noexcept {
 }  // namespace
 
 bool setup_rootfs(const LaunchPlan& plan, int& root_fd, Failure& f) noexcept {
-    // Nothing mounted below may propagate back to the host: make "/" a slave (or what
-    // rootfsPropagation asks) before the first mount.
-    if (::mount(nullptr, "/", nullptr, plan.root_propagation, nullptr) < 0) return fail(f, "rootfs propagation", "/");
+    // Nothing mounted below may propagate back to the host: make every mount a slave before
+    // the first mount. rootfsPropagation is applied to the new root after pivot_root: made
+    // here, "shared" would propagate the rootfs bind to the host (and pivot_root refuses a
+    // shared parent), "unbindable" would refuse the bind itself.
+    if (::mount(nullptr, "/", nullptr, MS_SLAVE | MS_REC, nullptr) < 0) return fail(f, "rootfs propagation", "/");
     if (::mount(plan.rootfs.c_str(), plan.rootfs.c_str(), nullptr, MS_BIND | MS_REC, nullptr) < 0)
         return fail(f, "bind rootfs", plan.rootfs.c_str());
     root_fd = ::open(plan.rootfs.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC);
@@ -205,6 +248,7 @@ bool setup_rootfs(const LaunchPlan& plan, int& root_fd, Failure& f) noexcept {
         }
     }
     if (!dev_done && !setup_dev(plan, root_fd, f)) return false;
+    if (!readonly_last(plan, root_fd, f)) return false;
     if (!plan.cwd_in_rootfs.empty()) {
         Fd cwd(ensure_in_root(root_fd, plan.cwd_in_rootfs.c_str(), true));
         if (cwd.fd < 0) return fail(f, "mkdir cwd", plan.cwd_in_rootfs.c_str(), -cwd.fd);
@@ -230,10 +274,7 @@ bool enter_rootfs(const LaunchPlan& plan, Failure& f) noexcept {
     // The detach must not propagate to the host's mounts.
     if (::mount(nullptr, ".", nullptr, MS_SLAVE | MS_REC, nullptr) < 0) return fail(f, "old root propagation", "/");
     if (::umount2(".", MNT_DETACH) < 0) return fail(f, "unmount old root", "/");
-    if (::chdir("/") < 0) return fail(f, "chdir", "/");
-    if (plan.explicit_propagation && ::mount(nullptr, "/", nullptr, plan.root_propagation, nullptr) < 0)
-        return fail(f, "rootfs propagation", "/");
-    return true;
+    return ::chdir("/") == 0 || fail(f, "chdir", "/");
 }
 
 namespace {
@@ -311,6 +352,28 @@ bool write_sysctl(int proc_fd, const SysctlOp& s, Failure& f) noexcept {
     return true;
 }
 
+// config-linux.md#rootfs-mount-propagation on the new root, which is a slave of the host's
+// mount (setup_rootfs): "shared" then makes it a new peer group of its own, "private" cuts
+// it off, "unbindable" is private and cannot be bound; the r* forms apply to every mount
+// of the container. Unset, it stays rslave, as in runc. Last, after the masks and the
+// console: their binds need a bindable /dev and /proc.
+bool apply_root_propagation(const LaunchPlan& plan, Failure& f) noexcept {
+    if (!plan.explicit_propagation) return true;
+    if (::mount(nullptr, "/", nullptr, plan.root_propagation, nullptr) < 0) return fail(f, "rootfs propagation", "/");
+    if (!(plan.root_propagation & MS_REC)) return true;
+    // A mount's own propagation option is the more specific: it wins over the r* form.
+    Fd root(::open("/", O_PATH | O_DIRECTORY | O_CLOEXEC));
+    if (root.fd < 0) return fail(f, "open", "/");
+    for (const auto& op : plan.mounts) {
+        if (op.propagation == 0) continue;
+        Fd top(resolve_in_root(root.fd, op.target.c_str()));
+        if (top.fd < 0) return fail(f, "mount target", op.display.c_str(), -top.fd);
+        if (!set_attrs(top.fd, (op.propagation & MS_REC) ? AT_RECURSIVE : 0, 0, 0, op.propagation & ~MS_REC, -1))
+            return fail(f, "mount propagation", op.display.c_str());
+    }
+    return true;
+}
+
 }  // namespace
 
 bool finish_rootfs(const LaunchPlan& plan, Failure& f) noexcept {
@@ -337,7 +400,7 @@ bool finish_rootfs(const LaunchPlan& plan, Failure& f) noexcept {
         attr.attr_set = MOUNT_ATTR_RDONLY;
         if (::mount_setattr(AT_FDCWD, "/", 0, &attr, sizeof attr) < 0) return fail(f, "readonly root", "/");
     }
-    return true;
+    return apply_root_propagation(plan, f);
 }
 
 }  // namespace berth::child

@@ -9,12 +9,14 @@
 #include "runtime/clone_child.hpp"
 #include "runtime/gpu.hpp"
 #include "runtime/hooks.hpp"
+#include "runtime/host_bind_trees.hpp"
 #include "runtime/idmapped_mounts.hpp"
 #include "runtime/launch.hpp"
 #include "runtime/lsm.hpp"
 #include "runtime/state_store.hpp"
 #include "util/error.hpp"
 #include "util/fs.hpp"
+#include "util/helper_process.hpp"
 #include "util/log.hpp"
 #include "util/rollback.hpp"
 
@@ -130,30 +132,14 @@ void kill_and_reap(pid_t pid, int pidfd) {
 CloneResult clone_init_in_user(const child::LaunchPlan& plan, int child_sync, int parent_sync, int cgroup_fd) {
     UniqueFd userns(::open(plan.ns.clone_in_user_path.c_str(), O_RDONLY | O_CLOEXEC));
     if (!userns) throw_errno("open user namespace \"{}\"", plan.ns.clone_in_user_path);
-    int pipefd[2];
-    if (::pipe2(pipefd, O_CLOEXEC) < 0) throw_errno("pipe");
-    UniqueFd report_read(pipefd[0]), report_write(pipefd[1]);
-    pid_t helper = ::fork();
-    if (helper < 0) throw_errno("fork");
-    if (helper == 0) {
-        std::int64_t result;
-        if (::setns(userns.get(), CLONE_NEWUSER) < 0) {
-            result = -errno;
-        } else {
-            long pid = clone_child(plan.ns.clone_flags | CLONE_PARENT, nullptr, cgroup_fd, parent_sync,
-                                   [&] { child::container_init(plan, child_sync); });
-            result = pid < 0 ? -errno : pid;
-        }
-        ssize_t ignored = ::write(report_write.get(), &result, sizeof result);
-        (void)ignored;
-        ::_exit(0);
-    }
-    report_write.reset();
-    std::int64_t result = 0;
-    ssize_t n = ::read(report_read.get(), &result, sizeof result);
-    int status = 0;
-    ::waitpid(helper, &status, 0);
-    if (n != static_cast<ssize_t>(sizeof result)) throw_error("clone in user namespace \"{}\": the helper died", plan.ns.clone_in_user_path);
+    auto reported = run_in_helper([&]() -> std::int64_t {
+        if (::setns(userns.get(), CLONE_NEWUSER) < 0) return -errno;
+        long pid = clone_child(plan.ns.clone_flags | CLONE_PARENT, nullptr, cgroup_fd, parent_sync,
+                               [&] { child::container_init(plan, child_sync); });
+        return pid < 0 ? -errno : pid;
+    });
+    if (!reported) throw_error("clone in user namespace \"{}\": the helper died", plan.ns.clone_in_user_path);
+    std::int64_t result = *reported;
     if (result < 0) {
         throw Error(fmt::format("clone in user namespace \"{}\"", plan.ns.clone_in_user_path),
                     static_cast<int>(-result));
@@ -284,6 +270,7 @@ CreatedContainer create_container(const GlobalOptions& global, const CreateOptio
                       global.rootless, options.no_pivot, options.no_new_keyring, options.preserve_fds};
         child::LaunchPlan plan = build_launch_plan(in);
         const std::vector<UniqueFd> idmapped_trees = prepare_idmapped_mounts(plan);
+        const std::vector<UniqueFd> host_tree_slots = reserve_host_bind_trees(plan);
         fs::write_file_atomic(dir + "/config.json", text, 0600);
 
         ContainerRecord record;
@@ -349,6 +336,7 @@ CreatedContainer create_container(const GlobalOptions& global, const CreateOptio
             }
         }
         if (plan.ns.new_user) write_id_maps(pid, plan.ns);
+        send_host_bind_trees(plan, pid, sync.get());
         if (plan.process.oom_score_adj) set_oom_score_adj(pid, *plan.process.oom_score_adj);
         record.pid = pid;
         send_to_init(sync.get(), child::MsgType::go, pid);

@@ -123,6 +123,13 @@ child::LaunchPlan build_launch_plan(const PlanInputs& in) {
     bool dev_mounted = std::any_of(plan.mounts.begin(), plan.mounts.end(), [](const auto& m) { return m.target == "dev"; });
     // In a user namespace (new or joined) mknod is refused: devices are bound from the host.
     plan.devices = sys::build_device_plan(config, plan.ns.new_user || plan.ns.join_user, dev_mounted);
+    // A /dev bound from elsewhere (the host's, a prepared directory) is used as it is, as
+    // runc does: nodes and links made there would land in the bind's source, on the host.
+    if (std::any_of(plan.mounts.begin(), plan.mounts.end(),
+                    [](const auto& m) { return m.target == "dev" && m.kind == sys::MountKind::bind; })) {
+        plan.devices.devices.clear();
+        plan.devices.symlinks.clear();
+    }
     std::string cwd = fs::clean_path(plan.process.cwd, "/");
     plan.cwd_in_rootfs = cwd == "/" ? "" : cwd.substr(1);
     plan.set_hostname = !config.hostname.empty();

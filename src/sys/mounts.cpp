@@ -219,6 +219,28 @@ void plan_idmap(const oci::Config& config, const oci::Mount& m, const MountOptio
     op.idmap_gid_map = format_id_map(lx->gid_mappings);
 }
 
+bool has_option(const std::string& data, std::string_view prefix) {
+    for (const auto& o : text::split(data, ','))
+        if (o.rfind(prefix, 0) == 0) return true;
+    return false;
+}
+
+// As in runc: a tmpfs without mode= keeps the mode of a directory it covers, and a
+// read-only tmpfs or /dev is filled first (nodes, mount points below), then made read-only.
+// Called once the fs options are in `op`.
+void plan_tmpfs_and_dev(MountOp& op) {
+    op.mode_from_target = op.fstype == "tmpfs" && !has_option(op.data, "mode=");
+    if (op.fstype != "tmpfs" && op.target != "dev") return;
+    if (op.flags & MS_RDONLY) {
+        op.flags &= ~MS_RDONLY;
+        op.readonly_last = true;
+    }
+    if (op.rec_attr_set & MOUNT_ATTR_RDONLY) {  // rro: the same, for the mounts below too
+        op.rec_attr_set &= ~static_cast<std::uint64_t>(MOUNT_ATTR_RDONLY);
+        op.readonly_last = op.readonly_last_recursive = true;
+    }
+}
+
 }  // namespace
 
 // linux.mountLabel labels the filesystems berth mounts as runc does: a context= option
@@ -266,6 +288,9 @@ std::vector<MountOp> build_mount_ops(const oci::Config& config, const std::strin
         } else if (type == "cgroup" || type == "cgroup2") {
             op.kind = MountKind::cgroup;
             op.flags = o.flags & ~(MS_BIND | MS_REC | MS_REMOUNT);
+            // runc and crun give the hierarchies the mount's own flags, ro only when asked.
+            std::uint64_t unused = 0;
+            flags_to_attrs(o.flags & (MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC), 0, op.attr_set, unused);
             if (!cgroups_read) {
                 cgroups = host_cgroup_hierarchies();
                 cgroups_read = true;
@@ -285,6 +310,7 @@ std::vector<MountOp> build_mount_ops(const oci::Config& config, const std::strin
             op.source = m.source.empty() ? op.fstype : m.source;
             op.flags = o.flags & ~MS_REMOUNT;
             op.data = with_mount_label(o.data, op.fstype, config);
+            plan_tmpfs_and_dev(op);
         }
         ops.push_back(std::move(op));
     }

@@ -35,10 +35,13 @@ struct MountOp {
     std::string data;         // fs-specific options for mount(2)
     unsigned long flags = 0;  // MS_* for a new fs mount
     unsigned long propagation = 0;      // MS_SHARED/MS_SLAVE/MS_PRIVATE/MS_UNBINDABLE [|MS_REC]
-    std::uint64_t attr_set = 0, attr_clr = 0;          // top mount only (binds)
+    std::uint64_t attr_set = 0, attr_clr = 0;          // top mount only (binds; cgroup: the hierarchies' binds)
     std::uint64_t rec_attr_set = 0, rec_attr_clr = 0;  // r* options: AT_RECURSIVE
     bool recursive = false;   // rbind
     bool source_is_dir = true;  // decides whether a missing target is a dir or a file
+    bool mode_from_target = false;  // a tmpfs without mode=: takes the covered directory's mode
+    bool readonly_last = false;     // `ro` tmpfs or /dev: made read-only after the mounts and nodes below it
+    bool readonly_last_recursive = false;  // `rro`: with the mounts below it
     bool idmap = false;         // idmap/ridmap: MOUNT_ATTR_IDMAP
     bool idmap_recursive = false;
     std::string idmap_uid_map, idmap_gid_map;  // idmap: /proc/<pid>/{uid,gid}_map text
@@ -46,6 +49,9 @@ struct MountOp {
     // kernel wants privilege over the source's filesystem, which an init in a new user
     // namespace lacks); the child only attaches it. Owned by create.
     int prepared_tree_fd = -1;
+    // With a user namespace: the tree is cloned from the host side and sent to the init,
+    // which puts it at prepared_tree_fd (runtime/host_bind_trees.hpp).
+    bool tree_from_host = false;
     std::vector<CgroupHierarchy> cgroups;  // kind == cgroup
 };
 

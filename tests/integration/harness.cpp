@@ -49,6 +49,16 @@ bool path_exists(const std::string& path) {
     return ::lstat(path.c_str(), &st) == 0;
 }
 
+oci::Mount make_mount(const std::string& destination, const std::string& type, const std::string& source,
+                      std::vector<std::string> options) {
+    oci::Mount m;
+    m.destination = destination;
+    m.type = type;
+    m.source = source;
+    m.options = std::move(options);
+    return m;
+}
+
 std::string host_mountinfo() { return read_file("/proc/self/mountinfo"); }
 
 namespace {

@@ -55,6 +55,9 @@ private:
 };
 
 std::string berth_path();
+// A config.json mount entry.
+oci::Mount make_mount(const std::string& destination, const std::string& type, const std::string& source,
+                      std::vector<std::string> options = {});
 void write_file(const std::string& path, const std::string& content, unsigned mode = 0644);
 std::string read_file(const std::string& path);
 bool path_exists(const std::string& path);

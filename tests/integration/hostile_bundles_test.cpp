@@ -24,16 +24,6 @@ bool contains(const std::string& haystack, const std::string& needle) {
     return haystack.find(needle) != std::string::npos;
 }
 
-oci::Mount mount_of(const std::string& dest, const std::string& type, const std::string& source,
-                    std::vector<std::string> options = {}) {
-    oci::Mount m;
-    m.destination = dest;
-    m.type = type;
-    m.source = source;
-    m.options = std::move(options);
-    return m;
-}
-
 void contained_or_refused(const Result& r, const std::string& inside, const std::string& dest);
 
 // A bundle with a writable rootfs and a decoy directory outside it (decoy/target, decoy/d)
@@ -59,7 +49,7 @@ struct Hostile {
     // A tmpfs at `dest`, whose parent links to the decoy: it must land at the decoy's
     // path inside the container, or create must fail naming `dest`.
     void tmpfs_through_link(const std::string& dest) {
-        b.config.mounts.push_back(mount_of(dest, "tmpfs", "tmpfs"));
+        b.config.mounts.push_back(make_mount(dest, "tmpfs", "tmpfs"));
         contained_or_refused(run({"/probe"}), decoy + "/x", dest);
         host_unchanged();
     }
@@ -131,7 +121,7 @@ BOOST_FIXTURE_TEST_CASE(symlink_through_proc_self_root_cannot_reach_the_host, Ho
 }
 
 BOOST_FIXTURE_TEST_CASE(symlink_swapped_for_a_directory_during_create, Hostile) {
-    b.config.mounts.push_back(mount_of("/flip/x", "tmpfs", "tmpfs"));
+    b.config.mounts.push_back(make_mount("/flip/x", "tmpfs", "tmpfs"));
     snap();
     std::atomic<bool> stop{false};
     std::string flip = b.rootfs() + "/flip", tmp = b.rootfs() + "/flip.tmp";
@@ -160,21 +150,21 @@ BOOST_FIXTURE_TEST_CASE(symlink_swapped_for_a_directory_during_create, Hostile) 
 }
 
 BOOST_FIXTURE_TEST_CASE(dotdot_destination_stays_in_the_rootfs, Hostile) {
-    b.config.mounts.push_back(mount_of("/a/../../../../../.." + decoy + "/x", "tmpfs", "tmpfs"));
+    b.config.mounts.push_back(make_mount("/a/../../../../../.." + decoy + "/x", "tmpfs", "tmpfs"));
     Report r = ran(run({"/probe"}));
     BOOST_TEST(r.has_mount(decoy + "/x", "tmpfs"));
     host_unchanged();
 }
 
 BOOST_FIXTURE_TEST_CASE(bind_over_proc_before_proc_is_covered, Hostile) {
-    b.config.mounts.insert(b.config.mounts.begin(), mount_of("/proc", "bind", decoy, {"rbind", "rw"}));
+    b.config.mounts.insert(b.config.mounts.begin(), make_mount("/proc", "bind", decoy, {"rbind", "rw"}));
     Report r = ran(run({"/probe"}));
     BOOST_TEST(r.has_mount("/proc", "proc"));
     host_unchanged();
 }
 
 BOOST_FIXTURE_TEST_CASE(tmpfs_over_sys_before_sysfs_is_covered, Hostile) {
-    b.config.mounts.insert(b.config.mounts.begin(), mount_of("/sys", "tmpfs", "tmpfs"));
+    b.config.mounts.insert(b.config.mounts.begin(), make_mount("/sys", "tmpfs", "tmpfs"));
     Report r = ran(run({"/probe"}));
     BOOST_TEST(r.has_mount("/sys", "sysfs"));
     host_unchanged();
@@ -182,14 +172,14 @@ BOOST_FIXTURE_TEST_CASE(tmpfs_over_sys_before_sysfs_is_covered, Hostile) {
 
 BOOST_FIXTURE_TEST_CASE(tmpfs_over_proc_sys_kernel_does_not_touch_host_sysctls, Hostile) {
     std::string hostname = read_file("/proc/sys/kernel/hostname");
-    b.config.mounts.push_back(mount_of("/proc/sys/kernel", "tmpfs", "tmpfs"));
+    b.config.mounts.push_back(make_mount("/proc/sys/kernel", "tmpfs", "tmpfs"));
     run({"/probe", "write", "/proc/sys/kernel/hostname", "hostile"});
     BOOST_TEST(read_file("/proc/sys/kernel/hostname") == hostname);
     host_unchanged();
 }
 
 BOOST_FIXTURE_TEST_CASE(bind_of_proc_self_fd_shows_no_host_path, Hostile) {
-    b.config.mounts.push_back(mount_of("/fds", "bind", "/proc/self/fd", {"rbind"}));
+    b.config.mounts.push_back(make_mount("/fds", "bind", "/proc/self/fd", {"rbind"}));
     Result res = run({"/bin/sh", "-c", "ls -l /fds/"});
     if (res.status == 0) BOOST_TEST(!contains(res.out, b.dir()), res.out);
     else refused(res, {"/fds"});
@@ -197,7 +187,7 @@ BOOST_FIXTURE_TEST_CASE(bind_of_proc_self_fd_shows_no_host_path, Hostile) {
 }
 
 BOOST_FIXTURE_TEST_CASE(read_only_bind_of_proc_1_root_cannot_write_the_host, Hostile) {
-    b.config.mounts.push_back(mount_of("/hostroot", "bind", "/proc/1/root", {"bind", "ro"}));
+    b.config.mounts.push_back(make_mount("/hostroot", "bind", "/proc/1/root", {"bind", "ro"}));
     Result res = run({"/probe", "write", "/hostroot" + decoy + "/target", "hostile"});
     // berth resolves bind sources without following magic links into another root.
     if (res.out.empty()) refused(res, {"bind source \"/proc/1/root\""});
@@ -268,7 +258,7 @@ BOOST_FIXTURE_TEST_CASE(device_under_a_symlinked_parent_stays_in_the_rootfs, Hos
 }
 
 BOOST_FIXTURE_TEST_CASE(tmpfs_of_size_1e20, Hostile) {
-    b.config.mounts.push_back(mount_of("/big", "tmpfs", "tmpfs", {"size=100000000000000000000"}));
+    b.config.mounts.push_back(make_mount("/big", "tmpfs", "tmpfs", {"size=100000000000000000000"}));
     Result res = run({"/probe"});
     if (res.status == 0) BOOST_TEST(parse_report(res.out).has_mount("/big", "tmpfs"));
     else refused(res, {"/big"});
@@ -276,7 +266,7 @@ BOOST_FIXTURE_TEST_CASE(tmpfs_of_size_1e20, Hostile) {
 }
 
 BOOST_FIXTURE_TEST_CASE(three_thousand_mounts, Hostile) {
-    for (int i = 0; i < 3000; ++i) b.config.mounts.push_back(mount_of("/m/" + std::to_string(i), "tmpfs", "tmpfs"));
+    for (int i = 0; i < 3000; ++i) b.config.mounts.push_back(make_mount("/m/" + std::to_string(i), "tmpfs", "tmpfs"));
     Result res = run({"/bin/sh", "-c", "grep -c ' /m/' /proc/self/mountinfo"});
     if (res.status == 0) BOOST_TEST(contains(res.out, "3000"), res.out);
     else refused(res, {"mount"});
@@ -286,7 +276,7 @@ BOOST_FIXTURE_TEST_CASE(three_thousand_mounts, Hostile) {
 BOOST_FIXTURE_TEST_CASE(destination_nested_200_levels, Hostile) {
     std::string dest;
     for (int i = 0; i < 200; ++i) dest += "/d";
-    b.config.mounts.push_back(mount_of(dest, "tmpfs", "tmpfs"));
+    b.config.mounts.push_back(make_mount(dest, "tmpfs", "tmpfs"));
     Report r = ran(run({"/probe"}));
     BOOST_TEST(r.has_mount(dest, "tmpfs"));
     host_unchanged();
@@ -295,7 +285,7 @@ BOOST_FIXTURE_TEST_CASE(destination_nested_200_levels, Hostile) {
 BOOST_FIXTURE_TEST_CASE(destination_longer_than_path_max, Hostile) {
     std::string dest;
     for (int i = 0; i < 300; ++i) dest += "/" + std::string(16, 'p');  // 5100 characters
-    b.config.mounts.push_back(mount_of(dest, "tmpfs", "tmpfs"));
+    b.config.mounts.push_back(make_mount(dest, "tmpfs", "tmpfs"));
     refused(run({"/probe"}), {"/pppppppppppppppp", "too long"});
     host_unchanged();
 }

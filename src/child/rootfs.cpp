@@ -33,11 +33,9 @@ bool set_attrs(int fd, unsigned flags, std::uint64_t set, std::uint64_t clr, std
 }
 
 bool bind_mount(const sys::MountOp& op, int root_fd, Failure& f) noexcept {
-    unsigned rec = op.recursive ? AT_RECURSIVE : 0;
-    // An idmapped tree comes ready from the parent (dup'ed: the parent owns its fd).
-    Fd tree(op.prepared_tree_fd >= 0
-                ? ::fcntl(op.prepared_tree_fd, F_DUPFD_CLOEXEC, 0)
-                : ::open_tree(AT_FDCWD, op.source.c_str(), OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | rec));
+    // An idmapped, shared or (in a user namespace) host-side tree comes ready from the
+    // parent (dup'ed: the parent owns its fd).
+    Fd tree(op.prepared_tree_fd >= 0 ? ::fcntl(op.prepared_tree_fd, F_DUPFD_CLOEXEC, 0) : sys::clone_bind_source(op));
     if (tree.fd < 0) return fail(f, "open_tree", op.source.c_str());
     // Attributes go on the detached tree, so the mount never appears in the container
     // with the wrong flags.

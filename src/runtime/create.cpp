@@ -270,6 +270,7 @@ CreatedContainer create_container(const GlobalOptions& global, const CreateOptio
                       global.rootless, options.no_pivot, options.no_new_keyring, options.preserve_fds};
         child::LaunchPlan plan = build_launch_plan(in);
         const std::vector<UniqueFd> idmapped_trees = prepare_idmapped_mounts(plan);
+        const std::vector<UniqueFd> shared_trees = prepare_shared_bind_trees(plan);
         const std::vector<UniqueFd> host_tree_slots = reserve_host_bind_trees(plan);
         fs::write_file_atomic(dir + "/config.json", text, 0600);
 

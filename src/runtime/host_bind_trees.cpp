@@ -52,8 +52,7 @@ HelperReport clone_and_send(const std::vector<const sys::MountOp*>& ops, int syn
     std::size_t n = 0;
     for (std::size_t i = 0; i < ops.size(); ++i) {
         const auto& op = *ops[i];
-        int tree = ::open_tree(AT_FDCWD, op.source.c_str(),
-                               OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | (op.recursive ? AT_RECURSIVE : 0));
+        int tree = sys::clone_bind_source(op);
         if (tree < 0 || !sys::set_bind_tree_attrs(tree, op)) return {static_cast<std::int32_t>(i), errno};
         batch[n++] = tree;
         if (n == kTreesPerMessage || i + 1 == ops.size()) {
@@ -65,7 +64,26 @@ HelperReport clone_and_send(const std::vector<const sys::MountOp*>& ops, int syn
     return {};
 }
 
+bool has_user_namespace(const child::LaunchPlan& plan) {
+    return plan.ns.new_user || plan.ns.join_user || !plan.ns.clone_in_user_path.empty();
+}
+
 }  // namespace
+
+std::vector<UniqueFd> prepare_shared_bind_trees(child::LaunchPlan& plan) {
+    std::vector<UniqueFd> trees;
+    // In a user namespace the kernel makes every shared mount a slave anyway.
+    if (has_user_namespace(plan) || !plan.explicit_propagation || !(plan.root_propagation & MS_SHARED)) return trees;
+    for (auto& op : plan.mounts) {
+        if (op.kind != sys::MountKind::bind || op.prepared_tree_fd >= 0 || !(op.propagation & MS_SHARED)) continue;
+        UniqueFd tree(sys::clone_bind_source(op));
+        if (!tree || !sys::set_bind_tree_attrs(tree.get(), op))
+            throw_errno("mount \"{}\": clone bind source \"{}\"", op.display, op.source);
+        op.prepared_tree_fd = tree.get();
+        trees.push_back(std::move(tree));
+    }
+    return trees;
+}
 
 std::vector<UniqueFd> reserve_host_bind_trees(child::LaunchPlan& plan) {
     std::vector<UniqueFd> reserved;

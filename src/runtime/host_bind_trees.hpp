@@ -21,6 +21,14 @@ namespace berth::runtime {
 // those numbers and must stay open until the init has mounted.
 std::vector<UniqueFd> reserve_host_bind_trees(child::LaunchPlan& plan);
 
+// Parent, before clone, without a user namespace: a bind that asks for shared (or rshared)
+// propagation while rootfsPropagation is shared or rshared (how Docker's `:shared` volumes
+// and Kubernetes' Bidirectional mounts are asked for) is cloned here, in berth's own mount
+// namespace, so the tree stays a peer of the host's mount and mounts made under it reach
+// the host, as with runc. The init's own clone would be a slave: it makes every mount a
+// slave first. The returned fds own the trees (prepared_tree_fd) until the init mounted.
+std::vector<UniqueFd> prepare_shared_bind_trees(child::LaunchPlan& plan);
+
 // Parent, after clone and the id maps, before `go`: a helper process joins the init's
 // mount namespace, clones every marked source there with the bind's attributes on the
 // detached tree, and sends the trees to the init over `sync_fd` (MsgType::bind_trees with

@@ -21,6 +21,11 @@ inline bool set_mount_attrs(int fd, unsigned flags, std::uint64_t set, std::uint
     return ::mount_setattr(fd, "", AT_EMPTY_PATH | flags, &attr, sizeof attr) == 0;
 }
 
+// A detached copy of a bind's source (with its submounts for rbind), or -1 with errno.
+inline int clone_bind_source(const MountOp& op) noexcept {
+    return ::open_tree(AT_FDCWD, op.source.c_str(), OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | (op.recursive ? AT_RECURSIVE : 0));
+}
+
 // A bind's flags, its recursive r* options and, with `userns_fd`, its idmapping, set on the
 // detached tree: idmapping is only allowed there, and the mount never shows wrong flags.
 inline bool set_bind_tree_attrs(int tree_fd, const MountOp& op, int userns_fd = -1) noexcept {

@@ -187,13 +187,13 @@ namespace {
 // The bundle's rootfs as a shared mount of its own on the host (as an engine's overlay
 // under a shared /run is): what the container sees of its "/" then tells slave from
 // private, and a new peer group from the host's.
-struct SharedRootfs {
+struct SharedMount {
     std::string path;
-    explicit SharedRootfs(const std::string& p) : path(p) {
+    explicit SharedMount(const std::string& p) : path(p) {
         BOOST_REQUIRE(::mount(p.c_str(), p.c_str(), nullptr, MS_BIND, nullptr) == 0);
         BOOST_REQUIRE(::mount(nullptr, p.c_str(), nullptr, MS_SHARED, nullptr) == 0);
     }
-    ~SharedRootfs() { ::umount2(path.c_str(), MNT_DETACH); }
+    ~SharedMount() { ::umount2(path.c_str(), MNT_DETACH); }
     std::string host_group() const { return tag(visible(parse_mountinfo(host_mountinfo()), path).optional, "shared"); }
 };
 
@@ -203,7 +203,7 @@ struct Seen {
 
 Seen propagation_seen(const std::string& value) {
     Bundle b;
-    SharedRootfs shared(b.rootfs());
+    SharedMount shared(b.rootfs());
     const std::string host_group = shared.host_group();
     BOOST_REQUIRE(!host_group.empty());
     const auto before = snapshot_host(b, {});
@@ -347,4 +347,28 @@ BOOST_AUTO_TEST_CASE(a_bound_dev_is_left_as_it_is) {
     BOOST_TEST(S_ISREG(st.st_mode));
     BOOST_TEST(!path_exists(dev + "/zero"));
     BOOST_TEST(!path_exists(dev + "/ptmx"));
+}
+
+// Docker's `:shared` volumes and Kubernetes' Bidirectional mounts: a bind asking for rshared
+// under an rshared rootfsPropagation stays in the host's peer group, so what the container
+// mounts under it reaches the host (runc does the same); berth made it a slave first.
+BOOST_AUTO_TEST_CASE(a_shared_bind_under_rshared_rootfs_propagation_reaches_the_host) {
+    Bundle b;
+    const std::string peer = b.dir() + "/peer";
+    ::mkdir(peer.c_str(), 0755);
+    ::mkdir((peer + "/sub").c_str(), 0755);
+    SharedMount host_peer(peer);
+    b.config.linux_->rootfs_propagation = "rshared";
+    b.config.mounts.push_back(make_mount("/peer", "bind", peer, {"rbind", "rshared"}));
+    b.config.mounts.push_back(make_mount("/kept", "bind", peer, {"rbind"}));  // no option: a slave
+    auto& caps = *b.config.process->capabilities;
+    for (auto* set : {&caps.bounding, &caps.effective, &caps.permitted}) set->push_back("CAP_SYS_ADMIN");
+    b.config.process->no_new_privileges = false;
+    run_script(b, "/bin/busybox mount -t tmpfs -o size=1m none /peer/sub && /bin/busybox mount -t tmpfs none /kept && "
+                  "/probe cat /proc/self/mountinfo");
+    Result r = b.run();
+    BOOST_TEST_REQUIRE(r.status == 0, r.err);
+    BOOST_TEST(visible(parse_mountinfo(host_mountinfo()), peer + "/sub").fstype == "tmpfs");
+    BOOST_TEST(visible(parse_mountinfo(host_mountinfo()), peer).fstype != "tmpfs");  // /kept's stayed inside
+    ::umount2((peer + "/sub").c_str(), MNT_DETACH);
 }

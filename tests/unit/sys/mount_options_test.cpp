@@ -60,3 +60,39 @@ BOOST_AUTO_TEST_CASE(mount_label_is_a_quoted_context_option) {
     BOOST_TEST(with_mount_label("", "devpts", config) == context);
     for (const char* fs : {"proc", "sysfs", "mqueue"}) BOOST_TEST(with_mount_label("", fs, config) == "", fs);
 }
+
+namespace {
+
+berth::sys::MountOp planned(const std::string& destination, const std::string& type,
+                            std::vector<std::string> options) {
+    berth::oci::Config config;
+    berth::oci::Mount m;
+    m.destination = destination;
+    m.type = type;
+    m.source = type;
+    m.options = std::move(options);
+    config.mounts.push_back(m);
+    return berth::sys::build_mount_ops(config, "/bundle", true, "").at(0);
+}
+
+}  // namespace
+
+// runc's tmpfs rules: mode= given wins over the covered directory's mode; a ro/rro tmpfs
+// or /dev is mounted writable and made read-only last; other filesystems keep their flags.
+BOOST_AUTO_TEST_CASE(tmpfs_and_dev_plan_their_mode_and_a_deferred_read_only) {
+    auto kept = planned("/data", "tmpfs", {"size=1m"});
+    BOOST_TEST(kept.mode_from_target);
+    BOOST_TEST(!planned("/data", "tmpfs", {"size=1m", "mode=0755"}).mode_from_target);
+    auto ro = planned("/run", "tmpfs", {"ro", "nosuid"});
+    BOOST_TEST(ro.readonly_last);
+    BOOST_TEST(!ro.readonly_last_recursive);
+    BOOST_TEST((ro.flags & MS_RDONLY) == 0u);
+    BOOST_TEST((ro.flags & MS_NOSUID) != 0u);
+    auto rro = planned("/dev", "devtmpfs", {"rro"});
+    BOOST_TEST(rro.readonly_last_recursive);
+    BOOST_TEST((rro.rec_attr_set & MOUNT_ATTR_RDONLY) == 0u);
+    auto proc = planned("/proc", "proc", {"ro"});
+    BOOST_TEST(!proc.readonly_last);
+    BOOST_TEST(!proc.mode_from_target);
+    BOOST_TEST((proc.flags & MS_RDONLY) != 0u);
+}

@@ -93,7 +93,9 @@ std::vector<UniqueFd> reserve_host_bind_trees(child::LaunchPlan& plan) {
     if (!user_ns || !(plan.ns.clone_flags & CLONE_NEWNS)) return reserved;
     for (auto& op : plan.mounts) {
         if (op.kind != sys::MountKind::bind || op.prepared_tree_fd >= 0) continue;
-        UniqueFd slot(::open("/", O_PATH | O_CLOEXEC));
+        // A placeholder that is harmless should it ever outlive the hand-over: never a
+        // directory of the host (CVE-2024-21626).
+        UniqueFd slot(::open("/dev/null", O_RDONLY | O_CLOEXEC));
         if (!slot) throw_errno("reserve a descriptor for bind \"{}\"", op.display);
         op.prepared_tree_fd = slot.get();
         op.tree_from_host = true;

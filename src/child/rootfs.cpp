@@ -362,11 +362,15 @@ bool apply_root_propagation(const LaunchPlan& plan, Failure& f) noexcept {
     // A mount's own propagation option is the more specific: it wins over the r* form.
     Fd root(::open("/", O_PATH | O_DIRECTORY | O_CLOEXEC));
     if (root.fd < 0) return fail(f, "open", "/");
+    // One a later mount covered is no longer reachable (ENOENT, or EINVAL: the path is not
+    // a mount's root any more) and is left as it is.
     for (const auto& op : plan.mounts) {
         if (op.propagation == 0) continue;
         Fd top(resolve_in_root(root.fd, op.target.c_str()));
+        if (top.fd == -ENOENT) continue;
         if (top.fd < 0) return fail(f, "mount target", op.display.c_str(), -top.fd);
-        if (!set_attrs(top.fd, (op.propagation & MS_REC) ? AT_RECURSIVE : 0, 0, 0, op.propagation & ~MS_REC, -1))
+        if (!set_attrs(top.fd, (op.propagation & MS_REC) ? AT_RECURSIVE : 0, 0, 0, op.propagation & ~MS_REC, -1) &&
+            errno != EINVAL)
             return fail(f, "mount propagation", op.display.c_str());
     }
     return true;

@@ -318,6 +318,9 @@ BOOST_AUTO_TEST_CASE(a_mounts_own_propagation_wins_over_recursive_rootfs_propaga
     Bundle b;
     b.config.linux_->rootfs_propagation = "rprivate";
     b.config.mounts.push_back(make_mount("/peer", "tmpfs", "tmpfs", {"shared"}));
+    // One a later mount covers is left as it is, not an error.
+    b.config.mounts.push_back(make_mount("/cover/me", "tmpfs", "tmpfs", {"shared"}));
+    b.config.mounts.push_back(make_mount("/cover", "tmpfs", "tmpfs"));
     b.config.process->args = {"/probe", "cat", "/proc/self/mountinfo"};
     Result r = b.run();
     BOOST_TEST_REQUIRE(r.status == 0, r.err);

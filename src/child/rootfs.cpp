@@ -142,14 +142,16 @@ bool cgroup_hierarchy(const sys::CgroupHierarchy& h, int dir_fd, const sys::Moun
     }
     const char* data = h.fstype == "cgroup" ? h.options.c_str() : nullptr;
     if (::mount(h.fstype.c_str(), path, h.fstype.c_str(), op.flags, data) == 0) return true;
-    // cgroup v1 cannot be mounted from a user namespace: show the host's directory.
+    // cgroup v1 cannot be mounted from a user namespace: show the host's directory. That is
+    // the whole host hierarchy, not the namespaced view the config asked for: read-only
+    // whatever the options say.
     if (errno != EPERM) return fail(f, "mount cgroup", h.name.c_str());
     char host[64] = "/sys/fs/cgroup/";
     copy_cstr(host + 15, sizeof host - 15, h.name.c_str());
     Fd tree(::open_tree(AT_FDCWD, host, OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_RECURSIVE));
     if (tree.fd < 0 || ::move_mount(tree.fd, "", sub.fd, "", MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH) < 0)
         return fail(f, "bind cgroup", h.name.c_str());
-    return op.attr_set == 0 || set_attrs(tree.fd, AT_RECURSIVE, op.attr_set, 0, 0, -1) ||
+    return set_attrs(tree.fd, AT_RECURSIVE, op.attr_set | MOUNT_ATTR_RDONLY, 0, 0, -1) ||
            fail(f, "mount_setattr", h.name.c_str());
 }
 

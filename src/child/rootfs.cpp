@@ -101,20 +101,6 @@ bool fs_mount(const sys::MountOp& op, int root_fd, Failure& f) noexcept {
     return post_mount_attrs(op, root_fd, f);
 }
 
-// A read-only tmpfs or /dev is mounted writable so that the nodes and the mount points
-// below it can be made; this makes it read-only once everything is in place (runc's
-// finalizeRootfs does the same).
-bool readonly_last(const LaunchPlan& plan, int root_fd, Failure& f) noexcept {
-    for (const auto& op : plan.mounts) {
-        if (!op.readonly_last) continue;
-        Fd top(resolve_in_root(root_fd, op.target.c_str()));
-        if (top.fd < 0) return fail(f, "mount target", op.display.c_str(), -top.fd);
-        if (!set_attrs(top.fd, op.readonly_last_recursive ? AT_RECURSIVE : 0, MOUNT_ATTR_RDONLY, 0, 0, -1))
-            return fail(f, "mount_setattr", op.display.c_str());
-    }
-    return true;
-}
-
 // `op`'s flags apply to each hierarchy: a fresh mount takes them as MS_* flags, a bind of
 // the host's directory as attributes (set only: never clearing a flag the host locked).
 bool cgroup_hierarchy(const sys::CgroupHierarchy& h, int dir_fd, const sys::MountOp& op, Failure& f) noexcept {
@@ -248,7 +234,6 @@ bool setup_rootfs(const LaunchPlan& plan, int& root_fd, Failure& f) noexcept {
         }
     }
     if (!dev_done && !setup_dev(plan, root_fd, f)) return false;
-    if (!readonly_last(plan, root_fd, f)) return false;
     if (!plan.cwd_in_rootfs.empty()) {
         Fd cwd(ensure_in_root(root_fd, plan.cwd_in_rootfs.c_str(), true));
         if (cwd.fd < 0) return fail(f, "mkdir cwd", plan.cwd_in_rootfs.c_str(), -cwd.fd);
@@ -357,6 +342,22 @@ bool write_sysctl(int proc_fd, const SysctlOp& s, Failure& f) noexcept {
 // it off, "unbindable" is private and cannot be bound; the r* forms apply to every mount
 // of the container. Unset, it stays rslave, as in runc. Last, after the masks and the
 // console: their binds need a bindable /dev and /proc.
+// A read-only tmpfs or /dev is mounted writable so that the nodes, the mount points below
+// it and /dev/console can be made; this makes it read-only once everything is in place,
+// as runc's finalizeRootfs does. After pivot_root: "/" is the rootfs.
+bool readonly_last(const LaunchPlan& plan, Failure& f) noexcept {
+    Fd root(-1);
+    for (const auto& op : plan.mounts) {
+        if (!op.readonly_last) continue;
+        if (root.fd < 0 && (root.fd = ::open("/", O_PATH | O_DIRECTORY | O_CLOEXEC)) < 0) return fail(f, "open", "/");
+        Fd top(resolve_in_root(root.fd, op.target.c_str()));
+        if (top.fd < 0) return fail(f, "mount target", op.display.c_str(), -top.fd);
+        if (!set_attrs(top.fd, op.readonly_last_recursive ? AT_RECURSIVE : 0, MOUNT_ATTR_RDONLY, 0, 0, -1))
+            return fail(f, "mount_setattr", op.display.c_str());
+    }
+    return true;
+}
+
 bool apply_root_propagation(const LaunchPlan& plan, Failure& f) noexcept {
     if (!plan.explicit_propagation) return true;
     if (::mount(nullptr, "/", nullptr, plan.root_propagation, nullptr) < 0) return fail(f, "rootfs propagation", "/");
@@ -404,7 +405,7 @@ bool finish_rootfs(const LaunchPlan& plan, Failure& f) noexcept {
         attr.attr_set = MOUNT_ATTR_RDONLY;
         if (::mount_setattr(AT_FDCWD, "/", 0, &attr, sizeof attr) < 0) return fail(f, "readonly root", "/");
     }
-    return apply_root_propagation(plan, f);
+    return readonly_last(plan, f) && apply_root_propagation(plan, f);
 }
 
 }  // namespace berth::child

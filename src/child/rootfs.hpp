@@ -7,14 +7,14 @@
 namespace berth::child {
 
 // Before pivot_root: every mount made a slave, the rootfs bound onto itself, every config
-// mount, /dev and its nodes and links, then read-only what was filled while writable. `root_fd` receives an O_PATH fd of the rootfs.
+// mount, /dev and its nodes and links. `root_fd` receives an O_PATH fd of the rootfs.
 bool setup_rootfs(const LaunchPlan& plan, int& root_fd, Failure& f) noexcept;
 
 // pivot_root (or MS_MOVE + chroot with --no-pivot); afterwards "/" is the rootfs.
 bool enter_rootfs(const LaunchPlan& plan, Failure& f) noexcept;
 
 // After pivot_root: the console, masked and read-only paths, sysctls, a read-only root,
-// and last rootfsPropagation.
+// read-only what was filled while writable (a `ro` /dev), and last rootfsPropagation.
 bool finish_rootfs(const LaunchPlan& plan, Failure& f) noexcept;
 
 }  // namespace berth::child

@@ -40,7 +40,7 @@ struct MountOp {
     bool recursive = false;   // rbind
     bool source_is_dir = true;  // decides whether a missing target is a dir or a file
     bool mode_from_target = false;  // a tmpfs without mode=: takes the covered directory's mode
-    bool readonly_last = false;     // `ro` tmpfs or /dev: made read-only after the mounts and nodes below it
+    bool readonly_last = false;     // `ro` tmpfs or /dev: made read-only after the nodes, the mounts below it, the console
     bool readonly_last_recursive = false;  // `rro`: with the mounts below it
     bool idmap = false;         // idmap/ridmap: MOUNT_ATTR_IDMAP
     bool idmap_recursive = false;

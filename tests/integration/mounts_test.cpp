@@ -116,6 +116,15 @@ BOOST_AUTO_TEST_CASE(dev_tmpfs_with_ro_or_rro_is_filled_then_read_only) {
         BOOST_TEST(rep.get("error") == "Read-only file system");
         BOOST_TEST(types[3] == "link");  // /dev/ptmx -> pts/ptmx is there too
     }
+    // With a terminal, /dev/console (made after pivot_root) is there too.
+    Bundle b;
+    find_mount(b, "/dev")->options.push_back("ro");
+    b.config.process->terminal = true;
+    run_script(b, "/probe stat /dev/console && /probe stat /dev");
+    Result r = b.run();
+    BOOST_TEST_REQUIRE(r.status == 0, r.err);
+    BOOST_TEST(r.out.find("type=char") != std::string::npos, r.out);
+    BOOST_TEST(r.out.find("fs_readonly=1") != std::string::npos, r.out);
 }
 
 // A destination that is a symlink to a path not yet there: made where the link points,

@@ -53,7 +53,8 @@ HelperReport clone_and_send(const std::vector<const sys::MountOp*>& ops, int syn
     for (std::size_t i = 0; i < ops.size(); ++i) {
         const auto& op = *ops[i];
         int tree = sys::clone_bind_source(op);
-        if (tree < 0 || !sys::set_bind_tree_attrs(tree, op)) return {static_cast<std::int32_t>(i), errno};
+        if (tree < 0 || !sys::set_bind_tree_attrs(tree, op, op.idmap_userns_fd))
+            return {static_cast<std::int32_t>(i), errno};
         batch[n++] = tree;
         if (n == kTreesPerMessage || i + 1 == ops.size()) {
             if (!send_trees(sync_fd, batch, n)) return {static_cast<std::int32_t>(i), errno};
@@ -85,12 +86,16 @@ std::vector<UniqueFd> prepare_shared_bind_trees(child::LaunchPlan& plan) {
     return trees;
 }
 
-std::vector<UniqueFd> reserve_host_bind_trees(child::LaunchPlan& plan) {
-    std::vector<UniqueFd> reserved;
-    const bool user_ns = plan.ns.new_user || !plan.ns.clone_in_user_path.empty();
+bool host_bind_trees_apply(const child::LaunchPlan& plan) {
     // Only when the init's mount namespace exists from its clone on (not one it unshares
     // after joining a user namespace): the helper joins it before `go`.
-    if (!user_ns || !(plan.ns.clone_flags & CLONE_NEWNS)) return reserved;
+    const bool user_ns = plan.ns.new_user || !plan.ns.clone_in_user_path.empty();
+    return user_ns && (plan.ns.clone_flags & CLONE_NEWNS);
+}
+
+std::vector<UniqueFd> reserve_host_bind_trees(child::LaunchPlan& plan) {
+    std::vector<UniqueFd> reserved;
+    if (!host_bind_trees_apply(plan)) return reserved;
     for (auto& op : plan.mounts) {
         if (op.kind != sys::MountKind::bind || op.prepared_tree_fd >= 0) continue;
         // A placeholder that is harmless should it ever outlive the hand-over: never a

@@ -15,8 +15,12 @@
 
 namespace berth::runtime {
 
+// Whether the init's binds are cloned by the helper below: a new user namespace (or one
+// joined at clone) with the mount namespace made at clone.
+bool host_bind_trees_apply(const child::LaunchPlan& plan);
+
 // Parent, before clone: marks each bind the init would clone itself inside a new user
-// namespace (not idmapped ones: prepared already) and reserves its prepared_tree_fd: an
+// namespace (idmapped ones too: the helper sets the idmapping) and reserves its prepared_tree_fd: an
 // fd number the init inherits and later replaces with the tree. The returned fds hold
 // those numbers and must stay open until the init has mounted.
 std::vector<UniqueFd> reserve_host_bind_trees(child::LaunchPlan& plan);

@@ -1,5 +1,6 @@
 #include "runtime/idmapped_mounts.hpp"
 
+#include "runtime/host_bind_trees.hpp"
 #include "sys/mount_attrs.hpp"
 #include "util/error.hpp"
 #include "util/fs.hpp"
@@ -64,6 +65,11 @@ std::vector<UniqueFd> prepare_idmapped_mounts(child::LaunchPlan& plan) {
         try {
             auto& ns = namespaces[{op.idmap_uid_map, op.idmap_gid_map}];
             if (!ns) ns = make_user_namespace(op.idmap_uid_map, op.idmap_gid_map);
+            op.idmap_userns_fd = ns.get();
+            // In a user namespace the helper clones it in the init's mount namespace, where
+            // the host's read-only and covered mounts stay locked (runtime/host_bind_trees.hpp);
+            // a tree cloned here would carry no lock.
+            if (host_bind_trees_apply(plan)) continue;
             UniqueFd tree(::open_tree(AT_FDCWD, op.source.c_str(),
                                       OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | (op.recursive ? AT_RECURSIVE : 0)));
             if (!tree) throw_errno("open_tree \"{}\"", op.source);
@@ -74,6 +80,7 @@ std::vector<UniqueFd> prepare_idmapped_mounts(child::LaunchPlan& plan) {
             throw e.with_context(fmt::format("idmap mount \"{}\"", op.display));
         }
     }
+    for (auto& [maps, ns] : namespaces) trees.push_back(std::move(ns));  // kept for the helper
     return trees;
 }
 

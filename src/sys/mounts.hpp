@@ -52,6 +52,7 @@ struct MountOp {
     // With a user namespace: the tree is cloned from the host side and sent to the init,
     // which puts it at prepared_tree_fd (runtime/host_bind_trees.hpp).
     bool tree_from_host = false;
+    int idmap_userns_fd = -1;  // idmap: the user namespace of its maps (owned by create)
     std::vector<CgroupHierarchy> cgroups;  // kind == cgroup
 };
 

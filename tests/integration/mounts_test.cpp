@@ -180,6 +180,38 @@ BOOST_AUTO_TEST_CASE(user_namespace_binds_a_source_its_root_cannot_traverse) {
     BOOST_TEST(parse_report(r.out).get("fs_readonly") == "1");
 }
 
+// The trees come from the init's own mount namespace, where the kernel locked what the host
+// made read-only: the container's root, even with CAP_SYS_ADMIN, cannot make it writable.
+// Idmapped binds too: cloned in the host's namespace, as berth did, they carried no lock
+// and the container wrote through the host's read-only mount.
+BOOST_AUTO_TEST_CASE(user_namespace_binds_keep_the_hosts_read_only_lock) {
+    for (const char* idmap : {"", "idmap"}) {
+        Bundle b;
+        add_user_namespace(b);
+        const std::string locked = b.dir() + "/locked";
+        ::mkdir(locked.c_str(), 0700);
+        ::mkdir((locked + "/ro").c_str(), 0777);
+        BOOST_REQUIRE(::mount((locked + "/ro").c_str(), (locked + "/ro").c_str(), nullptr, MS_BIND, nullptr) == 0);
+        BOOST_REQUIRE(::mount(nullptr, (locked + "/ro").c_str(), nullptr, MS_BIND | MS_REMOUNT | MS_RDONLY, nullptr) == 0);
+        struct Unmount {
+            std::string path;
+            ~Unmount() { ::umount2(path.c_str(), MNT_DETACH); }
+        } unmount{locked + "/ro"};
+        std::vector<std::string> options = {"rbind"};
+        if (*idmap) options.push_back(idmap);
+        b.config.mounts.push_back(make_mount("/data", "bind", locked + "/ro", options));
+        auto& caps = *b.config.process->capabilities;
+        for (auto* set : {&caps.bounding, &caps.effective, &caps.permitted}) set->push_back("CAP_SYS_ADMIN");
+        b.config.process->no_new_privileges = false;
+        run_script(b, "/bin/busybox mount -o remount,bind,rw /data; /probe write /data/x y; /probe stat /data");
+        Result r = b.run();
+        BOOST_TEST_REQUIRE(r.status == 0, idmap << ": " << r.err);
+        BOOST_TEST(parse_report(r.out).get("error") == "Read-only file system", idmap << ": " << r.out);
+        BOOST_TEST(parse_report(r.out).get("fs_readonly") == "1", idmap);
+        BOOST_TEST(!path_exists(locked + "/ro/x"), idmap);
+    }
+}
+
 // A missing bind source is still reported naming the mount, and leaves nothing.
 BOOST_AUTO_TEST_CASE(user_namespace_missing_bind_source_fails_cleanly) {
     Bundle b;

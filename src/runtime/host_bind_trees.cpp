@@ -88,9 +88,12 @@ std::vector<UniqueFd> prepare_shared_bind_trees(child::LaunchPlan& plan) {
 
 bool host_bind_trees_apply(const child::LaunchPlan& plan) {
     // Only when the init's mount namespace exists from its clone on (not one it unshares
-    // after joining a user namespace): the helper joins it before `go`.
+    // after joining a user namespace): the helper joins it before `go`. setns() into it
+    // needs CAP_SYS_ADMIN in berth's own user namespace: an unprivileged berth (rootless,
+    // not root anywhere) has no more rights on the sources than the init, which then
+    // clones them itself.
     const bool user_ns = plan.ns.new_user || !plan.ns.clone_in_user_path.empty();
-    return user_ns && (plan.ns.clone_flags & CLONE_NEWNS);
+    return user_ns && (plan.ns.clone_flags & CLONE_NEWNS) && ::geteuid() == 0;
 }
 
 std::vector<UniqueFd> reserve_host_bind_trees(child::LaunchPlan& plan) {

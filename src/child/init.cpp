@@ -39,7 +39,7 @@ bool wait_message(int sync_fd, MsgType type, Message& m, Failure& f) noexcept {
 // The bind trees the parent cloned from the host side (runtime/host_bind_trees.hpp), in
 // plan order, each put at the fd number its op reserved.
 bool receive_bind_trees(const LaunchPlan& plan, int sync_fd, Failure& f) noexcept {
-    int fds[64];
+    int fds[kTreesPerMessage];
     std::size_t have = 0, used = 0;
     for (const auto& op : plan.mounts) {
         if (!op.tree_from_host) continue;
@@ -55,7 +55,7 @@ bool receive_bind_trees(const LaunchPlan& plan, int sync_fd, Failure& f) noexcep
             ssize_t n = ::recvmsg(sync_fd, &msg, MSG_CMSG_CLOEXEC);
             cmsghdr* c = CMSG_FIRSTHDR(&msg);
             if (n != static_cast<ssize_t>(sizeof m) || m.type != MsgType::bind_trees || c == nullptr ||
-                c->cmsg_type != SCM_RIGHTS || m.value <= 0 || m.value > 64 ||
+                c->cmsg_type != SCM_RIGHTS || m.value <= 0 || m.value > static_cast<std::int64_t>(kTreesPerMessage) ||
                 c->cmsg_len != CMSG_LEN(sizeof(int) * static_cast<std::size_t>(m.value)))
                 return fail(f, "sync", "bind trees", n == 0 ? EPIPE : EPROTO);
             __builtin_memcpy(fds, CMSG_DATA(c), sizeof(int) * static_cast<std::size_t>(m.value));

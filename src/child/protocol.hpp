@@ -3,6 +3,7 @@
 // closed its end at execve (CLOEXEC) or died.
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 
 namespace berth::child {
@@ -21,6 +22,9 @@ enum class MsgType : std::uint32_t {
     seccomp_loaded,
     bind_trees,   // parent -> init, before go: value = count of SCM_RIGHTS bind trees attached
 };
+
+// bind_trees messages carry at most this many fds (the kernel's SCM_MAX_FD is 253).
+constexpr std::size_t kTreesPerMessage = 64;
 
 struct Message {
     MsgType type{};

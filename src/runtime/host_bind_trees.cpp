@@ -19,7 +19,7 @@
 namespace berth::runtime {
 namespace {
 
-constexpr std::size_t kTreesPerMessage = 64;  // below the kernel's SCM_MAX_FD (253)
+using child::kTreesPerMessage;
 
 // What the helper reports: the index (in the marked ops) that failed, and errno.
 struct HelperReport {

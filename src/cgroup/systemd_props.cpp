@@ -1,8 +1,8 @@
 #include "cgroup/systemd_props.hpp"
 
 #include "cgroup/translate.hpp"
-#include "sys/process_attrs.hpp"
 #include "util/error.hpp"
+#include "util/id_list.hpp"
 #include "util/text.hpp"
 
 #include <fmt/format.h>
@@ -111,11 +111,12 @@ const char* signature(const PropertyValue& value) {
     return kSignatures[value.index()];
 }
 
+// The kernel's NR_CPUS ceiling (CONFIG_NR_CPUS is at most 8192).
+constexpr unsigned kMaxCpus = 8192;
+
 std::vector<std::uint8_t> cpu_list_bitmask(const std::string& list, const char* field) {
-    const cpu_set_t set = sys::parse_cpu_list(list, field);
     std::vector<std::uint8_t> mask;
-    for (unsigned cpu = 0; cpu < CPU_SETSIZE; ++cpu) {
-        if (!CPU_ISSET(cpu, &set)) continue;
+    for (unsigned cpu : text::parse_id_list(list, kMaxCpus, field, "CPU")) {
         mask.resize(cpu / 8 + 1);
         mask[cpu / 8] = static_cast<std::uint8_t>(mask[cpu / 8] | (1u << (cpu % 8)));
     }

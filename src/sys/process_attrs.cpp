@@ -2,6 +2,7 @@
 
 #include "util/error.hpp"
 #include "util/fs.hpp"
+#include "util/id_list.hpp"
 
 #include <linux/capability.h>
 #include <sched.h>
@@ -21,22 +22,7 @@ void StringArray::seal() {
 cpu_set_t parse_cpu_list(const std::string& list, const char* field) {
     cpu_set_t set;
     CPU_ZERO(&set);
-    std::string_view rest(list);
-    while (!rest.empty()) {
-        auto comma = rest.find(',');
-        std::string_view item = rest.substr(0, comma);
-        rest = comma == std::string_view::npos ? std::string_view() : rest.substr(comma + 1);
-        auto dash = item.find('-');
-        unsigned lo = 0, hi = 0;
-        auto a = item.substr(0, dash);
-        auto b = dash == std::string_view::npos ? a : item.substr(dash + 1);
-        auto r1 = std::from_chars(a.data(), a.data() + a.size(), lo);
-        auto r2 = std::from_chars(b.data(), b.data() + b.size(), hi);
-        if (r1.ec != std::errc() || r2.ec != std::errc() || r1.ptr != a.data() + a.size() ||
-            r2.ptr != b.data() + b.size() || lo > hi || hi >= CPU_SETSIZE)
-            throw_error("{}: invalid CPU list \"{}\"", field, list);
-        for (unsigned c = lo; c <= hi; ++c) CPU_SET(c, &set);
-    }
+    for (unsigned cpu : text::parse_id_list(list, CPU_SETSIZE, field, "CPU")) CPU_SET(cpu, &set);
     return set;
 }
 

@@ -3,6 +3,7 @@
 #pragma once
 
 #include "sys/devices.hpp"
+#include "sys/mempolicy.hpp"
 #include "sys/mounts.hpp"
 #include "sys/namespaces.hpp"
 #include "sys/process_attrs.hpp"
@@ -44,6 +45,7 @@ struct LaunchPlan {
     bool set_hostname = false, set_domainname = false;
     std::string hostname, domainname;
     sys::ProcessPlan process;
+    sys::MempolicyPlan mempolicy;  // linux.memoryPolicy: the init and every exec'd process
     sys::SeccompPlan seccomp;
     std::vector<HookExec> start_container_hooks;
     // The state document for startContainer hooks, split around the host pid that only

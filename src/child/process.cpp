@@ -28,6 +28,10 @@ bool apply_limits(const LaunchPlan& plan, Failure& f) noexcept {
     if (p.has_ioprio && ::syscall(SYS_ioprio_set, 1 /* IOPRIO_WHO_PROCESS */, 0, p.ioprio) < 0)
         return fail(f, "ioprio_set", "");
     if (p.has_personality && ::personality(p.personality) < 0) return fail(f, "personality", "");
+    // Before the seccomp filter, which may deny set_mempolicy (Docker's profile does
+    // without CAP_SYS_NICE).
+    if (int rc = sys::apply_mempolicy(plan.mempolicy); rc < 0)
+        return fail(f, ".linux.memoryPolicy: set_mempolicy", "", -rc);
     return true;
 }
 

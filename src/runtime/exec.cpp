@@ -204,6 +204,9 @@ int exec_in(const GlobalOptions& global, const ExecOptions& o) {
                      process.user.uid);
     plan.launch.process.env.seal();
     plan.launch.bind_console = false;
+    // runc's setns init applies linux.memoryPolicy to exec'd processes too.
+    if (config->linux_ && config->linux_->memory_policy)
+        plan.launch.mempolicy = sys::build_mempolicy_plan(*config->linux_->memory_policy);
     if (config->linux_ && config->linux_->seccomp)
         plan.launch.seccomp = sys::build_seccomp_plan(*config->linux_->seccomp, global.root + "/" + kSeccompCacheDir);
     Namespaces ns = open_namespaces(record.pid, plan);

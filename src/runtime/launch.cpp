@@ -72,6 +72,7 @@ void plan_linux(child::LaunchPlan& plan, const oci::LinuxConfig& lx) {
         plan.process.has_personality = true;
         plan.process.personality = d == "LINUX32" ? PER_LINUX32 : PER_LINUX;
     }
+    if (lx.memory_policy) plan.mempolicy = sys::build_mempolicy_plan(*lx.memory_policy);
 }
 
 // LISTEN_FDS (socket activation) passes through to the container, as in runc: only when

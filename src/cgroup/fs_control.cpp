@@ -1,11 +1,13 @@
 // FsManager: freezing, signalling, listing pids and removal.
 #include "cgroup/fs_io.hpp"
 #include "cgroup/fs_manager.hpp"
+#include "cgroup/rt_budget.hpp"
 #include "util/error.hpp"
 #include "util/log.hpp"
 
 #include <signal.h>
 
+#include <algorithm>
 #include <chrono>
 #include <optional>
 #include <thread>
@@ -77,9 +79,12 @@ void FsManager::freeze(bool frozen) {
 bool FsManager::is_frozen() const {
     if (layout_ != Layout::unified) {
         const Dir* d = dir_for("freezer");
-        if (!d) return false;
-        auto state = fsio::read_if_exists(d->path + "/freezer.state");
-        return state && fsio::trim(*state) == "FROZEN";
+        auto state = d ? fsio::read_if_exists(d->path + "/freezer.state") : std::nullopt;
+        if (state && fsio::trim(*state) == "FROZEN") return true;
+        // A hybrid host's cgroup2 tree has its own freezer (cgroup.freeze): a process in a
+        // frozen cgroup there stops just the same.
+        const Dir* u = unified_dir();
+        return u && !emulated_ && v2_frozen(u->path);
     }
     const Dir* u = dir_for("");
     if (!u) return false;
@@ -143,6 +148,9 @@ void FsManager::destroy() {
     std::optional<Error> first_error;
     // Every directory is tried even when one fails, so a retry has less to do.
     for (const auto& d : dirs_) {
+        const auto& c = d.hierarchy.controllers;
+        if (!emulated_ && std::find(c.begin(), c.end(), "cpu") != c.end() && !d.hierarchy.unified)
+            release_rt_budget(d.hierarchy.mount, d.path);
         try {
             fsio::remove_cgroup(d.path, emulated_);
         } catch (const Error& e) {

@@ -5,6 +5,7 @@
 #include "cgroup/device_filter_v2.hpp"
 #include "cgroup/devices_v1.hpp"
 #include "cgroup/fs_io.hpp"
+#include "cgroup/rt_budget.hpp"
 #include "cgroup/translate.hpp"
 #include "util/error.hpp"
 #include "util/log.hpp"
@@ -84,7 +85,7 @@ FsManager::FsManager(Layout layout, bool emulated, std::vector<Dir> dirs)
     : layout_(layout), emulated_(emulated), dirs_(std::move(dirs)) {}
 
 std::unique_ptr<FsManager> FsManager::make(const ManagerOptions& options) {
-    const HostView host = discover_host(options.root);
+    const HostView host = options.host ? *options.host : discover_host();
     const std::string inner = inner_path(options.cgroups_path, options.container_id);
     std::vector<Dir> dirs;
     for (const auto& h : host.v1) dirs.push_back({h, resolve_path(h, inner)});
@@ -290,7 +291,7 @@ void FsManager::apply_translation(const Translation& t) {
     if (t.check_memory_below_usage) check_memory_usage(*t.check_memory_below_usage);
     if (layout_ == Layout::unified && t.devices_requested) apply_device_filter(t.device_rules);
     if (layout_ != Layout::unified && t.devices_requested) apply_devices_v1(t.device_rules);
-    for (const auto& s : order_memory_v1(t.settings)) write_setting(s);
+    write_settings(t.settings);
 }
 
 void FsManager::write_setting(const Setting& s, const Dir* target) const {
@@ -316,22 +317,54 @@ void FsManager::write_setting(const Setting& s, const Dir* target) const {
     }
 }
 
-std::vector<Setting> FsManager::order_memory_v1(std::vector<Setting> settings) const {
-    // On an update, memory.memsw.limit_in_bytes must stay >= memory.limit_in_bytes after each
-    // write: when the new memsw is above the current limit (or unlimited), write memsw first.
-    auto find = [&](const char* file) {
-        return std::find_if(settings.begin(), settings.end(), [&](const Setting& s) { return s.file == file; });
+bool FsManager::grant_rt_parents(const Setting& s) const {
+    const Dir* d = dir_for(s.controller);
+    if (!d || emulated_ || s.value.empty() || s.value[0] == '-') return false;
+    try {
+        return grant_rt_budget(d->hierarchy.mount, d->path, std::stoull(s.value));
+    } catch (const Error& e) {
+        throw e.with_context(s.field);
+    }
+}
+
+void FsManager::write_settings(const std::vector<Setting>& settings) const {
+    // Setting::retry_after: a write the kernel refused with EINVAL waits for its partner,
+    // and goes again right after it (and whatever waited for that one, in turn).
+    std::vector<const Setting*> waiting;
+    auto written = [&](const std::string& first) {
+        std::vector<std::string> done = {first};
+        while (!done.empty()) {
+            const std::string file = done.back();
+            done.pop_back();
+            for (auto it = waiting.begin(); it != waiting.end();) {
+                if ((*it)->retry_after != file) {
+                    ++it;
+                    continue;
+                }
+                const Setting* again = *it;
+                it = waiting.erase(it);
+                write_setting(*again);
+                done.push_back(again->file);
+            }
+        }
     };
-    auto limit = find("memory.limit_in_bytes");
-    auto memsw = find("memory.memsw.limit_in_bytes");
-    if (limit == settings.end() || memsw == settings.end() || emulated_) return settings;
-    const Dir* d = dir_for("memory");
-    if (!d) return settings;
-    auto current = fsio::read_if_exists(d->path + "/memory.limit_in_bytes");
-    if (!current) return settings;
-    const bool memsw_first = memsw->value == "-1" || std::stoull(fsio::trim(*current)) < std::stoull(memsw->value);
-    if (memsw_first && memsw > limit) std::iter_swap(limit, memsw);
-    return settings;
+    for (auto s = settings.begin(); s != settings.end(); ++s) {
+        const bool partner_later = !s->retry_after.empty() &&
+            std::any_of(s + 1, settings.end(), [&](const Setting& o) { return o.file == s->retry_after; });
+        try {
+            write_setting(*s);
+        } catch (const Error& e) {
+            if (e.error_number() == EINVAL && s->file == "cpu.rt_runtime_us" && grant_rt_parents(*s)) {
+                write_setting(*s);
+                written(s->file);
+                continue;
+            }
+            if (!partner_later || e.error_number() != EINVAL) throw;
+            waiting.push_back(&*s);
+            continue;
+        }
+        written(s->file);
+    }
 }
 
 void FsManager::check_memory_usage(std::int64_t new_limit) const {

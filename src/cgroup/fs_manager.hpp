@@ -22,8 +22,8 @@ public:
         bool operator==(const Dir&) const = default;
     };
 
-    // Resolves options.cgroups_path in every hierarchy under options.root (layout.hpp).
-    // Throws berth::Error when the root cannot be read.
+    // Resolves options.cgroups_path in every hierarchy of options.host, or of
+    // discover_host() (layout.hpp). Throws berth::Error when mountinfo cannot be read.
     static std::unique_ptr<FsManager> make(const ManagerOptions& options);
     // From a saved form whose driver is "fs"; throws for a malformed one.
     static std::unique_ptr<FsManager> load(const SavedForm& form);
@@ -61,7 +61,9 @@ private:
     void enable_controllers(const std::vector<std::string>& controllers, const std::string& path) const;
     // Writes to `target`, or to the directory of the setting's controller when null.
     void write_setting(const Setting& setting, const Dir* target = nullptr) const;
-    std::vector<Setting> order_memory_v1(std::vector<Setting> settings) const;
+    void write_settings(const std::vector<Setting>& settings) const;
+    // rt_budget.hpp: true when an own parent was given more realtime runtime for `s`.
+    bool grant_rt_parents(const Setting& s) const;
     void check_memory_usage(std::int64_t new_limit) const;
     void apply_device_filter(const std::vector<DeviceRule>& rules);
     void apply_devices_v1(const std::vector<DeviceRule>& rules) const;

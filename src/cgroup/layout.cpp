@@ -4,26 +4,20 @@
 #include "util/fs.hpp"
 #include "util/text.hpp"
 
-#include <dirent.h>
 #include <linux/magic.h>
-#include <sys/stat.h>
 #include <sys/statfs.h>
 
 #include <algorithm>
-#include <memory>
 
 namespace berth::cgroup {
 
 namespace {
 
-bool is_fs(const std::string& path, long magic) {
-    struct statfs st {};
-    return ::statfs(path.c_str(), &st) == 0 && static_cast<long>(st.f_type) == magic;
-}
+constexpr std::string_view kCgroupRoot = "/sys/fs/cgroup";
 
-bool exists(const std::string& path) {
-    struct stat st {};
-    return ::stat(path.c_str(), &st) == 0;
+bool is_fs(const char* path, long magic) {
+    struct statfs st {};
+    return ::statfs(path, &st) == 0 && static_cast<long>(st.f_type) == magic;
 }
 
 std::vector<std::string> split(const std::string& s, char sep) {
@@ -34,65 +28,98 @@ std::vector<std::string> split(const std::string& s, char sep) {
     return out;
 }
 
-// The kernel's v1 controllers; a hierarchy directory named otherwise is a named one
-// ("systemd" is mounted with -o name=systemd).
-bool is_controller(const std::string& name) {
-    static const char* const kKnown[] = {"cpu",     "cpuacct", "cpuset",  "memory", "devices",
-                                         "freezer", "net_cls", "net_prio", "blkio", "perf_event",
-                                         "hugetlb", "pids",    "rdma",    "misc"};
-    return std::any_of(std::begin(kKnown), std::end(kKnown), [&](const char* k) { return name == k; });
+// The kernel's v1 controllers: the other super options of a cgroup mount ("rw", "xattr",
+// "release_agent=…", "clone_children", "noprefix", "cpuset_v2_mode") are not controllers.
+bool is_controller(std::string_view name) {
+    static constexpr std::string_view kKnown[] = {"cpu",     "cpuacct", "cpuset",   "memory", "devices",
+                                                  "freezer", "net_cls", "net_prio", "blkio",  "perf_event",
+                                                  "hugetlb", "pids",    "rdma",     "misc"};
+    return std::find(std::begin(kKnown), std::end(kKnown), name) != std::end(kKnown);
 }
 
-std::vector<std::string> read_controllers(const std::string& file) {
-    const auto contents = fs::read_file_if_exists(file);
-    if (!contents) return {};
-    return split(contents->substr(0, contents->find('\n')), ' ');
+// mountinfo escapes space, tab, newline and backslash in paths as \ooo (octal).
+std::string unescape(std::string_view s) {
+    std::string out;
+    for (std::size_t i = 0; i < s.size(); ++i) {
+        if (s[i] == '\\' && i + 3 < s.size()) {
+            const auto o = s.substr(i + 1, 3);
+            if (std::all_of(o.begin(), o.end(), [](char c) { return c >= '0' && c <= '7'; })) {
+                out += static_cast<char>((o[0] - '0') * 64 + (o[1] - '0') * 8 + (o[2] - '0'));
+                i += 3;
+                continue;
+            }
+        }
+        out += s[i];
+    }
+    return out;
 }
+
+// One mountinfo line: "36 25 0:31 / /sys/fs/cgroup/cpu rw,relatime shared:14 - cgroup cgroup rw,cpu".
+struct MountLine {
+    std::string mountpoint, fstype, super_options;
+};
+
+std::optional<MountLine> parse_line(std::string_view line) {
+    const auto f = text::fields(line);
+    const auto dash = std::find(f.begin(), f.end(), std::string_view("-"));
+    // Six fields before the optional ones, then "-", fstype, source, super options.
+    if (f.size() < 10 || dash == f.end() || dash - f.begin() < 6 || f.end() - dash < 4) return std::nullopt;
+    return MountLine{unescape(f[4]), std::string(dash[1]), std::string(dash[3])};
+}
+
+std::string parent_of(const std::string& path) { return path.substr(0, path.rfind('/')); }
 
 }  // namespace
 
-Layout detect_layout(const std::string& root) {
-    if (is_fs(root, CGROUP2_SUPER_MAGIC)) return Layout::unified;
-    if (is_fs(root + "/unified", CGROUP2_SUPER_MAGIC)) return Layout::hybrid;
-    // Neither is cgroup2: a real legacy host, or a test's directory told apart by its marker
-    // files (a real legacy host has neither).
-    if (exists(root + "/cgroup.controllers")) return Layout::unified;
-    if (exists(root + "/unified/cgroup.controllers")) return Layout::hybrid;
-    return Layout::legacy;
-}
-
-Layout detect_layout() { return detect_layout("/sys/fs/cgroup"); }
-
-HostView discover_host(const std::string& root) {
+HostView parse_mountinfo(std::string_view mountinfo) {
     HostView host;
-    host.layout = detect_layout(root);
-    if (host.layout == Layout::unified) {
-        host.emulated = !is_fs(root, CGROUP2_SUPER_MAGIC);
-        host.unified = Hierarchy{root, read_controllers(root + "/cgroup.controllers"), true};
+    std::optional<Hierarchy> v2_root, v2_hybrid;
+    for (const auto& line : text::split(mountinfo, '\n')) {
+        const auto m = parse_line(line);
+        if (!m) continue;
+        if (m->fstype == "cgroup2") {
+            if (m->mountpoint == kCgroupRoot && !v2_root) v2_root = Hierarchy{m->mountpoint, {}, true};
+            if (m->mountpoint == std::string(kCgroupRoot) + "/unified" && !v2_hybrid)
+                v2_hybrid = Hierarchy{m->mountpoint, {}, true};
+            continue;
+        }
+        if (m->fstype != "cgroup") continue;
+        Hierarchy h{m->mountpoint, {}, false};
+        for (auto& opt : split(m->super_options, ',')) {
+            if (is_controller(opt) || opt.starts_with("name=")) h.controllers.push_back(std::move(opt));
+        }
+        const bool named_only = std::none_of(h.controllers.begin(), h.controllers.end(),
+                                             [](const std::string& c) { return is_controller(c); });
+        if (h.controllers.empty() || (named_only && parent_of(h.mount) != kCgroupRoot)) continue;
+        const bool seen = std::any_of(host.v1.begin(), host.v1.end(),
+                                      [&](const Hierarchy& o) { return o.controllers == h.controllers; });
+        if (!seen) host.v1.push_back(std::move(h));
+    }
+    if (v2_root) {
+        host.layout = Layout::unified;
+        host.unified = std::move(v2_root);
+        host.v1.clear();  // a v1 hierarchy mounted beside a v2 root is no container's business
         return host;
     }
-    std::unique_ptr<DIR, int (*)(DIR*)> dir(::opendir(root.c_str()), ::closedir);
-    if (!dir) throw_errno("open cgroup root \"{}\"", root);
-    // A tmpfs root may still be a test's tree (/tmp on tmpfs): real hierarchies are cgroupfs.
-    bool any_cgroupfs = false;
-    while (const dirent* e = ::readdir(dir.get())) {
-        const std::string name = e->d_name;
-        if (name == "." || name == ".." || name == "unified") continue;
-        const std::string path = root + "/" + name;
-        struct stat st {};
-        if (::lstat(path.c_str(), &st) != 0 || !S_ISDIR(st.st_mode)) continue;  // skips symlinks
-        any_cgroupfs = any_cgroupfs || is_fs(path, CGROUP_SUPER_MAGIC);
-        Hierarchy h{path, split(name, ','), false};
-        if (h.controllers.size() == 1 && !is_controller(name)) h.controllers = {"name=" + name};
-        host.v1.push_back(std::move(h));
-    }
+    host.layout = v2_hybrid ? Layout::hybrid : Layout::legacy;
+    host.unified = std::move(v2_hybrid);
     std::sort(host.v1.begin(), host.v1.end(), [](const auto& a, const auto& b) { return a.mount < b.mount; });
-    host.emulated = !any_cgroupfs;
-    if (host.layout == Layout::hybrid) {
-        const std::string u = root + "/unified";
-        host.unified = Hierarchy{u, read_controllers(u + "/cgroup.controllers"), true};
+    return host;
+}
+
+HostView discover_host() {
+    HostView host = parse_mountinfo(fs::read_file("/proc/self/mountinfo"));
+    if (host.unified) {
+        const auto list = fs::read_file_if_exists(host.unified->mount + "/cgroup.controllers");
+        if (list) host.unified->controllers = split(list->substr(0, list->find('\n')), ' ');
     }
     return host;
+}
+
+Layout detect_layout() {
+    if (is_fs("/sys/fs/cgroup", CGROUP2_SUPER_MAGIC)) return Layout::unified;
+    if (is_fs("/sys/fs/cgroup/unified", CGROUP2_SUPER_MAGIC)) return Layout::hybrid;
+    return Layout::legacy;
 }
 
 std::string clean_path(const std::string& path) {

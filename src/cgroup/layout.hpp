@@ -2,13 +2,14 @@
 // each of them. Runs in the parent. Read-only: nothing here creates or writes anything.
 #pragma once
 
-#include "cgroup/manager.hpp"
-
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace berth::cgroup {
+
+enum class Layout { legacy, hybrid, unified };  // v1 only, v1 + cgroup2 at /unified, v2 only
 
 // One mounted hierarchy.
 struct Hierarchy {
@@ -20,21 +21,31 @@ struct Hierarchy {
 
 struct HostView {
     Layout layout = Layout::legacy;
-    // True when `root` is not a cgroup filesystem but a plain directory laid out like one
-    // (unit tests): control files are created on write and no kernel-only step is taken.
+    // True only for a test's plain directory laid out like a cgroup tree (built by the unit
+    // tests, never by discover_host()): control files are created on write and no
+    // kernel-only step is taken.
     bool emulated = false;
     std::vector<Hierarchy> v1;          // empty on a unified host
     std::optional<Hierarchy> unified;   // on hybrid and unified hosts
 };
 
-// detect_layout(root) (manager.hpp): statfs: cgroup2 → unified; a cgroup2 `unified` below →
-// hybrid; else legacy. A root that is no cgroup filesystem at all is read by its marker files
-// instead (cgroup.controllers, unified/cgroup.controllers), so tests can lay one out in a temp dir.
+// The hierarchies that `mountinfo` (the text of /proc/self/mountinfo) mounts, as runc and
+// crun find them; a directory under /sys/fs/cgroup that no cgroup filesystem is mounted on
+// is no hierarchy. The layout: unified when cgroup2 is mounted at /sys/fs/cgroup, hybrid
+// when at /sys/fs/cgroup/unified, legacy otherwise (a cgroup2 mount elsewhere is ignored).
+// v1 controllers come from each mount's super options ("rw,cpu,cpuacct"); a hierarchy
+// mounted twice counts once (the first mount); a named hierarchy without controllers
+// (name=systemd) counts only when mounted directly under /sys/fs/cgroup. Pure: the v2
+// controllers are left empty for the caller to read. Throws nothing; a malformed line is
+// skipped.
+HostView parse_mountinfo(std::string_view mountinfo);
 
-// Lists the hierarchies under `root`: v1 ones by directory name (each mounted at a directory
-// named after its controllers, "cpu,cpuacct"; symlinks to them are skipped), plus cgroup2.
-// Throws berth::Error when `root` cannot be read.
-HostView discover_host(const std::string& root);
+// This host's hierarchies: one read of /proc/self/mountinfo (parse_mountinfo) and of the
+// cgroup2 root's cgroup.controllers. Throws berth::Error when mountinfo cannot be read.
+HostView discover_host();
+
+// The layout alone, by one statfs of /sys/fs/cgroup (and of /sys/fs/cgroup/unified).
+Layout detect_layout();
 
 // Cleans a cgroup path lexically, as runc's utils.CleanPath: "." and empty parts dropped,
 // ".." resolved without ever climbing above the start. Absolute stays absolute.

@@ -11,6 +11,7 @@
 // Every method throws berth::Error naming the file and the reason.
 #pragma once
 
+#include "cgroup/layout.hpp"
 #include "cgroup/oom_watch.hpp"
 #include "cgroup/stats.hpp"
 #include "cgroup/sub_cgroup.hpp"
@@ -20,23 +21,19 @@
 
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
 namespace berth::cgroup {
 
-enum class Layout { legacy, hybrid, unified };  // v1 only, v1 + cgroup2 at /unified, v2 only
-
-// Reads /sys/fs/cgroup once (statfs) and tells the host's layout.
-Layout detect_layout();
-// The same for another root (layout.hpp: a test's directory is read by its marker files).
-Layout detect_layout(const std::string& root);
-
 struct ManagerOptions {
     std::string container_id;
     std::string cgroups_path;  // linux.cgroupsPath, possibly empty
     bool systemd = false;      // --systemd-cgroup: cgroupsPath is "slice:prefix:name"
-    std::string root = "/sys/fs/cgroup";  // tests point this at a fake tree
+    // The hierarchies to use; unset (always, outside tests): discover_host(). Unit tests
+    // pass a fake tree's view here.
+    std::optional<HostView> host;
     // config.md annotations; the systemd driver turns "org.systemd.property.<Name>" into unit
     // properties, as runc does. The cgroupfs driver ignores them.
     std::map<std::string, std::string> annotations;

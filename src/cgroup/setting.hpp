@@ -21,6 +21,11 @@ struct Setting {
     std::string fallback;    // written instead when `file` does not exist (blkio.bfq.weight)
     std::string fallback_value;  // the value for `fallback`; empty: the same `value`
     bool optional = false;   // skipped when the file does not exist (hugetlb .rsvd on old kernels)
+    // Pairs the kernel checks against each other (cfs period and quota, quota and burst, rt
+    // period and runtime, memory and memory+swap) accept a new pair in one order only, which
+    // depends on the values in place. As runc: when this write fails with EINVAL and
+    // `retry_after` is written later in the same translation, it is retried after that one.
+    std::string retry_after;
     bool operator==(const Setting&) const = default;
 };
 

@@ -14,7 +14,7 @@ class Builder {
 public:
     explicit Builder(Translation& t) : t_(t) {}
     void add(const char* controller, std::string file, std::string value, std::string field) {
-        t_.settings.push_back({controller, std::move(file), std::move(value), std::move(field), {}, {}, false});
+        t_.settings.push_back({controller, std::move(file), std::move(value), std::move(field), {}, {}, false, {}});
     }
     Setting& last() { return t_.settings.back(); }
     Translation& out() { return t_; }

@@ -21,8 +21,8 @@ std::string v1_bytes(std::int64_t value) { return value < 0 ? "-1" : std::to_str
 void memory_v1(Builder& b, const oci::Memory& m) {
     const std::string f = fmt::format("{}.memory", kRes);
     // The limit goes before memory+swap: on a new cgroup both are "max", and the kernel wants
-    // memsw >= limit at every step. The driver reorders for an update that raises the limit
-    // above the current memsw (see FsManager::apply), as runc does.
+    // memsw >= limit at every step. An update that raises the limit above the current memsw
+    // retries the limit after the memsw (Setting::retry_after), as runc orders them.
     // runc treats 0 as "not set" for these byte limits; so do we.
     const std::int64_t limit = m.limit.value_or(0);
     std::int64_t swap = m.swap.value_or(0);
@@ -35,6 +35,8 @@ void memory_v1(Builder& b, const oci::Memory& m) {
                     limit < 0 ? std::string("-1 (unlimited)") : std::to_string(limit));
     }
     if (limit != 0) b.add("memory", "memory.limit_in_bytes", v1_bytes(limit), f + ".limit");
+    // A limit above the memsw in place fails until the new memsw is written.
+    if (limit != 0 && swap != 0) b.last().retry_after = "memory.memsw.limit_in_bytes";
     if (swap != 0) {
         b.add("memory", "memory.memsw.limit_in_bytes", v1_bytes(swap), f + ".swap");
         // Without swap accounting the file is absent; only an explicit swap is an error then.
@@ -67,13 +69,25 @@ void memory_v1(Builder& b, const oci::Memory& m) {
 void cpu_v1(Builder& b, const oci::Cpu& c) {
     const std::string f = fmt::format("{}.cpu", kRes);
     if (c.shares && *c.shares != 0) b.add("cpu", "cpu.shares", std::to_string(*c.shares), f + ".shares");
-    // Period before quota: the quota is checked against the period already in place.
-    if (c.period && *c.period != 0) b.add("cpu", "cpu.cfs_period_us", std::to_string(*c.period), f + ".period");
-    if (c.quota && *c.quota != 0) b.add("cpu", "cpu.cfs_quota_us", std::to_string(*c.quota < 0 ? -1 : *c.quota), f + ".quota");
+    // Period before quota, quota before burst (runc's order). Under a parent with a quota,
+    // the old quota over a shorter new period can exceed the parent's share, and a new
+    // quota below the burst in place is refused: each then goes again after the other.
+    const bool quota = c.quota && *c.quota != 0;
+    if (c.period && *c.period != 0) {
+        b.add("cpu", "cpu.cfs_period_us", std::to_string(*c.period), f + ".period");
+        if (quota) b.last().retry_after = "cpu.cfs_quota_us";
+    }
+    if (quota) {
+        b.add("cpu", "cpu.cfs_quota_us", std::to_string(*c.quota < 0 ? -1 : *c.quota), f + ".quota");
+        if (c.burst) b.last().retry_after = "cpu.cfs_burst_us";
+    }
     if (c.burst) b.add("cpu", "cpu.cfs_burst_us", std::to_string(*c.burst), f + ".burst");
-    // The rt period before the runtime, which must fit in it (runc's order).
+    // The rt period before the runtime, which must fit in it (runc's order); a period too
+    // short for the runtime in place goes again after the runtime.
+    const bool rt_runtime = c.realtime_runtime && *c.realtime_runtime != 0;
     if (c.realtime_period && *c.realtime_period != 0) {
         b.add("cpu", "cpu.rt_period_us", std::to_string(*c.realtime_period), f + ".realtimePeriod");
+        if (rt_runtime) b.last().retry_after = "cpu.rt_runtime_us";
     }
     // The kernel says only EINVAL for a runtime longer than its period: name it here.
     if (c.realtime_runtime && c.realtime_period && *c.realtime_runtime > 0 && *c.realtime_period != 0 &&

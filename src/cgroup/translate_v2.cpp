@@ -48,6 +48,8 @@ void cpu_v2(Builder& b, const oci::Cpu& c) {
         std::string value = quota > 0 ? std::to_string(quota) : "max";
         if (period != 0) value = fmt::format("{} {}", value, period);
         b.add("cpu", "cpu.max", value, f + (quota != 0 ? ".quota" : ".period"));
+        // A quota below the burst in place is refused until the new burst is written.
+        if (c.burst) b.last().retry_after = "cpu.max.burst";
     }
     if (c.burst) b.add("cpu", "cpu.max.burst", std::to_string(*c.burst), f + ".burst");
     if (c.realtime_runtime.value_or(0) != 0) throw_error("{}.realtimeRuntime: not supported on cgroup v2", f);
@@ -125,7 +127,7 @@ void unified_v2(Builder& b, const std::map<std::string, std::string>& unified) {
         }
         std::string controller = key.substr(0, dot);
         if (controller == "cgroup") controller.clear();  // core files need no controller
-        b.out().settings.push_back({controller, key, value, f, {}, {}, false});
+        b.out().settings.push_back({controller, key, value, f, {}, {}, false, {}});
     }
 }
 

@@ -106,6 +106,10 @@ void overlay(oci::Resources& base, const oci::Resources& u) {
         set_if(m.disable_oom_killer, u.memory->disable_oom_killer);
         set_if(m.use_hierarchy, u.memory->use_hierarchy);
         set_if(m.check_before_update, u.memory->check_before_update);
+        // runc's update: a limit of -1 without a swap value lifts the memory+swap limit
+        // too (the translation turns an unset swap beside -1 into -1). Keeping the saved
+        // swap would leave memsw below an unlimited memory, which the kernel refuses.
+        if (u.memory->limit == -1 && !u.memory->swap) m.swap.reset();
     }
     if (u.cpu) {
         auto& c = base.cpu ? *base.cpu : base.cpu.emplace();

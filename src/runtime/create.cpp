@@ -82,6 +82,13 @@ std::unique_ptr<cgroup::Manager> make_cgroup(const oci::Config& config, const Gl
     return cgroup::make_manager(o);
 }
 
+void check_not_frozen(const cgroup::Manager& cg, const oci::Config& config, const std::string& id) {
+    if (!cg.is_frozen()) return;
+    const std::string path = config.linux_ ? config.linux_->cgroups_path : std::string();
+    throw_error(".linux.cgroupsPath \"{}\": the cgroup is frozen; thaw it first",
+                path.empty() ? cgroup::inner_path(path, id) : path);
+}
+
 oci::DeviceCgroupRule allow(std::string type, std::optional<std::int64_t> major, std::optional<std::int64_t> minor,
                             std::string access) {
     oci::DeviceCgroupRule r;
@@ -283,11 +290,16 @@ CreatedContainer create_container(const GlobalOptions& global, const CreateOptio
         record.annotations = config.annotations;
 
         std::shared_ptr<cgroup::Manager> cg = make_cgroup(config, global, options.id);
+        // An init cloned into a frozen cgroup never runs, so create would wait for it
+        // forever (runc: "container's cgroup unexpectedly frozen"). Checked before create()
+        // too, so that an existing frozen cgroup (and what runs in it) is left untouched.
+        check_not_frozen(*cg, config, options.id);
         cg->create();
         rollback.add("remove cgroup", [cgp = cg] {
             cgp->kill_all(SIGKILL);
             cgp->destroy();
         });
+        check_not_frozen(*cg, config, options.id);  // a new cgroup under a frozen parent
         cg->apply(device_rules(config));
         record.cgroup = cg->saved_form();
         store.save(record);

@@ -13,7 +13,7 @@ ManagerOptions options_for(const FakeTree& t, const std::string& path = "/berth/
     ManagerOptions o;
     o.container_id = "c1";
     o.cgroups_path = path;
-    o.root = t.root();
+    o.host = t.host();
     return o;
 }
 

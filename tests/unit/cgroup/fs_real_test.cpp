@@ -287,7 +287,7 @@ BOOST_AUTO_TEST_CASE(v1_missing_control_file_names_the_kernel_feature) {
     // A file no kernel has, in the rt family: what a kernel without CONFIG_RT_GROUP_SCHED
     // shows for cpu.rt_runtime_us.
     Translation t;
-    t.settings.push_back({"cpu", "cpu.rt_absent_us", "1", ".linux.resources.cpu.realtimeRuntime", "", "", false});
+    t.settings.push_back({"cpu", "cpu.rt_absent_us", "1", ".linux.resources.cpu.realtimeRuntime", "", "", false, ""});
     cgtest::expect_error([&] { dynamic_cast<FsManager&>(*cg.m).apply_translation(t); },
                          ".linux.resources.cpu.realtimeRuntime: \"cpu.rt_absent_us\" is not supported by this "
                          "kernel (no CONFIG_RT_GROUP_SCHED)");

@@ -10,38 +10,70 @@ using cgtest::FakeTree;
 
 BOOST_AUTO_TEST_SUITE(layout)
 
-BOOST_AUTO_TEST_CASE(fake_trees_are_told_apart_by_marker_files) {
-    FakeTree h(FakeTree::hybrid), u(FakeTree::unified), l(FakeTree::legacy);
-    BOOST_TEST((detect_layout(h.root()) == Layout::hybrid));
-    BOOST_TEST((detect_layout(u.root()) == Layout::unified));
-    BOOST_TEST((detect_layout(l.root()) == Layout::legacy));
-}
+// This host's mountinfo, shortened, with what other tools add: a second mount of the
+// memory hierarchy, a named hierarchy and a cgroup2 mount elsewhere.
+const char* const kHybrid =
+    "31 23 0:28 / /sys/fs/cgroup rw,relatime - tmpfs tmpfs rw,mode=755\n"
+    "32 31 0:29 / /sys/fs/cgroup/cpu,cpuacct rw,relatime shared:9 - cgroup cgroup rw,cpu,cpuacct\n"
+    "35 31 0:32 / /sys/fs/cgroup/memory rw,relatime - cgroup cgroup rw,xattr,memory\n"
+    "37 31 0:34 / /sys/fs/cgroup/freezer rw,relatime - cgroup cgroup rw,freezer\n"
+    "40 31 0:37 / /sys/fs/cgroup/systemd rw,relatime - cgroup cgroup rw,xattr,release_agent=/x,name=systemd\n"
+    "41 31 0:38 / /sys/fs/cgroup/unified rw,relatime - cgroup2 cgroup2 rw\n"
+    "90 23 0:32 /berth /mnt/mem\\040copy rw,relatime - cgroup cgroup rw,memory\n"
+    "91 23 0:40 / /run/tool rw,relatime - cgroup cgroup rw,name=tool\n"
+    "92 23 0:41 / /run/cg2 rw,relatime - cgroup2 cgroup2 rw\n"
+    "garbage line\n";
 
-BOOST_AUTO_TEST_CASE(this_host_is_hybrid_by_statfs) {
-    // The development and CI host is hybrid (v1 controllers plus cgroup2 at /unified).
-    if (!std::filesystem::exists("/sys/fs/cgroup/unified/cgroup.procs")) return;
-    BOOST_TEST((detect_layout() == Layout::hybrid));
-    const HostView host = discover_host("/sys/fs/cgroup");
+BOOST_AUTO_TEST_CASE(hierarchies_come_from_mountinfo) {
+    const HostView host = parse_mountinfo(kHybrid);
+    BOOST_TEST((host.layout == Layout::hybrid));
     BOOST_TEST(!host.emulated);
-    BOOST_TEST(host.unified.has_value());
-}
-
-BOOST_AUTO_TEST_CASE(discover_hybrid_hierarchies) {
-    FakeTree t(FakeTree::hybrid);
-    const HostView host = discover_host(t.root());
-    BOOST_TEST(host.emulated);
-    BOOST_REQUIRE(host.v1.size() == 9u);
-    BOOST_TEST(host.v1[0].mount == t.root() + "/blkio");
-    BOOST_TEST(host.v1.back().controllers == std::vector<std::string>{"name=systemd"});
+    BOOST_REQUIRE(host.v1.size() == 4u);
+    BOOST_TEST(host.v1[0].mount == "/sys/fs/cgroup/cpu,cpuacct");
+    BOOST_TEST(host.v1[0].controllers == (std::vector<std::string>{"cpu", "cpuacct"}));
+    BOOST_TEST(host.v1[1].mount == "/sys/fs/cgroup/freezer");
+    BOOST_TEST(host.v1[2].mount == "/sys/fs/cgroup/memory");  // the first mount of the two
+    BOOST_TEST(host.v1[2].controllers == std::vector<std::string>{"memory"});
+    BOOST_TEST(host.v1[3].controllers == std::vector<std::string>{"name=systemd"});
     BOOST_REQUIRE(host.unified.has_value());
-    BOOST_TEST(host.unified->controllers == std::vector<std::string>{"hugetlb"});
+    BOOST_TEST(host.unified->mount == "/sys/fs/cgroup/unified");
 }
 
-BOOST_AUTO_TEST_CASE(comounted_hierarchy_and_symlinks) {
+BOOST_AUTO_TEST_CASE(unified_and_legacy_layouts_from_mountinfo) {
+    const HostView v2 = parse_mountinfo(
+        "25 22 0:23 / /sys/fs/cgroup rw - cgroup2 cgroup2 rw,nsdelegate\n"
+        "26 25 0:24 / /sys/fs/cgroup/systemd rw - cgroup cgroup rw,name=systemd\n");
+    BOOST_TEST((v2.layout == Layout::unified));
+    BOOST_TEST(v2.v1.empty());
+    BOOST_REQUIRE(v2.unified.has_value());
+    BOOST_TEST(v2.unified->mount == "/sys/fs/cgroup");
+    const HostView v1 = parse_mountinfo("32 31 0:29 / /sys/fs/cgroup/pids rw - cgroup cgroup rw,pids\n");
+    BOOST_TEST((v1.layout == Layout::legacy));
+    BOOST_TEST(!v1.unified.has_value());
+    BOOST_TEST(v1.v1.size() == 1u);
+    BOOST_TEST((parse_mountinfo("").layout == Layout::legacy));
+}
+
+BOOST_AUTO_TEST_CASE(this_host_is_read_from_its_mountinfo) {
+    // The development and CI host is hybrid (v1 controllers plus cgroup2 at /unified).
+    if (!std::filesystem::exists("/sys/fs/cgroup/unified/cgroup.procs")) {
+        BOOST_TEST_MESSAGE("skipped: this host is not hybrid");
+        return;
+    }
+    BOOST_TEST((detect_layout() == Layout::hybrid));
+    const HostView host = discover_host();
+    BOOST_TEST((host.layout == Layout::hybrid));
+    BOOST_TEST(!host.emulated);
+    BOOST_REQUIRE(host.unified.has_value());
+    for (const auto& h : host.v1) BOOST_TEST(std::filesystem::exists(h.mount + "/cgroup.procs"), h.mount);
+}
+
+BOOST_AUTO_TEST_CASE(fake_tree_view_lists_comounted_directories_and_skips_symlinks) {
     FakeTree t(FakeTree::legacy);
     t.put("cpu,cpuacct/cgroup.procs", "");
     std::filesystem::create_directory_symlink(t.root() + "/cpu,cpuacct", t.root() + "/cpuacct-link");
-    const HostView host = discover_host(t.root());
+    const HostView host = t.host();
+    BOOST_TEST(host.emulated);
     const auto it = std::find_if(host.v1.begin(), host.v1.end(),
                                  [](const Hierarchy& h) { return h.controllers.size() == 2; });
     BOOST_REQUIRE(it != host.v1.end());

@@ -13,7 +13,7 @@ std::unique_ptr<Manager> created(const FakeTree& t) {
     ManagerOptions o;
     o.container_id = "c1";
     o.cgroups_path = "/c1";
-    o.root = t.root();
+    o.host = t.host();
     auto m = make_manager(o);
     m->create();
     return m;

@@ -201,7 +201,7 @@ BOOST_AUTO_TEST_CASE(manager_defers_the_scope_to_the_first_process) {
     o.container_id = "c1";
     o.cgroups_path = "machine.slice:berth:c1";
     o.systemd = true;
-    o.root = t.root();
+    o.host = t.host();
     o.annotations = {{"org.systemd.property.CollectMode", "'inactive-or-failed'"}};
     auto m = make_manager(o);
     auto* sd = dynamic_cast<SystemdManager*>(m.get());

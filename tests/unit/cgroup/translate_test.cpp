@@ -2,6 +2,8 @@
 #include "cgroup/translate.hpp"
 #include "test_util.hpp"
 
+#include <map>
+
 using namespace berth;
 using namespace berth::cgroup;
 using cgtest::expect_error;
@@ -168,6 +170,36 @@ BOOST_AUTO_TEST_CASE(cpu_v1_every_field) {
     BOOST_TEST(pairs(t) == expected, boost::test_tools::per_element());
     BOOST_TEST(t.settings[7].controller == "cpuset");
     BOOST_TEST(t.settings[0].controller == "cpu");
+}
+
+// The pairs the kernel checks against each other: each first write names its partner, so
+// the driver can retry it after that one when the values in place refuse this order.
+BOOST_AUTO_TEST_CASE(ordered_pairs_name_their_partner) {
+    oci::Cpu c;
+    c.quota = 50000;
+    c.period = 100000;
+    c.burst = 10000;
+    c.realtime_runtime = 950000;
+    c.realtime_period = 1000000;
+    const auto t = translate_v1(with_cpu(c));
+    std::map<std::string, std::string> after;
+    for (const auto& s : t.settings) after[s.file] = s.retry_after;
+    BOOST_TEST(after["cpu.cfs_period_us"] == "cpu.cfs_quota_us");
+    BOOST_TEST(after["cpu.cfs_quota_us"] == "cpu.cfs_burst_us");
+    BOOST_TEST(after["cpu.cfs_burst_us"] == "");
+    BOOST_TEST(after["cpu.rt_period_us"] == "cpu.rt_runtime_us");
+    oci::Memory m;
+    m.limit = 1 << 20;
+    m.swap = 2 << 20;
+    BOOST_TEST(translate_v1(with_memory(m)).settings.front().retry_after == "memory.memsw.limit_in_bytes");
+    oci::Cpu v2;
+    v2.quota = 50000;
+    v2.burst = 1000;
+    BOOST_TEST(translate_v2(with_cpu(v2)).settings.front().retry_after == "cpu.max.burst");
+    // Alone, a write has no partner to wait for.
+    oci::Cpu period_only;
+    period_only.period = 100000;
+    BOOST_TEST(translate_v1(with_cpu(period_only)).settings.front().retry_after == "");
 }
 
 BOOST_AUTO_TEST_CASE(cpu_v1_unlimited_quota) {

@@ -6,6 +6,10 @@
 #include "util/log.hpp"
 
 #include <signal.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
 
 #include <algorithm>
 #include <chrono>
@@ -158,6 +162,24 @@ void FsManager::destroy() {
         }
     }
     if (first_error) throw *first_error;
+}
+
+void FsManager::undo_create() noexcept {
+    try {
+        if (!found_existing_) {
+            // Only a cgroup this create made holds nothing but the container.
+            kill_all(SIGKILL);
+            destroy();
+        }
+        // The parents it made (a nested cgroupsPath), deepest first; one that another
+        // container joined meanwhile is busy and stays.
+        for (auto it = made_.rbegin(); it != made_.rend(); ++it) {
+            if (::rmdir(it->c_str()) != 0 && errno != ENOENT && errno != EBUSY && errno != ENOTEMPTY)
+                log::warn("remove cgroup \"{}\": {}", *it, std::strerror(errno));
+        }
+    } catch (const Error& e) {
+        log::warn("remove cgroup: {}", e.what());
+    }
 }
 
 }  // namespace berth::cgroup

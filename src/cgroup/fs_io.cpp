@@ -70,8 +70,10 @@ void write(const std::string& dir, const std::string& file, const std::string& v
     }
 }
 
-void mkdir_one(const std::string& path) {
-    if (::mkdir(path.c_str(), 0755) != 0 && errno != EEXIST) throw_errno("create cgroup \"{}\"", path);
+bool mkdir_one(const std::string& path) {
+    if (::mkdir(path.c_str(), 0755) == 0) return true;
+    if (errno != EEXIST) throw_errno("create cgroup \"{}\"", path);
+    return false;
 }
 
 namespace {

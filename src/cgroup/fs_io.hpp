@@ -24,9 +24,10 @@ std::string trim(std::string s);
 void write(const std::string& dir, const std::string& file, const std::string& value, bool create);
 
 // mkdir -p of `path` below the existing `base`; calls `made(dir)` for each directory it
-// creates or finds on the way (base excluded, path included), top down.
+// creates or finds on the way (base excluded, path included), top down. Returns the
+// directories it created itself, top down.
 template <typename F>
-void make_path(const std::string& base, const std::string& path, F&& made);
+std::vector<std::string> make_path(const std::string& base, const std::string& path, F&& made);
 
 // Removes a cgroup directory and its sub-cgroups depth first, retrying EBUSY (processes that
 // are exiting still pin the cgroup for a moment) for about a second. A missing directory is
@@ -36,19 +37,22 @@ void remove_cgroup(const std::string& path, bool emulated);
 // Pids in cgroup.procs of `dir` and all its descendants.
 std::vector<pid_t> read_pids_recursive(const std::string& dir);
 
-void mkdir_one(const std::string& path);
+// True when it made the directory, false when it existed already.
+bool mkdir_one(const std::string& path);
 
 template <typename F>
-void make_path(const std::string& base, const std::string& path, F&& made) {
+std::vector<std::string> make_path(const std::string& base, const std::string& path, F&& made) {
+    std::vector<std::string> created;
     std::size_t pos = base.size();
     while (pos < path.size()) {
         auto next = path.find('/', pos + 1);
         if (next == std::string::npos) next = path.size();
         const std::string dir = path.substr(0, next);
-        mkdir_one(dir);
+        if (mkdir_one(dir)) created.push_back(dir);
         made(dir);
         pos = next;
     }
+    return created;
 }
 
 }  // namespace berth::cgroup::fsio

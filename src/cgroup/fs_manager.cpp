@@ -199,14 +199,17 @@ void FsManager::enable_controllers(const std::vector<std::string>& controllers, 
 
 void FsManager::create() {
     for (const auto& d : dirs_) {
+        std::vector<std::string> made;
         if (d.hierarchy.unified && layout_ == Layout::unified) {
             enable_controllers(d.hierarchy.controllers, d.hierarchy.mount);
-            fsio::make_path(d.hierarchy.mount, d.path, [&](const std::string& dir) {
+            made = fsio::make_path(d.hierarchy.mount, d.path, [&](const std::string& dir) {
                 if (dir != d.path) enable_controllers(d.hierarchy.controllers, dir);
             });
-            continue;
+        } else {
+            made = fsio::make_path(d.hierarchy.mount, d.path, [&](const std::string& dir) { init_dir(d, dir); });
         }
-        fsio::make_path(d.hierarchy.mount, d.path, [&](const std::string& dir) { init_dir(d, dir); });
+        if (made.empty() || made.back() != d.path) found_existing_ = true;
+        made_.insert(made_.end(), made.begin(), made.end());
     }
 }
 

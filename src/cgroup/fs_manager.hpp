@@ -40,6 +40,9 @@ public:
     std::vector<pid_t> pids() const override;
     void kill_all(int signal) override;
     void destroy() override;
+    // A failed create: what create() made goes, parents included; a cgroup that existed
+    // already (cgroupsPath naming one) is left as it was, with whatever runs in it.
+    void undo_create() noexcept override;
     std::string saved_form() const override;
     Stats stats() const override;
     OomWatch watch_oom() const override;
@@ -74,6 +77,10 @@ private:
     Layout layout_;
     bool emulated_;
     std::vector<Dir> dirs_;
+    // What create() did in this process: the directories it made (top down), and whether
+    // the container's directory existed already in some hierarchy.
+    std::vector<std::string> made_;
+    bool found_existing_ = false;
     mutable UniqueFd unified_fd_;
 };
 

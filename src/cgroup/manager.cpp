@@ -5,6 +5,9 @@
 #include "cgroup/saved_form.hpp"
 #include "cgroup/systemd_manager.hpp"
 #include "util/error.hpp"
+#include "util/log.hpp"
+
+#include <signal.h>
 
 namespace berth::cgroup {
 
@@ -22,5 +25,14 @@ std::unique_ptr<Manager> load_manager(const std::string& saved_form) {
 }
 
 Stats read_stats(const Manager& manager) { return manager.stats(); }
+
+void Manager::undo_create() noexcept {
+    try {
+        kill_all(SIGKILL);
+        destroy();
+    } catch (const Error& e) {
+        log::warn("remove cgroup: {}", e.what());
+    }
+}
 
 }  // namespace berth::cgroup

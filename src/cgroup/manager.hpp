@@ -64,6 +64,10 @@ public:
     virtual void kill_all(int signal) = 0;
     // Removes the cgroup directories; tolerates ones already gone.
     virtual void destroy() = 0;
+    // Undoes create() after a failed create, in the same process. The default kills what
+    // is in the cgroup and destroys it; the cgroupfs driver removes only what it made.
+    // Never throws.
+    virtual void undo_create() noexcept;
     // A line that load_manager() turns back into an equal manager.
     virtual std::string saved_form() const = 0;
     // Current usage for `events --stats` (stats.hpp; also read_stats()). The default throws

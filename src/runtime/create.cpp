@@ -295,10 +295,7 @@ CreatedContainer create_container(const GlobalOptions& global, const CreateOptio
         // too, so that an existing frozen cgroup (and what runs in it) is left untouched.
         check_not_frozen(*cg, config, options.id);
         cg->create();
-        rollback.add("remove cgroup", [cgp = cg] {
-            cgp->kill_all(SIGKILL);
-            cgp->destroy();
-        });
+        rollback.add("remove cgroup", [cgp = cg] { cgp->undo_create(); });
         check_not_frozen(*cg, config, options.id);  // a new cgroup under a frozen parent
         cg->apply(device_rules(config));
         record.cgroup = cg->saved_form();

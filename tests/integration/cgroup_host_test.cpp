@@ -160,6 +160,10 @@ BOOST_AUTO_TEST_CASE(frozen_v1_cgroups_path_is_refused_and_left_as_it_was) {
         configure(b, {"/bin/sleep", "60"}, frozen.inner() + "/c");
         expect_frozen_refusal(b, frozen.inner() + "/c", frozen);
         BOOST_TEST(!left_anywhere(frozen.inner() + "/c"));
+        // The parent berth made in the other hierarchies goes too; the test's own stays.
+        BOOST_TEST(!path_exists(kCgroupRoot + "/memory" + frozen.inner()));
+        BOOST_TEST(!path_exists(kCgroupRoot + "/unified" + frozen.inner()));
+        BOOST_TEST(path_exists(frozen.dir("freezer")));
     }
 }
 
@@ -174,6 +178,7 @@ BOOST_AUTO_TEST_CASE(frozen_cgroup2_cgroups_path_is_refused) {
     configure(b, {"/bin/sleep", "60"}, frozen.inner() + "/c");
     expect_frozen_refusal(b, frozen.inner() + "/c", frozen);
     BOOST_TEST(!left_anywhere(frozen.inner() + "/c"));
+    BOOST_TEST(!path_exists(kCgroupRoot + "/freezer" + frozen.inner()));
 }
 
 // The default path "/berth/<id>": "/berth" has no realtime runtime of its own until berth

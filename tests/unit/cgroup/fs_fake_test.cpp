@@ -35,6 +35,23 @@ BOOST_AUTO_TEST_CASE(hybrid_create_makes_every_hierarchy_and_the_unified_dir) {
     m->create();                         // idempotent
 }
 
+BOOST_AUTO_TEST_CASE(undo_create_removes_what_create_made_and_keeps_what_existed) {
+    FakeTree t(FakeTree::hybrid);
+    t.put("memory/pods/keep", "");  // another cgroup under the same parent
+    auto m = make_manager(options_for(t, "/pods/a/c1"));
+    m->create();
+    m->undo_create();
+    for (const char* h : {"cpu", "memory", "freezer", "unified"}) BOOST_TEST(!t.exists(std::string(h) + "/pods/a"), h);
+    BOOST_TEST(!t.exists("cpu/pods"));
+    BOOST_TEST(t.exists("memory/pods/keep"));
+    // A cgroupsPath naming an existing cgroup: left as it was, with what is in it.
+    t.put("freezer/ours/c2/cgroup.procs", "4242\n");
+    auto existing = make_manager(options_for(t, "/ours/c2"));
+    existing->create();
+    existing->undo_create();
+    BOOST_TEST(t.get("freezer/ours/c2/cgroup.procs") == "4242\n");
+}
+
 BOOST_AUTO_TEST_CASE(hybrid_apply_writes_v1_files) {
     FakeTree t(FakeTree::hybrid);
     auto m = make_manager(options_for(t));

@@ -160,7 +160,10 @@ void container_init(const LaunchPlan& plan, int sync_fd) noexcept {
     // Dies with berth until create is done; non-dumpable until execve so nothing in the
     // container can ptrace it or open its /proc files (fds, exe) meanwhile.
     ::prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
-    ::prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
+    // Except in a new user namespace until `go`: a parent without root writes its maps
+    // through /proc/<pid>, which a non-dumpable process owns as the host's root. Until
+    // `go` the init runs only berth's code and nothing of the container exists yet.
+    if (!plan.ns.new_user) ::prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
     // A shared open file description keeps an flock: drop our copy of the parent's lock.
     if (plan.lock_fd >= 0) ::close(plan.lock_fd);
     ::umask(0);
@@ -169,6 +172,7 @@ void container_init(const LaunchPlan& plan, int sync_fd) noexcept {
     ::sigaction(SIGPIPE, &ign, nullptr);
     if (!receive_bind_trees(plan, sync_fd, f)) report_and_exit(sync_fd, f);
     if (!wait_message(sync_fd, MsgType::go, go, f)) report_and_exit(sync_fd, f);
+    ::prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
     const auto& p = plan.process;
     if (!cloexec_inherited_fds(p.preserve_fds, f)) report_and_exit(sync_fd, f);
     if (p.has_affinity_initial && ::sched_setaffinity(0, sizeof p.affinity_initial, &p.affinity_initial) < 0)

@@ -3,11 +3,12 @@
 
 #include "cli/args.hpp"
 #include "cli/command.hpp"
+#include "runtime/rootless.hpp"
+#include "sys/id_mapping.hpp"
 #include "sys/sealed_exe.hpp"
 #include "util/error.hpp"
 #include "util/unique_fd.hpp"
 
-#include <fcntl.h>
 #include <fmt/format.h>
 #include <unistd.h>
 
@@ -69,21 +70,8 @@ struct GlobalFlags {
     bool version = false;
     std::string log_format = "text";
     std::optional<bool> rootless;  // unset: "auto"
+    std::string root_problem;      // why there is no default --root (rootless.hpp)
 };
-
-// True when this process runs in a user namespace other than the initial one, whose
-// uid_map is the identity over the whole range.
-bool in_user_namespace() {
-    UniqueFd fd(::open("/proc/self/uid_map", O_RDONLY | O_CLOEXEC));
-    if (!fd) return false;
-    char buf[128];
-    ssize_t n = ::read(fd.get(), buf, sizeof buf - 1);
-    if (n <= 0) return false;
-    buf[n] = '\0';
-    unsigned long inside = 1, outside = 1, count = 0;
-    return std::sscanf(buf, "%lu %lu %lu", &inside, &outside, &count) != 3 || inside != 0 ||
-           outside != 0 || count != 4294967295UL;
-}
 
 // runc's "auto" (shouldUseRootlessCgroupManager): never with systemd, which delegates;
 // otherwise rootless when not root, or when root only inside a user namespace (rootless
@@ -91,7 +79,7 @@ bool in_user_namespace() {
 bool resolve_rootless(const std::optional<bool>& requested, bool systemd_cgroup) {
     if (requested) return *requested;
     if (systemd_cgroup) return false;
-    return ::geteuid() != 0 || in_user_namespace();
+    return ::geteuid() != 0 || sys::running_in_user_namespace();
 }
 
 constexpr std::string_view kDescription =
@@ -110,7 +98,8 @@ void add_global_flags(FlagSet& flags, ParsedCommand& parsed, GlobalFlags& extra)
                     extra.log_format = std::string(v);
                 });
     flags.string("root", "DIR", parsed.global.root,
-                 "root directory for container state, best on tmpfs (default: /run/berth)");
+                 "root directory for container state, best on tmpfs (default: /run/berth; "
+                 "$XDG_RUNTIME_DIR/berth without root)");
     flags.ignored("criu", true);
     flags.boolean("systemd-cgroup", parsed.global.systemd_cgroup,
                   "manage cgroups through systemd; cgroupsPath is \"slice:prefix:name\"");
@@ -141,6 +130,7 @@ ParsedCommand parse_command_line(std::span<const std::string> args) {
     GlobalFlags extra{FlagSet("berth [global options] <command> [command options] [arguments...]",
                               kDescription)};
     add_global_flags(extra.flags, parsed, extra);
+    parsed.global.root.clear();  // set only by --root; the default is decided below
     ParseResult globals;
     try {
         globals = extra.flags.parse(args, Order::flags_first);
@@ -149,6 +139,7 @@ ParsedCommand parse_command_line(std::span<const std::string> args) {
     }
     parsed.log.debug = parsed.global.debug;
     parsed.global.rootless = resolve_rootless(extra.rootless, parsed.global.systemd_cgroup);
+    if (parsed.global.root.empty()) parsed.global.root = runtime::default_state_root(extra.root_problem);
     parsed.log.json = extra.log_format == "json";
 
     const auto& rest = globals.positionals;
@@ -176,6 +167,10 @@ ParsedCommand parse_command_line(std::span<const std::string> args) {
     } catch (const UsageError& e) {
         throw UsageError(fmt::format("berth {}: {}", entry->name, e.what()));
     }
+    // Only the commands that use the state store need a root; spec and features do not.
+    bool stateless = entry->name == "spec" || entry->name == "features" || entry->name == "check" ||
+                     std::holds_alternative<HelpRequest>(parsed.options);
+    if (parsed.global.root.empty() && !stateless) throw UsageError(fmt::format("berth: {}", extra.root_problem));
     return parsed;
 }
 

@@ -13,7 +13,9 @@
 #include "runtime/idmapped_mounts.hpp"
 #include "runtime/launch.hpp"
 #include "runtime/lsm.hpp"
+#include "runtime/rootless.hpp"
 #include "runtime/state_store.hpp"
+#include "sys/id_mapping.hpp"
 #include "util/error.hpp"
 #include "util/fs.hpp"
 #include "util/helper_process.hpp"
@@ -180,21 +182,6 @@ CloneResult clone_init(const child::LaunchPlan& plan, int child_sync, int parent
     return {static_cast<pid_t>(pid), UniqueFd(pidfd)};
 }
 
-void write_id_maps(pid_t pid, const sys::NamespacePlan& ns) {
-    std::string proc = fmt::format("/proc/{}", pid);
-    if (ns.deny_setgroups) fs::write_file(proc + "/setgroups", "deny");
-    // The kernel's EINVAL (overlapping ranges, too many lines) names no field: add it.
-    auto write_map = [&proc](const char* file, const std::string& map, const char* field) {
-        try {
-            fs::write_file(proc + "/" + file, map);
-        } catch (const Error& e) {
-            throw e.with_context(field);
-        }
-    };
-    write_map("uid_map", ns.uid_map, ".linux.uidMappings");
-    write_map("gid_map", ns.gid_map, ".linux.gidMappings");
-}
-
 void send_to_init(int fd, child::MsgType type, std::int64_t value = 0) {
     child::Message m{};
     m.type = type;
@@ -294,10 +281,14 @@ CreatedContainer create_container(const GlobalOptions& global, const CreateOptio
         // forever (runc: "container's cgroup unexpectedly frozen"). Checked before create()
         // too, so that an existing frozen cgroup (and what runs in it) is left untouched.
         check_not_frozen(*cg, config, options.id);
-        cg->create();
+        cg = create_cgroup(std::move(cg), config, global.rootless);
         rollback.add("remove cgroup", [cgp = cg] { cgp->undo_create(); });
         check_not_frozen(*cg, config, options.id);  // a new cgroup under a frozen parent
-        cg->apply(device_rules(config));
+        oci::Resources resources = device_rules(config);
+        // In a user namespace the kernel refuses device cgroup writes and mknod alike: the
+        // nodes are bound from the host instead (sys/devices.hpp), as runc does.
+        if (global.rootless) resources.devices.clear();
+        cg->apply(resources);
         record.cgroup = cg->saved_form();
         store.save(record);
 
@@ -345,7 +336,7 @@ CreatedContainer create_container(const GlobalOptions& global, const CreateOptio
                 store.save(record);
             }
         }
-        if (plan.ns.new_user) write_id_maps(pid, plan.ns);
+        if (plan.ns.new_user) sys::write_id_maps(pid, plan.ns);
         send_host_bind_trees(plan, pid, sync.get());
         if (plan.process.oom_score_adj) set_oom_score_adj(pid, *plan.process.oom_score_adj);
         record.pid = pid;

@@ -16,6 +16,7 @@
 #include "runtime/home_env.hpp"
 #include "runtime/foreground.hpp"
 #include "runtime/lsm.hpp"
+#include "sys/id_mapping.hpp"
 #include "sys/namespaces.hpp"
 #include "util/error.hpp"
 #include "util/fs.hpp"
@@ -89,9 +90,12 @@ bool same_file(const std::string& a, const std::string& b) {
 struct Namespaces {
     std::vector<UniqueFd> fds;  // owners of plan.ns[*].fd
     UniqueFd pid;               // the pid namespace, joined by the parent around clone
+    UniqueFd user;              // set when a helper joins it (clone_in_user_namespace)
 };
 
-Namespaces open_namespaces(pid_t init, child::ExecPlan& plan) {
+// A caller that is not root cannot join a pid namespace its own user namespace does not
+// own: a helper joins the container's user namespace first (rootless.hpp).
+Namespaces open_namespaces(pid_t init, child::ExecPlan& plan, bool user_by_helper) {
     static const std::pair<const char*, int> kOrder[] = {
         {"user", CLONE_NEWUSER}, {"cgroup", CLONE_NEWCGROUP}, {"ipc", CLONE_NEWIPC}, {"uts", CLONE_NEWUTS},
         {"net", CLONE_NEWNET},   {"time", CLONE_NEWTIME},     {"mnt", CLONE_NEWNS}};
@@ -105,6 +109,10 @@ Namespaces open_namespaces(pid_t init, child::ExecPlan& plan) {
             if (errno == ENOENT) continue;  // a kernel without this namespace type
             throw_errno("open \"{}\"", path);
         }
+        if (type == CLONE_NEWUSER && user_by_helper) {
+            out.user = std::move(fd);
+            continue;
+        }
         plan.ns[plan.ns_count++] = {fd.get(), type};
         out.fds.push_back(std::move(fd));
     }
@@ -116,7 +124,22 @@ Namespaces open_namespaces(pid_t init, child::ExecPlan& plan) {
     return out;
 }
 
-CreatedContainer clone_exec(const child::ExecPlan& plan, int pidns, int child_sync, int parent_sync, int cgroup_fd) {
+CreatedContainer clone_exec(const child::ExecPlan& plan, int userns, int pidns, int child_sync, int parent_sync,
+                            int cgroup_fd) {
+    if (userns >= 0) {
+        long pid = clone_in_user_namespace(userns, pidns, cgroup_fd, parent_sync,
+                                           [&] { child::exec_child(plan, child_sync); });
+        if (pid < 0) throw_errno("clone in the container's user namespace");
+        UniqueFd pidfd(static_cast<int>(::syscall(SYS_pidfd_open, pid, 0)));
+        if (!pidfd) {
+            int err = errno;
+            ::kill(static_cast<pid_t>(pid), SIGKILL);
+            while (::waitpid(static_cast<pid_t>(pid), nullptr, 0) < 0 && errno == EINTR) {
+            }
+            throw Error("pidfd_open of the exec child", err);
+        }
+        return {static_cast<pid_t>(pid), std::move(pidfd)};
+    }
     UniqueFd own_pidns;
     if (pidns >= 0) {
         // setns(pid) moves only future children: join around the clone, then return.
@@ -196,7 +219,8 @@ int exec_in(const GlobalOptions& global, const ExecOptions& o) {
     child::ExecPlan plan;
     oci::Process process = exec_process(o, *config);
     check_lsm_labels(process);
-    bool deny_setgroups = sys::build_namespace_plan(*config, global.rootless).deny_setgroups;
+    // What the container's user namespace says, whoever made it (berth, or rootless Podman).
+    bool deny_setgroups = sys::setgroups_denied(record.pid);
     plan.launch.process = sys::build_process_plan(process, deny_setgroups);
     plan.launch.process.preserve_fds = o.preserve_fds;
     // The running container's own root: its /etc/passwd as the container sees it.
@@ -209,7 +233,7 @@ int exec_in(const GlobalOptions& global, const ExecOptions& o) {
         plan.launch.mempolicy = sys::build_mempolicy_plan(*config->linux_->memory_policy);
     if (config->linux_ && config->linux_->seccomp)
         plan.launch.seccomp = sys::build_seccomp_plan(*config->linux_->seccomp, global.root + "/" + kSeccompCacheDir);
-    Namespaces ns = open_namespaces(record.pid, plan);
+    Namespaces ns = open_namespaces(record.pid, plan, ::geteuid() != 0);
     // The fds were opened through the pid: it must still be the same init.
     if (process_start_time(record.pid) != record.start_time) throw_error("container is stopped");
 
@@ -237,7 +261,7 @@ int exec_in(const GlobalOptions& global, const ExecOptions& o) {
 
     sigset_t forwarded = forwarded_signals();
     SignalMask mask(o.detach ? nullptr : &forwarded);
-    CreatedContainer c = clone_exec(plan, ns.pid.get(), child_sync.get(), sync.get(), cgroup_fd);
+    CreatedContainer c = clone_exec(plan, ns.user.get(), ns.pid.get(), child_sync.get(), sync.get(), cgroup_fd);
     child_sync.reset();
     console.reset();
     try {

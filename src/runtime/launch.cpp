@@ -112,7 +112,7 @@ child::LaunchPlan build_launch_plan(const PlanInputs& in) {
     plan.rootfs = rootfs_path(config, in.bundle);
     plan.readonly_root = config.root->readonly;
     plan.no_pivot = in.no_pivot;
-    plan.ns = sys::build_namespace_plan(config, in.rootless);
+    plan.ns = sys::build_namespace_plan(config);
     if (!plan.ns.new_mount) throw_error(".linux.namespaces: berth needs a new mount namespace");
     plan.process = sys::build_process_plan(*config.process, plan.ns.deny_setgroups);
     plan.root_propagation = MS_SLAVE | MS_REC;

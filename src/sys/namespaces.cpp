@@ -43,7 +43,7 @@ void mark_new(NamespacePlan& plan, int flag) {
 
 }  // namespace
 
-NamespacePlan build_namespace_plan(const oci::Config& config, bool rootless) {
+NamespacePlan build_namespace_plan(const oci::Config& config) {
     NamespacePlan plan;
     if (!config.linux_) return plan;
     const auto& lx = *config.linux_;
@@ -74,7 +74,7 @@ NamespacePlan build_namespace_plan(const oci::Config& config, bool rootless) {
             throw_error(".linux.uidMappings: a new user namespace needs uidMappings and gidMappings");
         plan.uid_map = format_id_map(lx.uid_mappings);
         plan.gid_map = format_id_map(lx.gid_mappings);
-        plan.deny_setgroups = rootless;
+        plan_id_maps(plan, lx);
     }
     if (!lx.time_offsets.empty()) {
         if (!plan.new_time) throw_error(".linux.timeOffsets: needs a new time namespace");

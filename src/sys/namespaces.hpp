@@ -34,13 +34,17 @@ struct NamespacePlan {
     // new pid namespace (and the other new ones); `joins` then leaves it out.
     std::string clone_in_user_path;
     std::string uid_map, gid_map;      // /proc/<pid>/{uid,gid}_map text
-    bool deny_setgroups = false;       // rootless only: unprivileged maps need it
+    bool deny_setgroups = false;       // a caller without CAP_SETGID maps its own gid (id_mapping.hpp)
+    bool map_with_helpers = false;     // newuidmap/newgidmap write the maps (id_mapping.hpp)
     std::string time_offsets;          // /proc/self/timens_offsets text
 };
 
 // Throws berth::Error naming the field for a namespace that cannot be honoured
-// (a time namespace joined together with offsets, a user namespace without mappings).
-NamespacePlan build_namespace_plan(const oci::Config& config, bool rootless);
+// (a time namespace joined together with offsets, a user namespace without mappings, host
+// ids outside the caller's /etc/subuid or /etc/subgid ranges).
+NamespacePlan build_namespace_plan(const oci::Config& config);
+// Fills the id-map method of a plan with a new user namespace (id_mapping.cpp).
+void plan_id_maps(NamespacePlan& plan, const oci::LinuxConfig& lx);
 
 int clone_flag(oci::NamespaceType type);
 // The text of /proc/<pid>/uid_map or gid_map for these mappings.

@@ -18,6 +18,8 @@ packages=(
   # engines: tests/engines/ (podman, containerd + ctr, dockerd, a CRI client in Python)
   podman conmon netavark containerd docker.io curl iptables
   protobuf-compiler python3-grpcio python3-protobuf
+  # rootless: tests/rootless/ (newuidmap/newgidmap for multi-range maps and rootless Podman)
+  uidmap
 )
 
 missing=()

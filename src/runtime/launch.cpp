@@ -2,6 +2,7 @@
 
 #include "cgroup/layout.hpp"
 #include "runtime/home_env.hpp"
+#include "sys/id_mapping.hpp"
 #include "sys/process_attrs.hpp"
 #include "util/error.hpp"
 #include "util/fs.hpp"
@@ -122,8 +123,10 @@ child::LaunchPlan build_launch_plan(const PlanInputs& in) {
         own_cgroup = cgroup::inner_path(config.linux_ ? config.linux_->cgroups_path : std::string(), in.id);
     plan.mounts = sys::build_mount_ops(config, in.bundle, plan.ns.new_net, own_cgroup);
     bool dev_mounted = std::any_of(plan.mounts.begin(), plan.mounts.end(), [](const auto& m) { return m.target == "dev"; });
-    // In a user namespace (new or joined) mknod is refused: devices are bound from the host.
-    plan.devices = sys::build_device_plan(config, plan.ns.new_user || plan.ns.join_user, dev_mounted);
+    // In a user namespace (new, joined, or berth's own: rootless Podman runs berth inside
+    // its user namespace) mknod is refused: devices are bound from the host.
+    const bool in_userns = plan.ns.new_user || plan.ns.join_user || in.rootless || sys::running_in_user_namespace();
+    plan.devices = sys::build_device_plan(config, in_userns, dev_mounted);
     // A /dev bound from elsewhere (the host's, a prepared directory) is used as it is, as
     // runc does: nodes and links made there would land in the bind's source, on the host.
     if (std::any_of(plan.mounts.begin(), plan.mounts.end(),

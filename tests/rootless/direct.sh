@@ -1,0 +1,105 @@
+#!/usr/bin/env bash
+# $RUNTIME run by an ordinary user with no root at all: `spec --rootless`, then run,
+# create/start/exec/ps/list/state/kill/delete, checked from inside the container (uid_map,
+# id, the read-only rootfs, /dev, /proc masks, hostname), a multi-range map through
+# newuidmap/newgidmap, and each refusal: no XDG_RUNTIME_DIR, a range outside /etc/subuid,
+# a cgroup limit on a host that gives the user no cgroup, an rlimit above the hard limit,
+# a negative oom_score_adj. Berth's refusals must also name the field.
+#   RUNTIME=/usr/sbin/runc tests/rootless/direct.sh
+source "$(dirname "$0")/../engines/lib.sh"
+eng_init rootless-direct
+source "$(dirname "$0")/user.sh"
+need_cmd jq
+make_test_user 1100000 d
+is_berth() { [[ $(basename "$RUNTIME") == berth ]]; }
+rt() { as_user "$URT" "$@"; }
+
+B=$T/home/b
+make_rootfs "$T/rootfs"
+as_user mkdir -p "$B"
+cp -a "$T/rootfs" "$B/rootfs"
+chown -R "$RU:$RU" "$B"
+assert_ok "spec --rootless as the user" as_user sh -c "cd $B && $URT spec --rootless"
+# set_config JQ: edits the bundle's config.json.
+set_config() { jq "$1" "$B/config.json.orig" >"$B/config.json" && chown "$RU:" "$B/config.json"; }
+cp "$B/config.json" "$B/config.json.orig"
+set_args() { set_config ".process.terminal = false | .process.args = [\"sh\", \"-c\", $(jq -Rn --arg a "$1" '$a')] | ${2:-.}"; }
+host=$(jq -r .hostname "$B/config.json.orig")
+
+# --- run: what the container sees ----------------------------------------------------
+set_args 'id -u; id -g; cat /proc/self/uid_map /proc/self/gid_map; hostname
+touch /x 2>&1; echo w=$?; ls /dev | tr "\n" " "; echo; echo x >/dev/null && echo devnull-ok
+wc -c </proc/keys; echo 1 >/proc/sys/kernel/domainname 2>&1; echo sys=$?'
+o=$(out rt run -b "$B" c1)
+assert_eq "run: uid 0 inside" 0 "$(sed -n 1p <<<"$o")"
+assert_eq "run: gid 0 inside" 0 "$(sed -n 2p <<<"$o")"
+assert_eq "run: uid_map maps 0 to the user" "0 $RUID 1" "$(sed -n 3p <<<"$o" | tr -s ' ' | sed 's/^ //')"
+assert_eq "run: gid_map maps 0 to the user's group" "0 $RGID 1" "$(sed -n 4p <<<"$o" | tr -s ' ' | sed 's/^ //')"
+assert_eq "run: hostname from config.json" "$host" "$(sed -n 5p <<<"$o")"
+assert_contains "run: the rootfs is read-only" "$o" "Read-only file system"
+assert_contains "run: /dev has the default devices" "$(sed -n 8p <<<"$o")" "null ptmx pts random shm stderr stdin stdout tty urandom zero"
+assert_contains "run: /dev/null is writable" "$o" devnull-ok
+assert_contains "run: /proc/keys is masked (empty)" "$o" $'\n0\n'
+assert_contains "run: /proc/sys is read-only" "$o" "sys=1"
+assert_eq "run: no state is left" "" "$(ls -A "$RXDG/$(basename "$RUNTIME")" 2>&1)"
+
+# --- create, start, exec, ps, list, state, kill, delete ------------------------------
+set_args 'echo $$ >/dev/shm/pid; exec sleep 1000'
+# The init keeps create's stdio until start: not a pipe the test waits on.
+rt_quiet() { as_user "$URT" "$@" >"$T/rt.out" 2>&1; }
+assert_ok "create" rt_quiet create -b "$B" c2
+assert_contains "state after create" "$(out rt state c2)" '"created"'
+assert_contains "list shows the container" "$(out rt list)" c2
+assert_ok "start" rt start c2
+wait_for 5 eval 'rt state c2 | grep -q running'
+assert_contains "state after start" "$(out rt state c2)" '"running"'
+assert_eq "exec: runs in the container as its root, in its pid namespace" "0 in" \
+  "$(out rt exec c2 sh -c '[ $$ -gt 1 ] && [ $$ -lt 100 ] && echo $(id -u) in')"
+assert_eq "exec: sees the init's files" 1 "$(out rt exec c2 cat /dev/shm/pid)"
+rt exec c2 sh -c 'exit 7' >/dev/null 2>&1
+assert_eq "exec: returns the exit status" 7 "$?"
+pid=$(rt state c2 | jq -r .pid)
+known_gap runc "runc ps needs a cgroup: 'unable to get all container pids'"
+assert_contains "ps lists the init" "$(out rt ps c2)" "$pid"
+assert_ok "kill KILL" rt kill c2 KILL
+wait_for 5 eval 'rt state c2 | grep -q stopped'
+assert_contains "state after kill" "$(out rt state c2)" '"stopped"'
+assert_ok "delete" rt delete c2
+assert_fails "delete removed it" rt state c2
+
+# --- several ranges: newuidmap/newgidmap ---------------------------------------------
+set_args 'cat /proc/self/uid_map | wc -l; touch /dev/shm/f && chown 1000:1000 /dev/shm/f && stat -c %u:%g /dev/shm/f' \
+  ".linux.uidMappings = [{containerID: 0, hostID: $RUID, size: 1}, {containerID: 1, hostID: $SUB, size: 65536}]
+   | .linux.gidMappings = [{containerID: 0, hostID: $RGID, size: 1}, {containerID: 1, hostID: $SUB, size: 65536}]
+   | .process.capabilities.bounding += [\"CAP_CHOWN\"] | .process.capabilities.effective += [\"CAP_CHOWN\"]
+   | .process.capabilities.permitted += [\"CAP_CHOWN\"]"
+o=$(out rt run -b "$B" c3)
+assert_eq "several ranges: two uid_map lines and uid 1000 usable" $'2\n1000:1000' "$o"
+
+# --- refusals --------------------------------------------------------------------------
+set_args true
+o=$(out as_user_noxdg "$URT" run -b "$B" c4)
+if is_berth; then
+  assert_contains "no XDG_RUNTIME_DIR: says what to set" "$o" "set XDG_RUNTIME_DIR to a directory you own"
+else
+  assert_fails "no XDG_RUNTIME_DIR: refused" as_user_noxdg "$URT" run -b "$B" c4
+fi
+set_args true ".linux.uidMappings = [{containerID: 0, hostID: $RUID, size: 1}, {containerID: 1, hostID: $((SUB + 200000)), size: 10}]
+   | .linux.gidMappings = [{containerID: 0, hostID: $RGID, size: 1}]"
+o=$(out rt run -b "$B" c5)
+assert_fails "a range outside /etc/subuid: refused" rt run -b "$B" c5
+is_berth && assert_contains "a range outside /etc/subuid: names the field" "$o" ".linux.uidMappings[1]: host ids"
+set_args true '.linux.resources = {memory: {limit: 67108864}}'
+o=$(out rt run -b "$B" c6)
+assert_fails "a memory limit without a writable cgroup: refused" rt run -b "$B" c6
+is_berth && assert_contains "a memory limit without a writable cgroup: names the field" "$o" ".linux.resources.memory.limit"
+hard=$(as_user sh -c 'ulimit -Hn')
+set_args true ".process.rlimits = [{type: \"RLIMIT_NOFILE\", hard: $((hard + 1)), soft: 1024}]"
+o=$(out rt run -b "$B" c7)
+assert_fails "nofile above the hard limit: refused" rt run -b "$B" c7
+is_berth && assert_contains "nofile above the hard limit: names the field" "$o" "RLIMIT_NOFILE"
+set_args true '.process.oomScoreAdj = -100'
+o=$(out rt run -b "$B" c8)
+assert_fails "a negative oomScoreAdj: refused" rt run -b "$B" c8
+is_berth && assert_contains "a negative oomScoreAdj: names the field" "$o" ".process.oomScoreAdj"
+assert_eq "refusals leave no state behind" "" "$(ls -A "$RXDG/$(basename "$RUNTIME")" 2>&1)"

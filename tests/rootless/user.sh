@@ -1,0 +1,48 @@
+# The unprivileged user of the rootless tests. Sourced after tests/engines/lib.sh and
+# eng_init. make_test_user creates a user of its own (useradd), with subordinate ids
+# 100 000 wide from a base no other test uses, a home under $T and XDG_RUNTIME_DIR at
+# /run/user/<uid> (0700, owned by it); everything (processes, user, ranges, runtime dir)
+# is removed at exit, whatever the exit path. Sets RU (name), RUID, RGID, SUB (first
+# subordinate id), RXDG. as_user CMD... runs CMD as that user with a clean environment.
+need_cmd useradd userdel usermod runuser newuidmap newgidmap
+
+make_test_user() {
+  local base=$1
+  RU=brl$$-${2:-t}
+  SUB=$base
+  useradd --home-dir "$T/home" --create-home --shell /bin/sh --user-group "$RU" >/dev/null 2>&1 ||
+    skip "useradd $RU failed"
+  defer remove_test_user "$RU"
+  usermod --add-subuids "$SUB-$((SUB + 99999))" --add-subgids "$SUB-$((SUB + 99999))" "$RU" ||
+    skip "usermod --add-subuids failed"
+  RUID=$(id -u "$RU") RGID=$(id -g "$RU")
+  RXDG=/run/user/$RUID
+  [[ -e $RXDG ]] && skip "$RXDG exists already"
+  install -d -m 0700 -o "$RU" -g "$RU" "$RXDG"
+  # The runtime under test where the user can execute it.
+  install -d -m 0755 "$T/bin"
+  install -m 0755 "$RUNTIME" "$T/bin/$(basename "$RUNTIME")"
+  URT=$T/bin/$(basename "$RUNTIME")
+}
+
+remove_test_user() {
+  local u=$1 uid
+  uid=$(id -u "$u" 2>/dev/null) || return 0
+  pkill -KILL -U "$uid" 2>/dev/null
+  sleep 0.2
+  # Mounts the user's namespaces left visible here (none expected), then its files.
+  [[ -d /run/user/$uid ]] && { unmount_under "/run/user/$uid"; rm -rf --one-file-system "/run/user/$uid"; }
+  userdel --remove "$u" >/dev/null 2>&1
+  # userdel drops the subordinate ranges with the user; make sure.
+  sed -i "/^$u:/d" /etc/subuid /etc/subgid
+}
+
+as_user() {
+  runuser -u "$RU" -- env -i PATH=/usr/local/bin:/usr/bin:/bin:/usr/sbin:/sbin HOME="$T/home" USER="$RU" \
+    LOGNAME="$RU" XDG_RUNTIME_DIR="$RXDG" "$@"
+}
+
+# as_user_noxdg CMD...: the same without XDG_RUNTIME_DIR.
+as_user_noxdg() {
+  runuser -u "$RU" -- env -i PATH=/usr/local/bin:/usr/bin:/bin:/usr/sbin:/sbin HOME="$T/home" USER="$RU" "$@"
+}

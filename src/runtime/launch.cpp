@@ -122,6 +122,7 @@ child::LaunchPlan build_launch_plan(const PlanInputs& in) {
     if (!plan.ns.new_cgroup)
         own_cgroup = cgroup::inner_path(config.linux_ ? config.linux_->cgroups_path : std::string(), in.id);
     plan.mounts = sys::build_mount_ops(config, in.bundle, plan.ns.new_net, own_cgroup);
+    if (plan.ns.new_user) sys::drop_unmapped_devpts_gid(plan.mounts, config.linux_->gid_mappings);
     bool dev_mounted = std::any_of(plan.mounts.begin(), plan.mounts.end(), [](const auto& m) { return m.target == "dev"; });
     // In a user namespace (new, joined, or berth's own: rootless Podman runs berth inside
     // its user namespace) mknod is refused: devices are bound from the host.

@@ -1,5 +1,6 @@
 #include "sys/id_mapping.hpp"
 
+#include "sys/mounts.hpp"
 #include "sys/namespaces.hpp"
 #include "util/error.hpp"
 #include "util/fs.hpp"
@@ -135,6 +136,25 @@ void write_id_maps(pid_t pid, const NamespacePlan& ns) {
     };
     write_map("uid_map", ns.uid_map, ".linux.uidMappings");
     write_map("gid_map", ns.gid_map, ".linux.gidMappings");
+}
+
+void drop_unmapped_devpts_gid(std::vector<MountOp>& ops, const std::vector<oci::IdMapping>& gid_maps) {
+    for (auto& op : ops) {
+        if (op.fstype != "devpts") continue;
+        std::string kept;
+        for (const auto& opt : text::split(op.data, ',')) {
+            if (opt.starts_with("gid=")) {
+                auto gid = text::to_integer(std::string_view(opt).substr(4));
+                bool mapped = false;
+                for (const auto& m : gid_maps)
+                    mapped = mapped || (gid && *gid >= m.container_id && *gid < std::int64_t(m.container_id) + m.size);
+                if (!mapped) continue;
+            }
+            if (opt.empty()) continue;
+            kept += (kept.empty() ? "" : ",") + opt;
+        }
+        op.data = kept;
+    }
 }
 
 bool setgroups_denied(pid_t pid) {

@@ -19,6 +19,7 @@
 namespace berth::sys {
 
 struct NamespacePlan;
+struct MountOp;
 
 // True when this process is in a user namespace other than the initial one (its uid_map
 // is not the identity "0 0 4294967295"), as runc's userns.RunningInUserNS decides.
@@ -48,6 +49,11 @@ void check_subid_ranges(const std::vector<oci::IdMapping>& maps, const std::vect
 
 // Writes /proc/<pid>/{setgroups,uid_map,gid_map} for the plan, directly or with the helpers.
 void write_id_maps(pid_t pid, const NamespacePlan& ns);
+
+// devpts refuses (EINVAL) a gid= its user namespace does not map: drop that option from
+// the devpts mounts of a container with a new user namespace mapped by `gid_maps`, as crun
+// does; the ptys are then owned by the namespace's root group. Pure.
+void drop_unmapped_devpts_gid(std::vector<MountOp>& ops, const std::vector<oci::IdMapping>& gid_maps);
 
 // True when /proc/<pid>/setgroups says "deny": processes joining that user namespace
 // (exec) may not call setgroups either.

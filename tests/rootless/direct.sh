@@ -30,7 +30,7 @@ host=$(jq -r .hostname "$B/config.json.orig")
 set_args 'id -u; id -g; cat /proc/self/uid_map /proc/self/gid_map; hostname
 touch /x 2>&1; echo w=$?; ls /dev | tr "\n" " "; echo; echo x >/dev/null && echo devnull-ok
 wc -c </proc/keys; echo 1 >/proc/sys/kernel/domainname 2>&1; echo sys=$?'
-o=$(out rt run -b "$B" c1)
+o=$(rt run -b "$B" c1 2>"$T/c1.err"; cat "$T/c1.err")  # runc may warn on stderr
 assert_eq "run: uid 0 inside" 0 "$(sed -n 1p <<<"$o")"
 assert_eq "run: gid 0 inside" 0 "$(sed -n 2p <<<"$o")"
 assert_eq "run: uid_map maps 0 to the user" "0 $RUID 1" "$(sed -n 3p <<<"$o" | tr -s ' ' | sed 's/^ //')"
@@ -75,6 +75,36 @@ set_args 'cat /proc/self/uid_map | wc -l; touch /dev/shm/f && chown 1000:1000 /d
    | .process.capabilities.permitted += [\"CAP_CHOWN\"]"
 o=$(out rt run -b "$B" c3)
 assert_eq "several ranges: two uid_map lines and uid 1000 usable" $'2\n1000:1000' "$o"
+
+# --- mounts in the user namespace -----------------------------------------------------
+# A host mount whose nosuid, nodev and noexec the kernel locks for the user namespace: a
+# read-only bind of it must keep them (EPERM otherwise). devpts with gid=5, which the
+# namespace does not map, and a sysfs mount without a network namespace (a bind of /sys).
+install -d -m 0755 "$T/locked"
+mount -t tmpfs -o nosuid,nodev,noexec,size=1m tmpfs "$T/locked" && defer umount -l "$T/locked"
+echo locked >"$T/locked/f"
+set_args 'grep " /mnt " /proc/mounts | cut -d" " -f4; cat /mnt/f' \
+  ".mounts += [{destination: \"/mnt\", type: \"bind\", source: \"$T/locked\", options: [\"rbind\", \"ro\"]}]"
+mkdir -p "$B/rootfs/mnt"
+o=$(rt run -b "$B" c9 2>"$T/c9.err"; cat "$T/c9.err")
+gap_locked() { known_gap runc "runc 1.1.5 remounts a ro bind without the flags the kernel locked: EPERM"; }
+gap_locked
+opts=$(sed -n 1p <<<"$o")
+assert_contains "a ro bind of a nosuid,nodev,noexec mount: read-only" ",$opts," ",ro,"
+gap_locked
+assert_eq "a ro bind of a nosuid,nodev,noexec mount: the locked flags kept" "nosuid nodev noexec" \
+  "$(for f in nosuid nodev noexec; do [[ ,$opts, == *",$f,"* ]] && printf '%s ' $f; done | sed 's/ $//')"
+gap_locked
+assert_eq "a ro bind of a nosuid,nodev,noexec mount: readable" locked "$(sed -n 2p <<<"$o")"
+set_args 'ls /sys/kernel | grep -c . >/dev/null && echo sys-ok' \
+  '.mounts |= map(if .destination == "/sys" then {destination: "/sys", type: "sysfs", source: "sysfs", options: ["nosuid", "noexec", "nodev", "ro"]} else . end)'
+known_gap runc "runc 1.1 mounts sysfs without a network namespace of its own: EPERM (later runc binds /sys)"
+assert_eq "sysfs without a network namespace: the host's /sys is bound" sys-ok "$(out rt run -b "$B" c11)"
+
+set_args 'grep " /dev/pts " /proc/mounts | grep -c gid=; ls -n /dev/pts/ptmx | wc -l' \
+  '.mounts |= map(if .destination == "/dev/pts" then .options += ["gid=5"] else . end)'
+known_gap runc "runc refuses a gid= the user namespace does not map; crun drops it, as berth does"
+assert_eq "devpts: an unmapped gid=5 is dropped" $'0\n1' "$(out rt run -b "$B" c10)"
 
 # --- refusals --------------------------------------------------------------------------
 set_args true

@@ -3,6 +3,7 @@
 #define BOOST_TEST_MODULE id_mapping
 #include "runtime/rootless.hpp"
 #include "sys/id_mapping.hpp"
+#include "sys/mounts.hpp"
 #include "util/error.hpp"
 
 #include <boost/test/unit_test.hpp>
@@ -89,4 +90,18 @@ BOOST_AUTO_TEST_CASE(limits_are_named_devices_and_unlimited_are_not) {
     r.memory.reset();
     r.pids->limit = 50;
     BOOST_TEST(berth::runtime::first_limit_field(r) == ".linux.resources.pids.limit");
+}
+
+BOOST_AUTO_TEST_CASE(devpts_gid_dropped_only_when_unmapped) {
+    std::vector<berth::sys::MountOp> ops(2);
+    ops[0].fstype = "devpts";
+    ops[0].data = "newinstance,ptmxmode=0666,mode=0620,gid=5";
+    ops[1].fstype = "tmpfs";
+    ops[1].data = "gid=5";
+    berth::sys::drop_unmapped_devpts_gid(ops, {{0, 1001, 1}});
+    BOOST_TEST(ops[0].data == "newinstance,ptmxmode=0666,mode=0620");
+    BOOST_TEST(ops[1].data == "gid=5");
+    ops[0].data = "gid=5,mode=0620";
+    berth::sys::drop_unmapped_devpts_gid(ops, {{0, 1001, 1}, {1, 100000, 65536}});
+    BOOST_TEST(ops[0].data == "gid=5,mode=0620");
 }

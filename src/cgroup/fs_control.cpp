@@ -166,7 +166,8 @@ void FsManager::destroy() {
 
 void FsManager::undo_create() noexcept {
     try {
-        if (!found_existing_) {
+        // Nothing made (the first mkdir refused, as for a user without root): nothing to undo.
+        if (!found_existing_ && !made_.empty()) {
             // Only a cgroup this create made holds nothing but the container.
             kill_all(SIGKILL);
             destroy();

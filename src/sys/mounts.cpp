@@ -168,6 +168,9 @@ std::vector<CgroupHierarchy> host_cgroup_hierarchies() {
         if (mountpoint.rfind("/sys/fs/cgroup/", 0) != 0) continue;
         std::string name = mountpoint.substr(15);
         if (name.empty() || name.find('/') != std::string::npos) continue;
+        // A hierarchy mounted twice at one place (a bind over itself, a shadowing mount) is
+        // listed twice: one mount in the container, the first, as cgroup::parse_mountinfo.
+        if (std::any_of(out.begin(), out.end(), [&](const CgroupHierarchy& h) { return h.name == name; })) continue;
         if (fstype == "cgroup2") {
             out.push_back({name, "cgroup2", "", false, {}});
         } else if (fstype == "cgroup") {

@@ -141,6 +141,25 @@ BOOST_AUTO_TEST_CASE(stray_directory_under_the_cgroup_root_is_no_hierarchy) {
     BOOST_TEST(!path_exists(kCgroupRoot + "/net_cls"), "the stray directory reached the host");
 }
 
+// A hierarchy mounted twice at its place (here a bind of /sys/fs/cgroup/pids over itself,
+// in a private mount namespace) is listed twice in mountinfo; the container's cgroup mount
+// still binds it once (twice failed with EBUSY).
+BOOST_AUTO_TEST_CASE(hierarchy_listed_twice_in_mountinfo_is_mounted_once) {
+    if (!path_exists(kCgroupRoot + "/pids/cgroup.procs")) {
+        BOOST_TEST_MESSAGE("skipped: this host mounts no v1 pids hierarchy");
+        return;
+    }
+    Bundle b;
+    const std::string inner = "/" + unique_name("twice");
+    configure(b, {"/bin/sh", "-c", "grep -c ' /sys/fs/cgroup/pids ' /proc/self/mountinfo"}, inner);
+    const std::string script = "set -e; mount --bind " + kCgroupRoot + "/pids " + kCgroupRoot + "/pids; \"$@\"";
+    Result r = run_command({"/usr/bin/unshare", "-m", "--propagation", "private", "/bin/sh", "-c", script, "sh",
+                            berth_path(), "--root", b.state_root(), "run", "--bundle", b.dir(), b.id()});
+    BOOST_TEST(r.status == 0, r.err);
+    BOOST_TEST(r.out == "1\n", r.out);
+    BOOST_TEST(!left_anywhere(inner));
+}
+
 BOOST_AUTO_TEST_CASE(frozen_v1_cgroups_path_is_refused_and_left_as_it_was) {
     OwnCgroup frozen("/" + unique_name("frozen"), {"freezer"});
     write_file(frozen.dir("freezer") + "/freezer.state", "FROZEN");

@@ -5,7 +5,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-contrib/install-deps.sh
+contrib/install-deps.sh all
 contrib/build.sh
 
 summary=()   # one "label passed failed skipped" row per meson run

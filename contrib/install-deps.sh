@@ -6,14 +6,14 @@
 # add a package to the purpose that needs it, once.
 set -euo pipefail
 
-# build: compile berth and its man pages, completions and unit tests
+# build: compile berth (contrib/build.sh --minimal) and its completions
 build=(g++ meson ninja-build pkg-config git python3
-  libyajl-dev libseccomp-dev libcap-dev libmount-dev libfmt-dev libsystemd-dev libyaml-dev
-  libboost-test-dev)
+  libyajl-dev libseccomp-dev libcap-dev libmount-dev libfmt-dev libsystemd-dev libyaml-dev)
 # demo: a busybox bundle (contrib/make-bundle.sh)
 demo=(busybox-static)
-# test: the container rootfs, reference runtimes, profiles and tools the test suites drive
-test=(busybox-static runc crun golang-github-containers-common procps time util-linux
+# test: the unit tests' framework, the container rootfs, reference runtimes, profiles and
+# tools the test suites drive
+test=(libboost-test-dev busybox-static runc crun golang-github-containers-common procps time util-linux
   iproute2 kmod man-db groff-base jq bash-completion zsh fish)
 # sanitize: the ASan+UBSan and libFuzzer builds of contrib/test.sh
 sanitize=(clang libclang-rt-14-dev)

@@ -3,8 +3,8 @@
 # `berth run`, printing what the container sees. Run as root on Debian 12.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-contrib/install-deps.sh
-contrib/build.sh
+contrib/install-deps.sh build demo
+contrib/build.sh --minimal
 
 bundle=$(mktemp -d /tmp/berth-demo.XXXXXX)
 trap 'rm -rf "$bundle"' EXIT

@@ -1,26 +1,50 @@
 #!/usr/bin/env bash
-# Installs, from Debian 12's archive, everything berth needs to build, test and
-# benchmark. Idempotent; run as root.
+# Installs, from Debian 12's archive, what berth needs for the given purposes (default: all).
+# Idempotent; run as root.
+#   contrib/install-deps.sh [PURPOSE...]     build demo test sanitize engines vm bench package all
+# contrib/demo.sh asks for "build demo", contrib/test.sh for "all". One array per purpose:
+# add a package to the purpose that needs it, once.
 set -euo pipefail
 
-packages=(
-  # build
-  g++ meson ninja-build pkg-config git
-  libyajl-dev libseccomp-dev libcap-dev libmount-dev libfmt-dev libsystemd-dev
-  libboost-test-dev libyaml-dev python3
-  # tests: container rootfs, reference runtimes, profiles, tools the tests drive
-  busybox-static runc crun golang-github-containers-common procps time util-linux checkpolicy
-  iproute2 kmod man-db groff-base jq qemu-system-x86 apparmor systemd dbus
-  # sanitizer and fuzz builds
-  clang libclang-rt-14-dev
-  # benchmarks
-  hyperfine
-  # engines: tests/engines/ (podman, containerd + ctr, dockerd, a CRI client in Python)
-  podman conmon netavark containerd docker.io curl iptables
-  protobuf-compiler python3-grpcio python3-protobuf
-  # rootless: tests/rootless/ (newuidmap/newgidmap for multi-range maps and rootless Podman)
-  uidmap
-)
+# build: compile berth (contrib/build.sh --minimal) and its completions
+build=(g++ meson ninja-build pkg-config git python3
+  libyajl-dev libseccomp-dev libcap-dev libmount-dev libfmt-dev libsystemd-dev libyaml-dev)
+# demo: a busybox bundle (contrib/make-bundle.sh)
+demo=(busybox-static)
+# test: the unit tests' framework, the container rootfs, reference runtimes, profiles and
+# tools the test suites drive
+test=(libboost-test-dev busybox-static runc crun golang-github-containers-common procps time util-linux
+  iproute2 kmod man-db groff-base jq bash-completion zsh fish
+  uidmap)  # tests/rootless/: newuidmap/newgidmap for multi-range maps and rootless Podman
+# sanitize: the ASan+UBSan and libFuzzer builds of contrib/test.sh
+sanitize=(clang libclang-rt-14-dev)
+# engines: tests/engines/ (podman, containerd + ctr, dockerd, a CRI client in Python)
+engines=(podman conmon netavark containerd docker.io curl iptables
+  protobuf-compiler python3-grpcio python3-protobuf)
+# vm: tests/vm/ boots Debian's kernel under qemu with AppArmor, SELinux and systemd
+vm=(qemu-system-x86 apparmor checkpolicy systemd dbus cpio)
+# bench: tests/bench/ (lifecycle_bench.sh plots with gnuplot)
+bench=(hyperfine gnuplot-nox)
+# package: contrib/package.sh and its test in a debootstrap chroot (tests/package/)
+package=(dpkg-dev debootstrap)
+
+purposes=("$@")
+((${#purposes[@]})) || purposes=(all)
+packages=()
+recommends=--no-install-recommends   # build and demo need nothing a Recommends would add
+for purpose in "${purposes[@]}"; do
+  case $purpose in build|demo|package) ;; *) recommends=--install-recommends ;; esac
+  case $purpose in
+    all) packages+=("${build[@]}" "${demo[@]}" "${test[@]}" "${sanitize[@]}" "${engines[@]}"
+                    "${vm[@]}" "${bench[@]}" "${package[@]}") ;;
+    build|demo|test|sanitize|engines|vm|bench|package)
+      declare -n list=$purpose
+      packages+=("${list[@]}")
+      unset -n list ;;
+    *) echo "install-deps.sh: unknown purpose \"$purpose\" (want build, demo, test, sanitize, engines, vm, bench, package or all)" >&2
+       exit 2 ;;
+  esac
+done
 
 missing=()
 for p in "${packages[@]}"; do
@@ -29,5 +53,5 @@ done
 if ((${#missing[@]})); then
   export DEBIAN_FRONTEND=noninteractive
   apt-get update -qq
-  apt-get install -y -qq "${missing[@]}"
+  apt-get install -y -qq "$recommends" "${missing[@]}"
 fi

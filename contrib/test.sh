@@ -5,7 +5,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-contrib/install-deps.sh
+contrib/install-deps.sh all
 contrib/build.sh
 
 summary=()   # one "label passed failed skipped" row per meson run
@@ -39,10 +39,11 @@ fi
 ninja -C build-asan
 # Not the vm suite (it tests the kernel's cgroup v2, and doubles CI time under TCG), nor the
 # seccomp suite: its children install default-deny filters that also deny the ASan
-# runtime's own syscalls, so the results would say nothing about berth.
+# runtime's own syscalls, so the results would say nothing about berth. Nor the package suite
+# (it builds its own release berth) or the completion suite (shell scripts, one container).
 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 ASAN_OPTIONS=detect_leaks=1 \
   run_suite "asan+ubsan" build-asan --no-suite integration --no-suite engines --no-suite engines-runc \
-  --no-suite seccomp --no-suite vm
+  --no-suite seccomp --no-suite vm --no-suite package --no-suite completion
 
 # Fuzzers: bounded time each, any crash or sanitizer report fails the run.
 if [[ ! -f build-fuzz/build.ninja ]]; then

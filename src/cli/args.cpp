@@ -76,7 +76,8 @@ void FlagSet::optional_value(std::string_view names, std::string_view value_name
 }
 
 void FlagSet::ignored(std::string_view names, bool takes_value) {
-    add({split_names(names), takes_value ? Kind::value : Kind::boolean, {}, {}, {},
+    add({split_names(names), takes_value ? Kind::value : Kind::boolean,
+         takes_value ? "VALUE" : std::string_view(), {}, {},
          [](std::string_view v) { (void)v; }, true});
 }
 
@@ -165,7 +166,36 @@ ParseResult FlagSet::parse(std::span<const std::string> args, Order order) const
     return result;
 }
 
-std::string FlagSet::help() const {
+namespace {
+
+// "table|json" -> {"table", "json"}; a value name without '|' ("DIR") lists nothing.
+std::vector<std::string_view> choices_of(std::string_view value_name,
+                                         const std::vector<std::string_view>& accepted) {
+    if (!accepted.empty()) return accepted;
+    if (value_name.find('|') == std::string_view::npos) return {};
+    std::vector<std::string_view> out;
+    for (;;) {
+        auto bar = value_name.find('|');
+        out.push_back(value_name.substr(0, bar));
+        if (bar == std::string_view::npos) return out;
+        value_name.remove_prefix(bar + 1);
+    }
+}
+
+}  // namespace
+
+Help FlagSet::help() const {
+    Help result;
+    result.usage = usage_;
+    for (const auto& flag : flags_) {
+        result.flags.push_back({flag.names, flag.value_name, flag.kind == Kind::optional_value,
+                                choices_of(flag.value_name, flag.accepted), flag.help, flag.hidden});
+    }
+    result.text = help_text();
+    return result;
+}
+
+std::string FlagSet::help_text() const {
     std::string out = fmt::format("Usage: {}\n", usage_);
     if (!description_.empty()) fmt::format_to(std::back_inserter(out), "\n{}\n", description_);
     std::size_t width = std::string_view("-h, --help").size();

@@ -35,6 +35,25 @@ enum class Order {
     flags_first,  // the first positional ends the flags (global flags, exec, ps)
 };
 
+// One flag of a FlagSet as --help shows it; the shell completions and the man-page test are
+// generated from, or checked against, the same records. Views into the FlagSet's strings,
+// which are literals.
+struct FlagInfo {
+    std::vector<std::string_view> names;  // as declared: the long name first, "bundle", "b"
+    std::string_view value_name;          // "DIR", "table|json"; empty for a boolean
+    bool value_optional = false;          // --rootless: takes a value only from `choices`
+    std::vector<std::string_view> choices;  // the fixed values a flag takes, if it lists them
+    std::string_view help;
+    bool hidden = false;  // accepted and ignored for runc compatibility, not in --help
+};
+
+// What `--help` returns: the text and the table it was made from.
+struct Help {
+    std::string text;
+    std::string_view usage;
+    std::vector<FlagInfo> flags;
+};
+
 struct ParseResult {
     std::vector<std::string> positionals;
     bool help = false;  // --help or -h was given
@@ -55,6 +74,7 @@ public:
     // A value flag with a custom setter; the setter throws UsageError("<why>") for a bad value.
     void value(std::string_view names, std::string_view value_name, std::string_view help,
                std::function<void(std::string_view)> set);
+    // A value_name of alternatives ("table|json") names the values the shell completes.
     // A flag whose value is optional: it takes the next argument only when that argument is
     // one of `accepted` (runc's `--rootless` is a value flag, but `--rootless list` must work).
     // Without a value, the setter receives "".
@@ -66,8 +86,8 @@ public:
 
     ParseResult parse(std::span<const std::string> args, Order order) const;
 
-    // The text --help prints.
-    std::string help() const;
+    // The text --help prints, with the flag table (hidden flags included, marked).
+    Help help() const;
 
 private:
     enum class Kind { boolean, value, optional_value };
@@ -82,6 +102,7 @@ private:
     };
 
     void add(Flag flag);
+    std::string help_text() const;
     const Flag* find(std::string_view name) const;
     std::size_t apply(const Flag& flag, std::string_view spelled, const std::string_view* inline_value,
                       std::span<const std::string> rest) const;

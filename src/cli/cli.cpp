@@ -82,6 +82,7 @@ bool resolve_rootless(const std::optional<bool>& requested, bool systemd_cgroup)
     return ::geteuid() != 0 || sys::running_in_user_namespace();
 }
 
+constexpr std::string_view kUsage = "berth [global options] <command> [command options] [arguments...]";
 constexpr std::string_view kDescription =
     "berth is an OCI container runtime with runc's command line.\n"
     "A bundle is a directory with a config.json and a root filesystem; to run one:\n"
@@ -92,7 +93,7 @@ constexpr std::string_view kDescription =
 void add_global_flags(FlagSet& flags, ParsedCommand& parsed, GlobalFlags& extra) {
     flags.boolean("debug", parsed.global.debug, "enable debug logging");
     flags.string("log", "FILE", parsed.log.path, "write logs to FILE (default: standard error)");
-    flags.value("log-format", "FORMAT", "log format: text (default) or json",
+    flags.value("log-format", "text|json", "log format: text (default) or json",
                 [&extra](std::string_view v) {
                     if (v != "text" && v != "json") throw UsageError("want text or json");
                     extra.log_format = std::string(v);
@@ -113,22 +114,34 @@ void add_global_flags(FlagSet& flags, ParsedCommand& parsed, GlobalFlags& extra)
     flags.boolean("version,v", extra.version, "print the version");
 }
 
-std::string program_help(const FlagSet& flags) {
-    std::string text = flags.help();
-    text += "\nCommands:\n";
+Help program_help(const FlagSet& flags) {
+    Help help = flags.help();
+    help.text += "\nCommands:\n";
     for (const auto& entry : kCommands) {
-        fmt::format_to(std::back_inserter(text), "  {:<12}{}\n", entry.name, entry.summary);
+        fmt::format_to(std::back_inserter(help.text), "  {:<12}{}\n", entry.name, entry.summary);
     }
-    text += "\nRun 'berth <command> --help' for a command's options; see berth(8).\n";
-    return text;
+    help.text += "\nRun 'berth <command> --help' for a command's options; see berth(8).\n";
+    return help;
 }
 
 }  // namespace
 
+std::vector<CommandHelp> command_table() {
+    std::vector<CommandHelp> table;
+    ParsedCommand parsed;
+    GlobalFlags extra{FlagSet(kUsage, kDescription)};
+    add_global_flags(extra.flags, parsed, extra);
+    table.push_back({"", "", program_help(extra.flags)});
+    const std::vector<std::string> help_args{"--help"};
+    for (const auto& entry : kCommands) {
+        table.push_back({entry.name, entry.summary, std::get<HelpRequest>(entry.parse(help_args))});
+    }
+    return table;
+}
+
 ParsedCommand parse_command_line(std::span<const std::string> args) {
     ParsedCommand parsed;
-    GlobalFlags extra{FlagSet("berth [global options] <command> [command options] [arguments...]",
-                              kDescription)};
+    GlobalFlags extra{FlagSet(kUsage, kDescription)};
     add_global_flags(extra.flags, parsed, extra);
     parsed.global.root.clear();  // set only by --root; the default is decided below
     ParseResult globals;
@@ -155,7 +168,18 @@ ParsedCommand parse_command_line(std::span<const std::string> args) {
             std::vector<std::string> help_args{"--help"};
             parsed.options = find_command(rest[1])->parse(help_args);
         } else {
-            parsed.options = HelpRequest{program_help(extra.flags)};
+            parsed.options = program_help(extra.flags);
+        }
+        return parsed;
+    }
+    // Hidden (not in --help, not runc's): prints a completion script; see completion.cpp.
+    if (rest[0] == "completion") {
+        if (rest.size() != 2) throw UsageError("berth completion: want one of bash, zsh, fish");
+        parsed.command = "completion";
+        try {
+            parsed.options = HelpRequest{completion_script(rest[1], command_table()), {}, {}};
+        } catch (const UsageError& e) {
+            throw UsageError(fmt::format("berth completion: {}", e.what()));
         }
         return parsed;
     }

@@ -6,7 +6,7 @@ namespace berth::cli {
 
 // "--format table|json", shared by list and ps.
 void add_format_flag(FlagSet& flags, bool& json) {
-    flags.value("format,f", "FORMAT", "output format: table (default) or json",
+    flags.value("format,f", "table|json", "output format: table (default) or json",
                 [&json](std::string_view v) {
                     if (v != "table" && v != "json") throw UsageError("want table or json");
                     json = v == "json";

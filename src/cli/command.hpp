@@ -5,6 +5,7 @@
 // execute() then calls exactly one runtime (or cli-local) function. Runs in the parent.
 #pragma once
 
+#include "cli/args.hpp"
 #include "runtime/operations.hpp"
 #include "util/log.hpp"
 
@@ -37,10 +38,9 @@ struct CriuOptions {
     std::string id;
 };
 
-// --help of the program or of a subcommand: the text to print.
-struct HelpRequest {
-    std::string text;
-};
+// --help of the program or of a subcommand: the text to print (and the flag table it lists).
+// Also what `berth completion SHELL` returns: a script to print.
+using HelpRequest = Help;
 
 struct VersionRequest {};
 
@@ -57,6 +57,21 @@ struct ParsedCommand {
     std::string command;  // "create", "kill", …; "help" or "version" for those requests
     CommandOptions options;
 };
+
+// One row of the command table: a subcommand, its --help summary and its flags, from the
+// same FlagSet that parses it. The first row has an empty name: the global flags (its
+// help text lists the commands). Shell completions are generated from this table and the
+// man pages are tested against it.
+struct CommandHelp {
+    std::string_view name;
+    std::string_view summary;
+    Help help;
+};
+std::vector<CommandHelp> command_table();
+
+// `berth completion bash|zsh|fish`: the completion script for that shell, generated from
+// `table` (completion.cpp). Throws UsageError for another shell.
+std::string completion_script(std::string_view shell, const std::vector<CommandHelp>& table);
 
 // Parses argv without argv[0]. Throws UsageError whose message is the whole line to print,
 // e.g. `berth create: flag --pid-file needs a value` or `berth: unknown command "foo"`.

@@ -173,11 +173,11 @@ BOOST_FIXTURE_TEST_CASE(optional_value_takes_only_known_values, Fixture) {
 BOOST_FIXTURE_TEST_CASE(ignored_flag_is_accepted_and_hidden, Fixture) {
     auto r = parse({"--criu", "/usr/bin/criu", "c1"});
     BOOST_TEST(r.positionals == std::vector<std::string>{"c1"}, boost::test_tools::per_element());
-    BOOST_TEST(flags.help().find("criu") == std::string::npos);
+    BOOST_TEST(flags.help().text.find("criu") == std::string::npos);
 }
 
 BOOST_FIXTURE_TEST_CASE(help_lists_every_flag, Fixture) {
-    auto text = flags.help();
+    auto text = flags.help().text;
     BOOST_TEST(text.find("Usage: test [options] <id>") == 0u);
     BOOST_TEST(text.find("-b, --bundle DIR") != std::string::npos);
     BOOST_TEST(text.find("    --pid-file FILE") != std::string::npos);

@@ -16,6 +16,7 @@
 #include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/sysmacros.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -123,6 +124,30 @@ bool setup_namespaces(const LaunchPlan& plan, Failure& f) noexcept {
     return true;
 }
 
+
+// runc's reOpenDevNull: a stdio fd that is the host's /dev/null (engines pass it for stdin)
+// is replaced by the container's own /dev/null, once inside the rootfs. CRIU cannot dump a
+// file of a mount outside the container's mount namespace ("Can't lookup mount"), and the
+// container needs no handle on a host mount. Only the null device itself is swapped: an
+// image's /dev/null that is anything else is left alone.
+bool reopen_dev_null(Failure& f) noexcept {
+    int null_fd = ::open("/dev/null", O_RDWR | O_NOFOLLOW | O_CLOEXEC);
+    if (null_fd < 0) return true;  // no /dev/null in this rootfs: nothing to swap in
+    struct stat null_st{};
+    bool ok = ::fstat(null_fd, &null_st) == 0 && S_ISCHR(null_st.st_mode) && null_st.st_rdev == makedev(1, 3);
+    for (int fd = 0; ok && fd < 3; ++fd) {
+        struct stat st{};
+        if (::fstat(fd, &st) < 0 || !S_ISCHR(st.st_mode) || st.st_rdev != null_st.st_rdev) continue;
+        if (st.st_dev == null_st.st_dev && st.st_ino == null_st.st_ino) continue;  // already ours
+        if (::dup2(null_fd, fd) < 0) {
+            ::close(null_fd);
+            return fail(f, "reopen /dev/null", "");
+        }
+    }
+    ::close(null_fd);
+    return true;
+}
+
 bool prepare_filesystem(const LaunchPlan& plan, int sync_fd, Failure& f) noexcept {
     int root_fd = -1;
     bool ok = setup_rootfs(plan, root_fd, f);
@@ -135,7 +160,15 @@ bool prepare_filesystem(const LaunchPlan& plan, int sync_fd, Failure& f) noexcep
             return false;
     }
     if (!enter_rootfs(plan, f)) return false;
-    if (plan.process.terminal && !setup_terminal(plan, f)) return false;
+    if (!reopen_dev_null(f)) return false;
+    if (plan.process.terminal) {
+        if (!setup_terminal(plan, f)) return false;
+    } else if (::setsid() < 0) {
+        // A session of its own, as runc's init makes one: the caller's session leader is
+        // outside the container's pid namespace, which CRIU refuses to dump, and a
+        // terminal's signals (^C, SIGHUP) reach the container only through berth.
+        return fail(f, "setsid", "");
+    }
     if (!finish_rootfs(plan, f)) return false;
     if (::chdir(plan.process.cwd.c_str()) < 0) return fail(f, "chdir", plan.process.cwd.c_str());
     return true;

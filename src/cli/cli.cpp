@@ -31,7 +31,7 @@ struct CommandEntry {
 constexpr std::array kCommands{
     CommandEntry{"check", "validate a bundle's config.json and host paths without running it",
                  parse_check, run_check},
-    CommandEntry{"checkpoint", "checkpoint a running container (not implemented)", parse_checkpoint,
+    CommandEntry{"checkpoint", "checkpoint a running container with CRIU", parse_checkpoint,
                  run_checkpoint},
     CommandEntry{"create", "create a container", parse_create, run_create},
     CommandEntry{"delete", "delete any resources held by the container", parse_delete, run_delete},
@@ -46,7 +46,7 @@ constexpr std::array kCommands{
                  run_list},
     CommandEntry{"pause", "suspend all processes inside the container", parse_pause, run_pause},
     CommandEntry{"ps", "display the processes running inside a container", parse_ps, run_ps},
-    CommandEntry{"restore", "restore a container from a checkpoint (not implemented)",
+    CommandEntry{"restore", "restore a container from a CRIU checkpoint",
                  parse_restore, run_restore},
     CommandEntry{"resume", "resume all processes that have been paused", parse_resume, run_resume},
     CommandEntry{"run", "create and run a container", parse_run, run_run},
@@ -101,7 +101,7 @@ void add_global_flags(FlagSet& flags, ParsedCommand& parsed, GlobalFlags& extra)
     flags.string("root", "DIR", parsed.global.root,
                  "root directory for container state, best on tmpfs (default: /run/berth; "
                  "$XDG_RUNTIME_DIR/berth without root)");
-    flags.ignored("criu", true);
+    flags.string("criu", "PATH", parsed.global.criu, "the CRIU binary for checkpoint and restore (default: criu)");
     flags.boolean("systemd-cgroup", parsed.global.systemd_cgroup,
                   "manage cgroups through systemd; cgroupsPath is \"slice:prefix:name\"");
     flags.optional_value("rootless", "true|false|auto", {"true", "false", "auto"},

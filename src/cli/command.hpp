@@ -32,12 +32,6 @@ struct CheckOptions {
 
 struct FeaturesOptions {};
 
-// checkpoint and restore: the flags are accepted so the message is about the feature,
-// not about a flag; the command itself fails as not implemented.
-struct CriuOptions {
-    std::string id;
-};
-
 // --help of the program or of a subcommand: the text to print (and the flag table it lists).
 // Also what `berth completion SHELL` returns: a script to print.
 using HelpRequest = Help;
@@ -49,7 +43,8 @@ using CommandOptions =
                  ContainerIdOptions, runtime::KillOptions, runtime::DeleteOptions,
                  runtime::ListOptions, runtime::PsOptions, runtime::ExecOptions,
                  runtime::UpdateOptions, runtime::EventsOptions, SpecOptions, CheckOptions,
-                 FeaturesOptions, CriuOptions>;
+                 FeaturesOptions, runtime::CheckpointOptions,
+                 runtime::RestoreOptions>;
 
 struct ParsedCommand {
     runtime::GlobalOptions global;

@@ -110,7 +110,7 @@ void write_linux(json::Writer& w) {
 
 }  // namespace
 
-std::string features_json() {
+std::string features_json(const CheckpointSupport* checkpoint) {
     json::Writer w(/*pretty=*/true);
     w.begin_object();
     w.key("ociVersionMin").string(kOciVersionMin);
@@ -124,8 +124,15 @@ std::string features_json() {
         .key("berth.version").string(BERTH_VERSION)
         // The key runc uses, so tools that read it for runc read it for berth too.
         .key("io.github.seccomp.libseccomp.version")
-        .string(fmt::format("{}.{}.{}", seccomp->major, seccomp->minor, seccomp->micro))
-        .end_object();
+        .string(fmt::format("{}.{}.{}", seccomp->major, seccomp->minor, seccomp->micro));
+    // features.md has no field for checkpointing; runc says it in this annotation (always
+    // "true" there). berth says whether `criu check` passes on this host for this boot,
+    // and in berth.checkpoint.criu the CRIU version or the reason it cannot work.
+    if (checkpoint) {
+        w.key("org.opencontainers.runc.checkpoint.enabled").string(checkpoint->usable ? "true" : "false");
+        w.key("berth.checkpoint.criu").string(checkpoint->detail);
+    }
+    w.end_object();
     w.end_object();
     return w.str();
 }

@@ -15,8 +15,16 @@ namespace berth::cli {
 // no network namespace, /sys bind-mounted, no device cgroup.
 oci::Config default_spec(bool rootless, std::uint32_t uid, std::uint32_t gid);
 
-// The features document (features.md, features-linux.md), pretty-printed JSON.
-std::string features_json();
+// Whether checkpoint/restore works here (runtime/criu.hpp): `usable` and CRIU's version
+// or why not.
+struct CheckpointSupport {
+    bool usable = false;
+    std::string detail;
+};
+
+// The features document (features.md, features-linux.md), pretty-printed JSON. With
+// `checkpoint`, its annotations say whether checkpoint/restore works on this host.
+std::string features_json(const CheckpointSupport* checkpoint = nullptr);
 
 // Checks DIR/config.json: that it parses and validates, and the host-side parts that need no
 // container (the rootfs is a directory, hook paths are executable files). Returns one line per

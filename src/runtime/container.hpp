@@ -20,6 +20,14 @@ std::optional<oci::Config> saved_config(const StateStore& store, const std::stri
 // `update` apply the same list, so an update changes only the rules that differ.
 oci::Resources device_rules(const oci::Config& config);
 
+// The record of a container being made (create, restore): still `creating`, no pid yet.
+ContainerRecord new_record(const std::string& id, const std::string& bundle, const std::string& rootfs,
+                           const oci::Config& config);
+
+// A new container's cgroup manager (not yet created) for linux.cgroupsPath and the driver.
+std::unique_ptr<cgroup::Manager> make_cgroup(const oci::Config& config, const GlobalOptions& global,
+                                             const std::string& id);
+
 // The container's cgroup manager, or nullptr when none was saved or it cannot be loaded.
 std::unique_ptr<cgroup::Manager> container_cgroup(const ContainerRecord& record);
 

@@ -51,6 +51,10 @@ void set_oom_score_adj(pid_t pid, int value) {
 }
 
 
+}  // namespace
+
+namespace {
+
 std::string owner_name() {
     uid_t uid = ::geteuid();
     passwd* pw = ::getpwuid(uid);
@@ -58,6 +62,18 @@ std::string owner_name() {
 }
 
 }  // namespace
+
+ContainerRecord new_record(const std::string& id, const std::string& bundle, const std::string& rootfs,
+                           const oci::Config& config) {
+    ContainerRecord record;
+    record.id = id;
+    record.bundle = bundle;
+    record.rootfs = rootfs;
+    record.created = now_rfc3339();
+    record.owner = owner_name();
+    record.annotations = config.annotations;
+    return record;
+}
 
 UniqueFd connect_console(const std::string& path) {
     UniqueFd fd(::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0));
@@ -71,9 +87,6 @@ UniqueFd connect_console(const std::string& path) {
     return fd;
 }
 
-namespace {
-
-// The cgroup manager, guarded: berth keeps working while no driver is available.
 std::unique_ptr<cgroup::Manager> make_cgroup(const oci::Config& config, const GlobalOptions& global,
                                              const std::string& id) {
     cgroup::ManagerOptions o;
@@ -83,6 +96,8 @@ std::unique_ptr<cgroup::Manager> make_cgroup(const oci::Config& config, const Gl
     o.annotations = config.annotations;
     return cgroup::make_manager(o);
 }
+
+namespace {
 
 void check_not_frozen(const cgroup::Manager& cg, const oci::Config& config, const std::string& id) {
     if (!cg.is_frozen()) return;
@@ -268,13 +283,7 @@ CreatedContainer create_container(const GlobalOptions& global, const CreateOptio
         const std::vector<UniqueFd> host_tree_slots = reserve_host_bind_trees(plan);
         fs::write_file_atomic(dir + "/config.json", text, 0600);
 
-        ContainerRecord record;
-        record.id = options.id;
-        record.bundle = options.bundle;
-        record.rootfs = plan.rootfs;
-        record.created = now_rfc3339();
-        record.owner = owner_name();
-        record.annotations = config.annotations;
+        ContainerRecord record = new_record(options.id, options.bundle, plan.rootfs, config);
 
         std::shared_ptr<cgroup::Manager> cg = make_cgroup(config, global, options.id);
         // An init cloned into a frozen cgroup never runs, so create would wait for it

@@ -17,6 +17,7 @@ struct GlobalOptions {
     bool systemd_cgroup = false;      // --systemd-cgroup
     bool rootless = false;            // --rootless (accepted; "auto" and "true" alike)
     bool debug = false;               // --debug
+    std::string criu = "criu";        // --criu: the CRIU binary (PATH is searched)
 };
 
 struct CreateOptions {
@@ -93,6 +94,43 @@ struct EventsOptions {
     unsigned interval_seconds = 5;  // --interval
 };
 
+// The CRIU options checkpoint and restore share (runc's flags of the same names).
+struct CriuCommonOptions {
+    std::string image_path;         // --image-path; empty: ./checkpoint
+    std::string work_path;          // --work-path; empty: the image path
+    std::string manage_cgroups_mode;  // --manage-cgroups-mode soft|full|strict|ignore; empty: soft
+    std::vector<std::string> empty_ns;  // --empty-ns network
+    bool tcp_established = false;   // --tcp-established
+    bool ext_unix_sk = false;       // --ext-unix-sk
+    bool shell_job = false;         // --shell-job
+    bool file_locks = false;        // --file-locks
+    bool auto_dedup = false;        // --auto-dedup
+    bool lazy_pages = false;        // --lazy-pages
+    std::string status_fd;          // --status-fd (lazy pages: written when ready)
+};
+
+struct CheckpointOptions {
+    std::string id;
+    CriuCommonOptions criu;
+    std::string parent_path;  // --parent-path (relative to the image path, as criu takes it)
+    std::string page_server;  // --page-server ADDRESS:PORT
+    bool leave_running = false;  // --leave-running
+    bool pre_dump = false;       // --pre-dump
+};
+
+struct RestoreOptions {
+    std::string id;
+    CriuCommonOptions criu;
+    std::string bundle = ".";       // --bundle/-b; made absolute by the CLI
+    std::string console_socket;     // --console-socket
+    std::string pid_file;           // --pid-file
+    std::string lsm_profile;        // --lsm-profile TYPE:NAME
+    std::string lsm_mount_context;  // --lsm-mount-context
+    bool detach = false;            // --detach/-d
+    bool no_subreaper = false;      // --no-subreaper
+    bool no_pivot = false;          // --no-pivot
+};
+
 int create(const GlobalOptions& global, const CreateOptions& options);
 int start(const GlobalOptions& global, const std::string& id);
 int run(const GlobalOptions& global, const RunOptions& options);
@@ -106,5 +144,7 @@ int pause(const GlobalOptions& global, const std::string& id);
 int resume(const GlobalOptions& global, const std::string& id);
 int update(const GlobalOptions& global, const UpdateOptions& options);
 int events(const GlobalOptions& global, const EventsOptions& options);
+int checkpoint(const GlobalOptions& global, const CheckpointOptions& options);
+int restore(const GlobalOptions& global, const RestoreOptions& options);
 
 }  // namespace berth::runtime

@@ -35,7 +35,11 @@ cp /bin/busybox "$work/initrd/bin/busybox"
 cp "$here/init.sh" "$work/initrd/init"
 for ko in drivers/virtio/virtio_ring drivers/virtio/virtio drivers/virtio/virtio_pci_legacy_dev \
           drivers/virtio/virtio_pci_modern_dev drivers/virtio/virtio_pci fs/netfs/netfs \
-          fs/fscache/fscache net/9p/9pnet net/9p/9pnet_virtio fs/9p/9p fs/overlayfs/overlay; do
+          fs/fscache/fscache net/9p/9pnet net/9p/9pnet_virtio fs/9p/9p fs/overlayfs/overlay \
+          net/ipv4/inet_diag net/ipv4/tcp_diag net/ipv4/udp_diag net/unix/unix_diag \
+          net/netlink/netlink_diag net/packet/af_packet_diag crypto/crc32c_generic lib/libcrc32c \
+          net/netfilter/nfnetlink net/netfilter/nf_tables net/netfilter/x_tables net/netfilter/nft_compat \
+          net/netfilter/xt_mark drivers/net/tun drivers/net/veth; do
   cp "$kmods/$ko.ko" "$work/initrd/modules/"
 done
 (cd "$work/initrd" && find . | busybox cpio -o -H newc 2>/dev/null | gzip -1) > "$work/initrd.gz"
@@ -45,7 +49,7 @@ done
 lsm_args=
 [[ ${BERTH_VM_LSM:-apparmor} == selinux ]] && lsm_args="security=selinux selinux=1 enforcing=0"
 
-script=$here/guest-tests.sh
+script=$here/${BERTH_VM_SCRIPT:-guest-tests.sh}
 cgroup_args="cgroup_no_v1=all systemd.unified_cgroup_hierarchy=1"
 pid1_args=
 if [[ ${BERTH_VM_PID1:-script} == systemd ]]; then

@@ -167,16 +167,17 @@ BOOST_AUTO_TEST_CASE(usage_errors_exit_1_with_one_line) {
     BOOST_TEST(v.err == "berth create: flag --pid-file needs a value\n");
 }
 
-BOOST_AUTO_TEST_CASE(checkpoint_is_not_implemented) {
+BOOST_AUTO_TEST_CASE(checkpoint_failure_reaches_the_json_log) {
     TempDir dir;
     auto log = dir.dir / "log.json";
-    auto r = run_berth({"--log", log.string(), "--log-format", "json", "checkpoint", "c1"});
+    auto r = run_berth({"--log", log.string(), "--log-format", "json", "--root", (dir.dir / "state").string(),
+                        "checkpoint", "c1"});
     BOOST_TEST(r.status == 1);
-    BOOST_TEST(contains(r.err, "not implemented"));
-    // Engines read the error from the JSON log.
+    BOOST_TEST(contains(r.err, "checkpoint \"c1\": container \"c1\" does not exist"), r.err);
+    // Engines (podman) read the error from the JSON log.
     auto line = slurp(log);
     BOOST_TEST(contains(line, "\"level\":\"error\""));
-    BOOST_TEST(contains(line, "checkpoint: not implemented"));
+    BOOST_TEST(contains(line, "checkpoint \\\"c1\\\": container"), line);
 }
 
 BOOST_AUTO_TEST_CASE(spec_then_check_passes_and_spec_refuses_to_overwrite) {

@@ -10,6 +10,7 @@
 
 using namespace berth::cli;
 using berth::runtime::CreateOptions;
+namespace rt = berth::runtime;
 
 namespace {
 
@@ -250,10 +251,28 @@ BOOST_AUTO_TEST_CASE(usage_errors_are_one_line_naming_the_command) {
 BOOST_AUTO_TEST_CASE(checkpoint_and_restore_accept_runc_flags) {
     auto p = parse({"checkpoint", "--image-path", "/img", "--work-path", "/w", "--leave-running",
                     "--tcp-established", "--pre-dump", "--parent-path", "../pre", "c1"});
-    BOOST_TEST(options_of<CriuOptions>(p).id == "c1");
+    const auto& cp = options_of<rt::CheckpointOptions>(p);
+    BOOST_TEST(cp.id == "c1");
+    BOOST_TEST(cp.criu.image_path == "/img");
+    BOOST_TEST(cp.criu.work_path == "/w");
+    BOOST_TEST(cp.leave_running);
+    BOOST_TEST(cp.criu.tcp_established);
+    BOOST_TEST(cp.pre_dump);
+    BOOST_TEST(cp.parent_path == "../pre");
     auto r = parse({"restore", "--image-path", "/img", "--detach", "--pid-file", "/p", "-no-subreaper",
-                    "--bundle", "/b", "c1"});
-    BOOST_TEST(options_of<CriuOptions>(r).id == "c1");
+                    "--bundle", "/b", "--lsm-profile", "apparmor:x", "--empty-ns", "network", "c1"});
+    const auto& rs = options_of<rt::RestoreOptions>(r);
+    BOOST_TEST(rs.id == "c1");
+    BOOST_TEST(rs.detach);
+    BOOST_TEST(rs.no_subreaper);
+    BOOST_TEST(rs.pid_file == "/p");
+    BOOST_TEST(rs.bundle == "/b");
+    BOOST_TEST(rs.lsm_profile == "apparmor:x");
+    BOOST_TEST(rs.criu.empty_ns == std::vector<std::string>{"network"}, boost::test_tools::per_element());
+    BOOST_TEST(error_of({"checkpoint", "--manage-cgroups-mode", "bogus", "c1"}).starts_with(
+        "berth checkpoint: invalid value \"bogus\" for flag --manage-cgroups-mode"));
+    BOOST_TEST(error_of({"restore", "--empty-ns", "ipc", "c1"}).starts_with(
+        "berth restore: invalid value \"ipc\" for flag --empty-ns"));
 }
 
 BOOST_AUTO_TEST_SUITE_END()

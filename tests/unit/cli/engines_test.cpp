@@ -149,11 +149,17 @@ BOOST_AUTO_TEST_CASE(go_runc_checkpoint_and_restore_reach_the_command) {
     auto c = parse(concat(kGoRuncGlobals, {"checkpoint", "--image-path", "/img", "--work-path", "/work",
                                            "--tcp-established", "--file-locks", "--manage-cgroups-mode",
                                            "soft", "--empty-ns", "network", "--leave-running", "c1"}));
-    BOOST_TEST(options_of<CriuOptions>(c).id == "c1");
+    const auto& cp = options_of<rt::CheckpointOptions>(c);
+    BOOST_TEST(cp.id == "c1");
+    BOOST_TEST(cp.criu.manage_cgroups_mode == "soft");
+    BOOST_TEST(cp.criu.file_locks);
     // go-runc writes `-no-subreaper` with one dash.
     auto r = parse(concat(kGoRuncGlobals, {"restore", "--image-path", "/img", "--detach", "--pid-file",
                                            "/p", "--no-pivot", "-no-subreaper", "--bundle", kTask, "c1"}));
-    BOOST_TEST(options_of<CriuOptions>(r).id == "c1");
+    const auto& rs = options_of<rt::RestoreOptions>(r);
+    BOOST_TEST(rs.id == "c1");
+    BOOST_TEST(rs.no_pivot);
+    BOOST_TEST(rs.no_subreaper);
 }
 
 BOOST_AUTO_TEST_CASE(docker_through_containerd_create) {
@@ -214,7 +220,10 @@ BOOST_AUTO_TEST_CASE(podman_direct_calls) {
                "/tmp/podman123");
     auto cp = parse({"checkpoint", "--image-path", "/ckpt", "--work-path", "/bundle", "--leave-running",
                      "--tcp-established", "--file-locks", "--pre-dump", "c1"});
-    BOOST_TEST(options_of<CriuOptions>(cp).id == "c1");
+    const auto& ck = options_of<rt::CheckpointOptions>(cp);
+    BOOST_TEST(ck.id == "c1");
+    BOOST_TEST(ck.criu.work_path == "/bundle");
+    BOOST_TEST(ck.pre_dump);
 }
 
 BOOST_AUTO_TEST_SUITE_END()

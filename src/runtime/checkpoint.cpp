@@ -1,0 +1,99 @@
+// `checkpoint`: `criu dump` (or pre-dump) of a running container, as runc does it.
+#include "runtime/container.hpp"
+#include "runtime/criu.hpp"
+#include "runtime/launch.hpp"
+#include "util/error.hpp"
+#include "util/fs.hpp"
+#include "util/json_string.hpp"
+
+#include <sys/stat.h>
+#include <unistd.h>
+
+namespace berth::runtime {
+namespace {
+
+// runc's descriptors.json: what the init's fds 0-2 were (readlink of /proc/<pid>/fd/N),
+// so that restore can hand pipes of the new caller (conmon, containerd's shim) to CRIU
+// in their place.
+void save_descriptors(pid_t pid, const std::string& image) {
+    std::string json = "[";
+    for (int fd = 0; fd < 3; ++fd) {
+        char buf[4096];
+        ssize_t n = ::readlink(fmt::format("/proc/{}/fd/{}", pid, fd).c_str(), buf, sizeof buf);
+        std::string target = n > 0 ? std::string(buf, static_cast<std::size_t>(n)) : "/dev/null";
+        if (fd) json += ",";
+        append_json_string(json, target);
+    }
+    fs::write_file_atomic(image + "/descriptors.json", json + "]", 0600);
+}
+
+std::uint64_t ns_inode(pid_t pid, const char* ns) {
+    struct stat st{};
+    if (::stat(fmt::format("/proc/{}/ns/{}", pid, ns).c_str(), &st) < 0) throw_errno("stat /proc/{}/ns/{}", pid, ns);
+    return st.st_ino;
+}
+
+std::vector<std::string> dump_args(const CheckpointOptions& o, const oci::Config& config, const child::LaunchPlan& plan,
+                                   pid_t pid, const std::string& image, const std::string& work) {
+    std::vector<std::string> a{o.pre_dump ? "pre-dump" : "dump", "-t", std::to_string(pid), "-D", image, "-W", work,
+                               "-o", "dump.log"};
+    for (auto& c : criu::common_args(o.criu, false)) a.push_back(std::move(c));
+    // Memory tracking lets the next dump write only the pages changed since this one.
+    if (o.pre_dump) a.emplace_back("--track-mem");
+    if (!o.parent_path.empty()) a.insert(a.end(), {"--prev-images-dir", o.parent_path, "--track-mem"});
+    if (o.leave_running && !o.pre_dump) a.emplace_back("--leave-running");
+    if (!o.page_server.empty()) {
+        auto colon = o.page_server.rfind(':');
+        if (colon == std::string::npos) throw_error("--page-server \"{}\": want ADDRESS:PORT", o.page_server);
+        a.insert(a.end(), {"--page-server", "--address", o.page_server.substr(0, colon), "--port",
+                           o.page_server.substr(colon + 1)});
+    }
+    for (const auto& m : criu::external_mounts(plan, pid))
+        a.insert(a.end(), {"--external", fmt::format("mnt[{}]:{}", m.key, m.key)});
+    // Namespaces joined by path belong to someone else (a pod): CRIU records them as
+    // external and restore joins the one given then. --empty-ns network leaves the
+    // network namespace to be made empty instead.
+    bool empty_net = !o.criu.empty_ns.empty();
+    for (const auto& ns : config.linux_ ? config.linux_->namespaces : std::vector<oci::Namespace>{}) {
+        if (ns.path.empty()) continue;
+        if (ns.type == oci::NamespaceType::network && !empty_net)
+            a.insert(a.end(), {"--external", fmt::format("net[{}]:extRootNetNS", ns_inode(pid, "net"))});
+        if (ns.type == oci::NamespaceType::pid)
+            a.insert(a.end(), {"--external", fmt::format("pid[{}]:extRootPidNS", ns_inode(pid, "pid"))});
+    }
+    return a;
+}
+
+}  // namespace
+
+int checkpoint(const GlobalOptions& global, const CheckpointOptions& o) {
+    try {
+        StateStore store(global.root);
+        ContainerRecord record = store.require(o.id);
+        criu::require_usable(global);
+        std::optional<oci::Config> config = saved_config(store, o.id);
+        if (!config) throw_error("no saved config.json");
+        {
+            ContainerLock lock(store, o.id);
+            oci::Status status = derive_status(store, record);
+            if (status != oci::Status::running)
+                throw_error("container is {}: only a running container can be checkpointed", oci::to_string(status));
+            PlanInputs in{&*config, o.id, record.bundle, store.dir(o.id), global.root + "/.seccomp-cache",
+                          global.rootless, false, false, 0};
+            child::LaunchPlan plan = build_launch_plan(in);
+            std::string image = criu::image_dir(o.criu), work = criu::work_dir(o.criu);
+            fs::make_dirs(image, 0700);
+            fs::make_dirs(work, 0700);
+            if (!o.pre_dump) save_descriptors(record.pid, image);
+            criu::run(global, dump_args(o, *config, plan, record.pid, image, work), work + "/dump.log");
+        }
+        // runc: a full dump stops the container, which is then destroyed (poststop hooks,
+        // cgroup, state); pre-dump and --leave-running keep it as it was.
+        if (!o.leave_running && !o.pre_dump) delete_container(global, o.id, true);
+        return 0;
+    } catch (const Error& e) {
+        throw e.with_context(fmt::format("checkpoint \"{}\"", o.id));
+    }
+}
+
+}  // namespace berth::runtime

@@ -1,0 +1,250 @@
+#include "runtime/criu.hpp"
+
+#include "util/error.hpp"
+#include "util/fs.hpp"
+#include "util/log.hpp"
+#include "util/unique_fd.hpp"
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <sys/utsname.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <climits>
+#include <csignal>
+#include <cstdlib>
+
+namespace berth::runtime::criu {
+namespace {
+
+// `name` as execvp would find it, or "" when it is nowhere on PATH.
+std::string find_binary(const std::string& name) {
+    if (name.find('/') != std::string::npos) return ::access(name.c_str(), X_OK) == 0 ? name : "";
+    const char* env = ::getenv("PATH");
+    std::string path = env ? env : "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
+    std::size_t at = 0;
+    while (at <= path.size()) {
+        std::size_t end = path.find(':', at);
+        if (end == std::string::npos) end = path.size();
+        std::string candidate = path.substr(at, end - at) + "/" + name;
+        if (end > at && ::access(candidate.c_str(), X_OK) == 0) return candidate;
+        at = end + 1;
+    }
+    return "";
+}
+
+// Runs `binary args` with stdout and stderr captured; returns the exit status (-1: not run).
+int capture(const std::string& binary, const std::vector<std::string>& args, std::string& out) {
+    int pipefd[2];
+    if (::pipe2(pipefd, O_CLOEXEC) < 0) throw_errno("pipe");
+    UniqueFd rd(pipefd[0]), wr(pipefd[1]);
+    std::vector<char*> argv{const_cast<char*>(binary.c_str())};
+    for (const auto& a : args) argv.push_back(const_cast<char*>(a.c_str()));
+    argv.push_back(nullptr);
+    pid_t pid = ::fork();
+    if (pid < 0) throw_errno("fork");
+    if (pid == 0) {
+        int devnull = ::open("/dev/null", O_RDONLY);
+        if (devnull >= 0) ::dup2(devnull, 0);
+        ::dup2(wr.get(), 1);
+        ::dup2(wr.get(), 2);
+        ::execv(binary.c_str(), argv.data());
+        ::_exit(127);
+    }
+    wr.reset();
+    out = fs::read_all(rd.get(), binary);
+    int status = 0;
+    while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {
+    }
+    return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+}
+
+// CRIU's first "Error (file:line): text" line as "text"; the first is the cause, the rest
+// are its consequences. Falls back to the last non-empty line.
+std::string first_error(const std::string& text) {
+    std::string last;
+    std::size_t at = 0;
+    while (at < text.size()) {
+        std::size_t end = text.find('\n', at);
+        if (end == std::string::npos) end = text.size();
+        std::string line = text.substr(at, end - at);
+        at = end + 1;
+        if (line.empty()) continue;
+        last = line;
+        std::size_t e = line.find("Error (");
+        // "exited, status=1" only says that one of CRIU's helpers failed; its reason follows.
+        if (e == std::string::npos || line.find("): exited, status=") != std::string::npos) continue;
+        std::size_t close = line.find("): ", e);
+        return close == std::string::npos ? line.substr(e) : line.substr(close + 3);
+    }
+    return last;
+}
+
+// What makes a cached `criu check` answer stale: another binary or another boot.
+std::string cache_key(const std::string& binary) {
+    struct stat st{};
+    if (::stat(binary.c_str(), &st) < 0) return "";
+    utsname u{};
+    ::uname(&u);
+    std::string boot = fs::read_file_if_exists("/proc/sys/kernel/random/boot_id").value_or("");
+    while (!boot.empty() && boot.back() == '\n') boot.pop_back();
+    return fmt::format("{} {} {} {} {} {}", binary, st.st_ino, st.st_size, st.st_mtim.tv_sec, u.release, boot);
+}
+
+Availability probe(const std::string& binary) {
+    std::string out;
+    int rc = capture(binary, {"check"}, out);
+    if (rc != 0) {
+        std::string why = first_error(out);
+        return {false, fmt::format("criu check failed on this host: {}", why.empty() ? "exit status " + std::to_string(rc) : why)};
+    }
+    capture(binary, {"--version"}, out);
+    std::string version = "criu";
+    std::size_t v = out.find("Version: ");
+    if (v != std::string::npos) version = "criu " + out.substr(v + 9, out.find('\n', v) - v - 9);
+    return {true, version};
+}
+
+}  // namespace
+
+Availability availability(const GlobalOptions& global) {
+    std::string binary = find_binary(global.criu);
+    if (binary.empty()) return {false, fmt::format("criu binary \"{}\" not found (install criu)", global.criu)};
+    std::string key = cache_key(binary);
+    std::string cache = global.root + "/.criu-check";
+    if (auto text = fs::read_file_if_exists(cache)) {
+        // Three lines: the key, "ok" or "no", the detail.
+        auto nl1 = text->find('\n');
+        auto nl2 = nl1 == std::string::npos ? nl1 : text->find('\n', nl1 + 1);
+        if (nl2 != std::string::npos && text->compare(0, nl1, key) == 0) {
+            std::string detail = text->substr(nl2 + 1);
+            while (!detail.empty() && detail.back() == '\n') detail.pop_back();
+            return {text->compare(nl1 + 1, nl2 - nl1 - 1, "ok") == 0, detail};
+        }
+    }
+    Availability a = probe(binary);
+    try {
+        fs::make_dirs(global.root, 0711);
+        fs::write_file_atomic(cache, fmt::format("{}\n{}\n{}\n", key, a.usable ? "ok" : "no", a.detail), 0600);
+    } catch (const Error& e) {
+        log::debug("criu check cache: {}", e.what());
+    }
+    return a;
+}
+
+void require_usable(const GlobalOptions& global) {
+    Availability a = availability(global);
+    if (!a.usable) throw Error(a.detail);
+}
+
+void run(const GlobalOptions& global, std::vector<std::string> args, const std::string& log,
+         const std::function<std::vector<std::string>()>& in_child, const std::function<void(pid_t)>& started) {
+    std::string binary = find_binary(global.criu);
+    if (binary.empty()) throw_error("criu binary \"{}\" not found", global.criu);
+    log::debug("criu {}", fmt::join(args, " "));
+    int pipefd[2];
+    if (::pipe2(pipefd, O_CLOEXEC) < 0) throw_errno("pipe");
+    UniqueFd go_read(pipefd[0]), go_write(pipefd[1]);
+    pid_t pid = ::fork();
+    if (pid < 0) throw_errno("fork");
+    if (pid == 0) {
+        go_write.reset();
+        char c;
+        if (::read(go_read.get(), &c, 1) != 1) ::_exit(126);
+        try {
+            if (in_child)
+                for (auto& a : in_child()) args.push_back(std::move(a));
+        } catch (const std::exception& e) {
+            std::string line = std::string("Error (berth): ") + e.what() + "\n";
+            int fd = ::open(log.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+            if (fd >= 0 && ::write(fd, line.data(), line.size()) < 0) ::_exit(125);
+            ::_exit(125);
+        }
+        std::vector<char*> argv{const_cast<char*>(binary.c_str())};
+        for (auto& a : args) argv.push_back(a.data());
+        argv.push_back(nullptr);
+        ::execv(binary.c_str(), argv.data());
+        ::_exit(127);
+    }
+    go_read.reset();
+    auto reap = [pid] {
+        int status = 0;
+        while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {
+        }
+        return status;
+    };
+    try {
+        if (started) started(pid);
+    } catch (...) {
+        ::kill(pid, SIGKILL);
+        reap();
+        throw;
+    }
+    if (::write(go_write.get(), "g", 1) != 1) throw_errno("release criu");
+    go_write.reset();
+    int status = reap();
+    if (WIFEXITED(status) && WEXITSTATUS(status) == 0) return;
+    std::string why = first_error(fs::read_file_if_exists(log).value_or(""));
+    if (why.empty()) why = WIFEXITED(status) ? fmt::format("exit status {}", WEXITSTATUS(status)) : "killed";
+    throw_error("criu {} failed: {} (log: {})", args.front(), why, log);
+}
+
+std::vector<std::string> common_args(const CriuCommonOptions& o, bool restore) {
+    std::vector<std::string> a{"-v4", "--manage-cgroups=" + (o.manage_cgroups_mode.empty() ? "soft" : o.manage_cgroups_mode)};
+    if (o.tcp_established) a.emplace_back("--tcp-established");
+    if (o.ext_unix_sk) a.emplace_back("--ext-unix-sk");
+    if (o.shell_job) a.emplace_back("--shell-job");
+    if (o.file_locks) a.emplace_back("--file-locks");
+    if (o.auto_dedup) a.emplace_back("--auto-dedup");
+    if (o.lazy_pages) a.emplace_back("--lazy-pages");
+    if (!o.status_fd.empty()) a.insert(a.end(), {"--status-fd", o.status_fd});
+    // On dump --empty-ns only keeps the network namespace from being made external
+    // (checkpoint.cpp); restore makes it empty. The CLI accepts only "network".
+    if (restore)
+        for (const auto& ns : o.empty_ns)
+            if (ns == "network") a.insert(a.end(), {"--empty-ns", "net"});
+    return a;
+}
+
+namespace {
+std::string absolute(const std::string& path) {
+    char cwd[PATH_MAX];
+    if (!::getcwd(cwd, sizeof cwd)) throw_errno("getcwd");
+    return fs::clean_path(path, cwd);
+}
+}  // namespace
+
+std::string image_dir(const CriuCommonOptions& o) {
+    return absolute(o.image_path.empty() ? "checkpoint" : o.image_path);
+}
+
+std::string work_dir(const CriuCommonOptions& o) {
+    return o.work_path.empty() ? image_dir(o) : absolute(o.work_path);
+}
+
+}  // namespace berth::runtime::criu
+
+#include "child/launch_plan.hpp"
+
+namespace berth::runtime::criu {
+
+std::vector<ExternalMount> external_mounts(const child::LaunchPlan& plan, pid_t init_pid) {
+    std::vector<ExternalMount> out;
+    for (const auto& op : plan.mounts) {
+        std::string dest = "/" + op.target;
+        if (op.kind == sys::MountKind::bind) out.push_back({dest, op.source});
+        for (const auto& h : op.cgroups)
+            if (!h.symlink && !h.bind_source.empty()) out.push_back({dest + "/" + h.name, h.bind_source});
+    }
+    for (const auto& p : plan.masked_paths) {
+        if (init_pid > 0) {
+            struct stat st{};
+            if (::stat(fmt::format("/proc/{}/root{}", init_pid, p).c_str(), &st) < 0 || S_ISDIR(st.st_mode)) continue;
+        }
+        out.push_back({p, "/dev/null"});
+    }
+    return out;
+}
+
+}  // namespace berth::runtime::criu

@@ -191,7 +191,9 @@ void run(const GlobalOptions& global, std::vector<std::string> args, const std::
 }
 
 std::vector<std::string> common_args(const CriuCommonOptions& o, bool restore) {
-    std::vector<std::string> a{"-v4", "--manage-cgroups=" + (o.manage_cgroups_mode.empty() ? "soft" : o.manage_cgroups_mode)};
+    // runc's default, soft, for both; restore.cpp moves the tree into the new cgroup after.
+    std::string mode = o.manage_cgroups_mode.empty() ? "soft" : o.manage_cgroups_mode;
+    std::vector<std::string> a{"-v4", "--manage-cgroups=" + mode};
     if (o.tcp_established) a.emplace_back("--tcp-established");
     if (o.ext_unix_sk) a.emplace_back("--ext-unix-sk");
     if (o.shell_job) a.emplace_back("--shell-job");

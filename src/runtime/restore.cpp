@@ -22,6 +22,9 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include <algorithm>
+#include <cstring>
+
 namespace berth::runtime {
 namespace {
 
@@ -137,6 +140,30 @@ std::vector<std::string> restore_args(const RestoreInputs& in, std::vector<Uniqu
     return a;
 }
 
+// criu 3.17 on cgroup v2 puts the restored tasks back in the checkpointed container's
+// cgroup path (remade if that container is gone), whatever --cgroup-root and
+// --manage-cgroups say. So the restored tree (the tasks in the init's pid namespace) is
+// moved into this container's cgroup, and the cgroup criu left is removed once empty; a
+// live container's cgroup (restore of a --leave-running image) keeps its own tasks.
+void adopt_restored_tree(cgroup::Manager& cg, pid_t init) {
+    std::string where;
+    for (const auto& line : text::split(fs::read_file(fmt::format("/proc/{}/cgroup", init)), '\n'))
+        if (line.starts_with("0::")) where = line.substr(3);
+    auto pids = cg.pids();
+    if (where.empty() || std::find(pids.begin(), pids.end(), init) != pids.end()) return;
+    std::string dir = "/sys/fs/cgroup" + where;
+    struct stat init_ns{};
+    if (::stat(fmt::format("/proc/{}/ns/pid", init).c_str(), &init_ns) < 0) throw_errno("stat pid namespace of {}", init);
+    for (const auto& entry : text::split(fs::read_file(dir + "/cgroup.procs"), '\n')) {
+        auto pid = text::to_integer(entry);
+        struct stat ns{};
+        if (!pid || ::stat(fmt::format("/proc/{}/ns/pid", *pid).c_str(), &ns) < 0 || ns.st_ino != init_ns.st_ino) continue;
+        cg.add_process(static_cast<pid_t>(*pid));
+    }
+    if (::rmdir(dir.c_str()) < 0 && errno != EBUSY && errno != ENOTEMPTY && errno != ENOENT)
+        log::warn("remove cgroup \"{}\" criu made: {}", dir, std::strerror(errno));
+}
+
 // The restored init, running in its cgroup; throws with nothing left behind.
 CreatedContainer restore_container(const GlobalOptions& global, const RestoreOptions& o) {
     validate_id(o.id);
@@ -194,6 +221,7 @@ CreatedContainer restore_container(const GlobalOptions& global, const RestoreOpt
     UniqueFd pidfd(static_cast<int>(::syscall(SYS_pidfd_open, pid, 0)));
     if (!pidfd) throw_errno("pidfd_open of the restored init {}", pid);
     rollback.add("kill restored init", [pid] { ::kill(pid, SIGKILL); });
+    adopt_restored_tree(*cg, pid);
     std::string saved = cg->saved_form();  // the systemd driver's scope started with criu
     record.cgroup = saved;
     record.pid = pid;

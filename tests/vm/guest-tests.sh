@@ -79,6 +79,8 @@ if grep -q selinux /sys/kernel/security/lsm; then
   . "$(dirname "${BASH_SOURCE[0]}")/guest-selinux.sh"
 else
   . "$(dirname "${BASH_SOURCE[0]}")/guest-apparmor.sh"
+  # CRIU once, on this boot only: its checks do not depend on the LSM.
+  . "$(dirname "${BASH_SOURCE[0]}")/guest-criu.sh"
 fi
 
 check "no cgroups left behind" eq "$(find $cg -mindepth 1 -type d)" ""

@@ -1,7 +1,8 @@
 #!/bin/busybox sh
 # /init of the guest's initramfs: loads the 9p and overlay modules (and the sock_diag,
 # nf_tables, tun and veth ones that `criu check` probes, and the
-# xt_mark ones its network lock uses through iptables-nft), makes the host's / (9p,
+# xt_mark ones its network lock uses through iptables-nft, and ctnetlink for the
+# conntrack dump of a network namespace), makes the host's / (9p,
 # read-only) the source of a tmpfs root's /usr, /etc and the directories named by
 # berth.binds= (the test script's and berth's, wherever the checkout is), mounts the
 # results share, and switch_roots into that root to run the test script
@@ -16,7 +17,8 @@ mount -t devtmpfs dev /dev
 for m in virtio_ring virtio virtio_pci_legacy_dev virtio_pci_modern_dev virtio_pci \
          netfs fscache 9pnet 9pnet_virtio 9p overlay \
          inet_diag tcp_diag udp_diag unix_diag netlink_diag af_packet_diag \
-         crc32c_generic libcrc32c nfnetlink nf_tables x_tables nft_compat xt_mark tun veth; do
+         crc32c_generic libcrc32c nfnetlink nf_tables x_tables nft_compat xt_mark \
+         nf_defrag_ipv4 nf_defrag_ipv6 nf_conntrack nf_conntrack_netlink tun veth; do
   insmod /modules/$m.ko || echo "init: insmod $m failed"
 done
 script=

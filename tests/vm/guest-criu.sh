@@ -1,0 +1,109 @@
+# Sourced by guest-tests.sh on the AppArmor boot (vm-cgroup-v2): checkpoint and restore with
+# Debian's criu 3.17 (the host's /usr, so the host's criu) on Debian's kernel 6.1, which it
+# supports (the build host's newer kernel fails `criu check`). Uses $berth, $cg, bundle,
+# check, eq from guest-tests.sh and tap-lib.sh.
+
+# criu's kernel probes: the sock_diag, nf_tables, tun and veth modules (loaded by
+# init.sh), a loopback to connect to (kerndat_tcp_repair) and /dev/ptmx.
+ip link set lo up
+mkdir -p /dev/pts
+mount -t devpts -o newinstance,ptmxmode=0666 devpts /dev/pts 2>/dev/null
+[[ -e /dev/ptmx ]] || ln -s pts/ptmx /dev/ptmx
+t0=$(date +%s)
+crdone() { echo "# criu checks took $(( $(date +%s) - t0 )) s" >> $tap.part; }
+# A counter that prints each value on stdout (a pipe), keeps it in a bind mount, and has a
+# file in a tmpfs: everything a restore must bring back. Its network namespace is joined
+# by path, as a pod's is: CRIU records it as external and restore joins it again.
+mkdir -p /tmp/cr-data
+[[ -e /var/run ]] || ln -s /run /var/run  # ip netns keeps its files in /var/run/netns
+ip netns add berth-cr
+# No cgroup mount: over the host's /sys that a joined network namespace brings, berth's
+# cgroup2 mount fails with EBUSY on this guest (runc falls back to a bind there).
+netns='.linux.namespaces |= map(if .type == "network" then .path = "/run/netns/berth-cr" else . end) | .mounts |= map(select(.type != "cgroup"))'
+d=$(bundle cr1 "$netns"' | .process.args=["sh","-c","echo hello > /scratch/t; i=0; while :; do i=$((i+1)); echo $i; echo $i > /data/count; sleep 0.1; done"] | .mounts += [{"destination":"/data","type":"bind","source":"/tmp/cr-data","options":["rbind","rw"]},{"destination":"/scratch","type":"tmpfs","source":"tmpfs","options":["nosuid","size=1m"]}]')
+# stdout is an anonymous pipe, as conmon and containerd's shim pass it (a named fifo on
+# the host's filesystem would be a file outside the container's mounts, which CRIU refuses).
+{ $berth create -b $d cr1 < /dev/null 2>/dev/null; echo $? > /tmp/cr1.rc; } | cat > /tmp/cr1.out1 &
+reader1=$!
+waitrc() { for i in $(seq 600); do [[ -s $1 ]] && break; sleep 0.1; done; cat $1 2>/dev/null; }
+[[ $(waitrc /tmp/cr1.rc) == 0 ]] && $berth start cr1
+sleep 1
+count() { cat /tmp/cr-data/count 2>/dev/null; }
+err=$($berth checkpoint --pre-dump --image-path /tmp/cr-pre cr1 2>&1)
+check "checkpoint --pre-dump" eq "$err" ""
+check "pre-dump leaves it running" eq "$($berth state cr1 | jq -r .status)" running
+err=$($berth checkpoint --leave-running --image-path /tmp/cr-lr cr1 2>&1)
+check "checkpoint --leave-running" eq "$err" ""
+c1=$(count); sleep 1
+check "--leave-running: still running and counting" test "$($berth state cr1 | jq -r .status)" = running -a "$(count)" -gt "$c1"
+check "--leave-running wrote an image" test -s /tmp/cr-lr/inventory.img
+err=$($berth checkpoint --image-path /tmp/cr-img --parent-path ../cr-pre cr1 2>&1)
+check "checkpoint on top of the pre-dump (--parent-path)" eq "$err" ""
+check "the dump used the pre-dump's pages (parent link)" test -L /tmp/cr-img/parent
+c1=$(count); sleep 1
+check "checkpoint stopped the counter" eq "$(count)" "$c1"
+check "checkpoint deleted the container (state)" eq "$($berth list -q | grep -c '^cr1$')" 0
+check "checkpoint deleted the container (cgroup)" test ! -e $cg/cr1
+# A failed checkpoint leaves the counter running: stop it so the reader ends.
+$berth delete --force cr1 2>/dev/null
+wait $reader1
+last=$(tail -n1 /tmp/cr1.out1)
+
+# Restore under a new id, the original gone, stdout a new pipe (as conmon passes one).
+{ $berth restore -d --image-path /tmp/cr-img --pid-file /tmp/cr1b.pid -b $d cr1b < /dev/null 2>/tmp/cr1b.err
+  echo $? > /tmp/cr1b.rc; } | cat > /tmp/cr1.out2 &
+reader2=$!
+waitrc /tmp/cr1b.rc > /dev/null
+err=$(cat /tmp/cr1b.err)
+check "restore under a new id after the original was deleted" eq "$err" ""
+echo "# $(grep -m3 Error /tmp/cr-img/restore.log)" >> $tap.part
+pid=$($berth state cr1b | jq -r .pid)
+check "restored: state running" eq "$($berth state cr1b | jq -r .status)" running
+check "restored: --pid-file is the init" eq "$(cat /tmp/cr1b.pid 2>&1)" "${pid:-none}"
+# Known gap, a TAP TODO (expected failure, shown as such): criu 3.17 restores the tasks into
+# the checkpointed container's cgroup path (/berth-vm/cr1, remade) on v2 whatever
+# --cgroup-root and --manage-cgroups say, and berth's move of the restored tree after
+# restore (restore.cpp adopt_restored_tree) does not take effect yet.
+todo() { local what=$1; shift; if "$@"; then ok "$what"; else nok "$what # TODO criu restores into the old cgroup path" "failed: $*"; fi; }
+echo "# init cgroup: $(cat /proc/$pid/cgroup 2>&1); cr1b procs: $(tr '\n' ' ' < $cg/cr1b/cgroup.procs 2>&1)" >> $tap.part
+todo "restored: the init is in the new container's cgroup" eq "$(cat /proc/$pid/cgroup)" "0::/berth-vm/cr1b"
+todo "restored: no cgroup remade for the old id" test ! -e $cg/cr1
+check "restored: in the pod's network namespace again" eq "$(stat -L -c %i /proc/$pid/ns/net)" "$(stat -L -c %i /run/netns/berth-cr)"
+sleep 1
+check "restored: counting on from where it was (bind mount)" test -n "$pid" -a "$(count)" -gt "$c1"
+check "restored: the tmpfs file is back" eq "$($berth exec cr1b cat /scratch/t 2>&1)" hello
+echo marker > /tmp/cr-data/m
+check "restored: the /data bind mount is the host's directory" eq "$($berth exec cr1b cat /data/m)" marker
+check "restored: exec sees the counter as pid 1" eq "$($berth exec cr1b cat /proc/1/cmdline | tr '\0' ' ')" "sh -c $(jq -r '.process.args[2]' $d/config.json) "
+$berth kill cr1b KILL
+for i in $(seq 50); do [[ $($berth state cr1b 2>/dev/null | jq -r .status) == running ]] || break; sleep 0.1; done
+check "restored: kill stops it" eq "$($berth state cr1b 2>&1 | jq -r .status)" stopped
+check "restored: delete" $berth delete cr1b
+check "restored: delete removed the cgroup" test ! -e $cg/cr1b
+$berth delete --force cr1b 2>/dev/null; kill $reader2 2>/dev/null
+wait $reader2
+first=$(head -n1 /tmp/cr1.out2)
+check "restored: stdout goes to the new pipe, continuing the count" eq "$first" "$((last + 1))"
+
+# Failing restores leave no state, cgroup, mount or process.
+restore_refused() {
+  local what=$1 id=$2 pattern=$3; shift 3
+  local err rc
+  err=$($berth restore -d "$@" $id 2>&1 </dev/null >/dev/null); rc=$?
+  echo "# $err" >> $tap.part
+  check "$what: restore fails" test $rc -ne 0
+  check "$what: the error says why, in one line" eq "$(grep -c "$pattern" <<<"$err") $(wc -l <<<"$err")" "1 1"
+  check "$what: no state left" eq "$($berth list -q | grep -c "^$id\$")" 0
+  check "$what: no cgroup left" test ! -e $cg/$id
+  check "$what: no mount left" eq "$(grep -c "b-$id\|cr1/rootfs" /proc/self/mountinfo)" 0
+}
+restore_refused "missing image" cr2 "no checkpoint there" --image-path /tmp/cr-none -b $d
+# A bundle without the /data bind mount the image needs: CRIU itself fails, after the
+# state and the cgroup were made.
+d2=$(bundle cr3 "$netns | .process.args=$(jq -c .process.args $d/config.json)")
+cp -a $d/rootfs/. $d2/rootfs/
+restore_refused "wrong bundle" cr3 "criu restore failed" --image-path /tmp/cr-img -b $d2
+check "no restored process left" eq "$(pgrep -c -f 'echo hello > /scratch/t')" 0
+ip netns del berth-cr
+rmdir $cg/cr1 2>/dev/null  # the cgroup criu remade (see the TODO above)
+crdone

@@ -190,13 +190,14 @@ void send_to_init(int fd, child::MsgType type, std::int64_t value = 0) {
 }
 
 // Runs the create hooks when the init stops after its mounts (runtime.md#lifecycle:
-// prestart, createRuntime in berth's namespaces; createContainer in the container's).
+// prestart, createRuntime in berth's namespaces; createContainer in the container's,
+// from the rootfs as the init sees it).
 void run_create_hooks(const oci::Config& config, const ContainerRecord& record) {
     std::string state = oci::to_json(oci_state(record, oci::Status::creating));
     const auto& h = *config.hooks;
-    run_hooks(h.prestart, "prestart", state);
-    run_hooks(h.create_runtime, "createRuntime", state);
-    run_hooks(h.create_container, "createContainer", state, record.pid);
+    run_hooks(h.prestart, {"prestart", record.bundle}, state);
+    run_hooks(h.create_runtime, {"createRuntime", record.bundle}, state);
+    run_hooks(h.create_container, {"createContainer", record.rootfs, record.pid}, state);
 }
 
 // The container process state for the seccomp agent: the init, while creating.
@@ -204,7 +205,15 @@ ListenerTarget listener_target(const oci::Config& config, const ContainerRecord&
     return {&*config.linux_->seccomp, record.pid, oci::to_json(oci_state(record, oci::Status::creating))};
 }
 
-void drive_init(int sync, int pidfd, const oci::Config& config, const ContainerRecord& record) {
+// runtime.md#lifecycle steps 3-5: a failed create hook stops the container and the
+// lifecycle continues at step 12, so once it is destroyed the poststop hooks run (as a
+// warning each, step 13). runc does the same after any failed create.
+void run_poststop_after_failed_hook(const std::vector<oci::Hook>& poststop, ContainerRecord record) {
+    record.pid = 0;
+    run_hooks(poststop, {"poststop", record.bundle, 0, true}, oci::to_json(oci_state(record, oci::Status::stopped)));
+}
+
+void drive_init(int sync, int pidfd, const oci::Config& config, const ContainerRecord& record, bool& hook_failed) {
     for (;;) {
         child::Message m{};
         ssize_t n = ::recv(sync, &m, sizeof m, 0);
@@ -214,7 +223,9 @@ void drive_init(int sync, int pidfd, const oci::Config& config, const ContainerR
         if (n != sizeof m) throw_error("container init: short message");
         switch (m.type) {
             case child::MsgType::mounts_done:
+                hook_failed = true;
                 run_create_hooks(config, record);
+                hook_failed = false;
                 send_to_init(sync, child::MsgType::hooks_done);
                 break;
             case child::MsgType::seccomp_listener:
@@ -241,6 +252,8 @@ void split_hook_state(child::LaunchPlan& plan, const ContainerRecord& record) {
 }  // namespace
 
 CreatedContainer create_container(const GlobalOptions& global, const CreateOptions& options, int console_fd) {
+    // Set when a create hook failed: the poststop hooks run once the rollback is done.
+    std::optional<std::pair<std::vector<oci::Hook>, ContainerRecord>> poststop_after;
     try {
         validate_id(options.id);
         StateStore store(global.root);
@@ -341,7 +354,13 @@ CreatedContainer create_container(const GlobalOptions& global, const CreateOptio
         if (plan.process.oom_score_adj) set_oom_score_adj(pid, *plan.process.oom_score_adj);
         record.pid = pid;
         send_to_init(sync.get(), child::MsgType::go, pid);
-        drive_init(sync.get(), init.pidfd.get(), config, record);
+        bool hook_failed = false;
+        try {
+            drive_init(sync.get(), init.pidfd.get(), config, record, hook_failed);
+        } catch (const Error&) {
+            if (hook_failed && !config.hooks->poststop.empty()) poststop_after.emplace(config.hooks->poststop, record);
+            throw;
+        }
 
         record.start_time = process_start_time(pid);
         record.creating = false;
@@ -350,6 +369,8 @@ CreatedContainer create_container(const GlobalOptions& global, const CreateOptio
         rollback.commit();
         return {pid, std::move(init.pidfd)};
     } catch (const Error& e) {
+        // The rollback ran when the try block was left: the container is destroyed.
+        if (poststop_after) run_poststop_after_failed_hook(poststop_after->first, poststop_after->second);
         throw e.with_context(fmt::format("create \"{}\"", options.id));
     }
 }

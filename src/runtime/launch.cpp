@@ -90,6 +90,9 @@ unsigned listen_fds(sys::ProcessPlan& process) {
     return n;
 }
 
+// After the process's environment is final. A startContainer hook without `env` gets the
+// container process's environment, as in runc and crun (their init has it by then): it
+// runs inside the container, where berth's own environment has no business.
 void plan_start_hooks(child::LaunchPlan& plan, const oci::Config& config) {
     if (!config.hooks) return;
     for (const auto& h : config.hooks->start_container) {
@@ -97,7 +100,7 @@ void plan_start_hooks(child::LaunchPlan& plan, const oci::Config& config) {
         e.path = h.path;
         e.args.strings = h.args.empty() ? std::vector<std::string>{h.path} : h.args;
         e.args.seal();
-        e.env.strings = h.env;
+        e.env.strings = h.has_env() ? h.env : plan.process.env.strings;
         e.env.seal();
         e.timeout_seconds = h.timeout.value_or(0);
         plan.start_container_hooks.push_back(std::move(e));

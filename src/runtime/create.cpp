@@ -1,6 +1,7 @@
 #include "runtime/create.hpp"
 #include "runtime/container.hpp"
 
+#include "cgroup/devices.hpp"
 #include "cgroup/manager.hpp"
 #include "child/launch_plan.hpp"
 #include "child/protocol.hpp"
@@ -91,30 +92,15 @@ void check_not_frozen(const cgroup::Manager& cg, const oci::Config& config, cons
                 path.empty() ? cgroup::inner_path(path, id) : path);
 }
 
-oci::DeviceCgroupRule allow(std::string type, std::optional<std::int64_t> major, std::optional<std::int64_t> minor,
-                            std::string access) {
-    oci::DeviceCgroupRule r;
-    r.allow = true;
-    r.type = std::move(type);
-    r.major = major;
-    r.minor = minor;
-    r.access = std::move(access);
-    return r;
-}
-
 }  // namespace
 
 oci::Resources device_rules(const oci::Config& config) {
     oci::Resources res = config.linux_ && config.linux_->resources ? *config.linux_->resources : oci::Resources{};
-    auto& d = res.devices;
-    d.push_back(allow("c", std::nullopt, std::nullopt, "m"));
-    d.push_back(allow("b", std::nullopt, std::nullopt, "m"));
-    for (auto [major, minor] : {std::pair{1, 3}, {1, 5}, {1, 7}, {1, 8}, {1, 9}, {5, 0}, {5, 1}, {5, 2}, {10, 200}})
-        d.push_back(allow("c", major, minor, "rwm"));
-    d.push_back(allow("c", 136, std::nullopt, "rwm"));
-    if (config.linux_)
-        for (const auto& dev : config.linux_->devices)
-            d.push_back(allow(dev.type == "b" ? "b" : "c", dev.major, dev.minor, "rwm"));
+    // linux.devices adds no rule: runtime-spec config-linux.md#allowed-device-list says the
+    // config's rules decide, in order; a device berth creates from that list but the rules
+    // deny stays denied (runc does the same). GPU injection adds its rules to the config.
+    auto defaults = cgroup::default_device_rules();
+    res.devices.insert(res.devices.end(), defaults.begin(), defaults.end());
     return res;
 }
 

@@ -124,7 +124,13 @@ struct Hook {
     std::vector<std::string> args;
     std::vector<std::string> env;
     std::optional<std::int32_t> timeout;  // seconds, > 0
-    bool operator==(const Hook&) const = default;
+    // "env" was present (even empty): then it is the hook's whole environment; absent, the
+    // hook gets the runtime's (runc and crun; the spec is silent). See runtime/hooks.hpp.
+    bool env_given = false;
+    bool has_env() const { return env_given || !env.empty(); }
+    bool operator==(const Hook& o) const {
+        return path == o.path && args == o.args && env == o.env && timeout == o.timeout && has_env() == o.has_env();
+    }
 };
 
 struct Hooks {

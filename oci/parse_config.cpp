@@ -190,7 +190,7 @@ void read_value(Reader& r, Value& v, Hook& out) {
         check_absolute(r, out.path);
     }
     r.opt(v, "args", out.args);
-    r.opt(v, "env", out.env);
+    out.env_given = r.opt(v, "env", out.env);
     if (r.opt(v, "timeout", out.timeout) && *out.timeout <= 0) {
         auto segment = r.at("timeout");
         r.fail("must be greater than zero");

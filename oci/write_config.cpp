@@ -223,7 +223,7 @@ void write_value(Writer& w, const Hook& h) {
     w.begin_object();
     put(w, "path", h.path);
     put_nonempty(w, "args", h.args);
-    put_nonempty(w, "env", h.env);
+    if (h.has_env()) put(w, "env", h.env);
     put(w, "timeout", h.timeout);
     w.end_object();
 }

@@ -22,6 +22,9 @@ struct ExecPlan {
     // namespace is not here: the parent clones the child into it (pid_for_children).
     NamespaceFd ns[8];
     std::size_t ns_count = 0;
+    // The init's root (O_PATH) when the container shares berth's mount namespace: joining
+    // none, the process would keep the host's root, so it chroots there instead.
+    int root_fd = -1;
 };
 
 // Child: waits for MsgType::go on `sync_fd` (the parent moved it into the cgroup), joins

@@ -4,6 +4,7 @@
 #include "child/filter.hpp"
 #include "child/finish.hpp"
 #include "child/launch_plan.hpp"
+#include "child/loopback.hpp"
 #include "child/lsm_label.hpp"
 #include "child/process.hpp"
 #include "child/protocol.hpp"
@@ -113,6 +114,7 @@ bool setup_namespaces(const LaunchPlan& plan, Failure& f) noexcept {
             ::close(fd);
         }
     }
+    if (plan.ns.new_net && !bring_up_loopback(f)) return false;
     if (plan.set_hostname && ::sethostname(plan.hostname.data(), plan.hostname.size()) < 0)
         return fail(f, "sethostname", plan.hostname.c_str());
     if (plan.set_domainname && ::setdomainname(plan.domainname.data(), plan.domainname.size()) < 0)
@@ -148,17 +150,39 @@ bool reopen_dev_null(Failure& f) noexcept {
     return true;
 }
 
+bool wait_for_create_hooks(const LaunchPlan& plan, int sync_fd, Failure& f) noexcept {
+    if (!plan.stop_after_mounts) return true;
+    // prestart/createRuntime/createContainer hooks run now, before pivot_root.
+    Message m{};
+    return send_message(sync_fd, MsgType::mounts_done, f) && wait_message(sync_fd, MsgType::hooks_done, m, f);
+}
+
+// The runtime's mount namespace (none of the container's own): nothing is mounted, so
+// the order differs. Sysctls go through the runtime's /proc (which is the container's
+// too) and the pty comes from the runtime's /dev/pts before the root changes; the
+// console is not bound (a mount). Then only chroot, as runc and crun do.
+bool enter_root_without_mount_ns(const LaunchPlan& plan, int sync_fd, Failure& f) noexcept {
+    if (!finish_rootfs(plan, f) || !wait_for_create_hooks(plan, sync_fd, f)) return false;
+    if (plan.process.terminal && !setup_terminal(plan, f)) return false;
+    if (::chroot(plan.rootfs.c_str()) < 0) return fail(f, "chroot", plan.rootfs.c_str());
+    if (::chdir("/") < 0) return fail(f, "chdir", "/");
+    if (!plan.cwd_in_rootfs.empty()) {
+        int root = ::open("/", O_PATH | O_DIRECTORY | O_CLOEXEC);
+        int cwd = root < 0 ? -errno : ensure_in_root(root, plan.cwd_in_rootfs.c_str(), true);
+        if (root >= 0) ::close(root);
+        if (cwd < 0) return fail(f, "mkdir cwd", plan.cwd_in_rootfs.c_str(), -cwd);
+        ::close(cwd);
+    }
+    if (::chdir(plan.process.cwd.c_str()) < 0) return fail(f, "chdir", plan.process.cwd.c_str());
+    return true;
+}
+
 bool prepare_filesystem(const LaunchPlan& plan, int sync_fd, Failure& f) noexcept {
+    if (!plan.ns.own_mount) return enter_root_without_mount_ns(plan, sync_fd, f);
     int root_fd = -1;
     bool ok = setup_rootfs(plan, root_fd, f);
     if (root_fd >= 0) ::close(root_fd);
-    if (!ok) return false;
-    if (plan.stop_after_mounts) {
-        // prestart/createRuntime/createContainer hooks run now, before pivot_root.
-        Message m{};
-        if (!send_message(sync_fd, MsgType::mounts_done, f) || !wait_message(sync_fd, MsgType::hooks_done, m, f))
-            return false;
-    }
+    if (!ok || !wait_for_create_hooks(plan, sync_fd, f)) return false;
     if (!enter_rootfs(plan, f)) return false;
     if (!reopen_dev_null(f)) return false;
     if (plan.process.terminal) {

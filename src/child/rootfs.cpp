@@ -2,6 +2,7 @@
 // openat2(RESOLVE_IN_ROOT) and mounted onto the resolved fd, never onto a path string
 // a symlink could redirect to the host.
 #include "child/rootfs.hpp"
+#include "child/host_kernel_fs.hpp"
 #include "child/proc_root.hpp"
 #include "sys/mount_attrs.hpp"
 
@@ -243,6 +244,7 @@ bool setup_rootfs(const LaunchPlan& plan, int& root_fd, Failure& f) noexcept {
 
 bool enter_rootfs(const LaunchPlan& plan, Failure& f) noexcept {
     if (plan.no_pivot) {
+        if (!hide_host_kernel_fs(plan.rootfs.c_str(), f)) return false;
         if (::chdir(plan.rootfs.c_str()) < 0) return fail(f, "chdir", plan.rootfs.c_str());
         if (::mount(plan.rootfs.c_str(), "/", nullptr, MS_MOVE, nullptr) < 0) return fail(f, "move rootfs", "/");
         if (::chroot(".") < 0) return fail(f, "chroot", plan.rootfs.c_str());

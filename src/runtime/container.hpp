@@ -15,9 +15,10 @@ namespace berth::runtime {
 std::optional<oci::Config> saved_config(const StateStore& store, const std::string& id);
 
 // linux.resources with the device rules every container needs appended, as runc does:
-// mknod of anything (the device list is what berth creates), the default devices, ptys,
-// and each linux.devices entry. A spec's "deny all" comes first and stays. create and
-// `update` apply the same list, so an update changes only the rules that differ.
+// mknod of anything (the device list is what berth creates), the default devices, ptys
+// and /dev/net/tun (cgroup::default_device_rules). linux.devices adds no rule: the
+// config's own rules decide for those. create and `update` apply the same list, so an
+// update changes only the rules that differ.
 oci::Resources device_rules(const oci::Config& config);
 
 // The record of a container being made (create, restore): still `creating`, no pid yet.

@@ -1,6 +1,7 @@
 #include "runtime/create.hpp"
 #include "runtime/container.hpp"
 
+#include "cgroup/devices.hpp"
 #include "cgroup/manager.hpp"
 #include "child/launch_plan.hpp"
 #include "child/protocol.hpp"
@@ -106,30 +107,15 @@ void check_not_frozen(const cgroup::Manager& cg, const oci::Config& config, cons
                 path.empty() ? cgroup::inner_path(path, id) : path);
 }
 
-oci::DeviceCgroupRule allow(std::string type, std::optional<std::int64_t> major, std::optional<std::int64_t> minor,
-                            std::string access) {
-    oci::DeviceCgroupRule r;
-    r.allow = true;
-    r.type = std::move(type);
-    r.major = major;
-    r.minor = minor;
-    r.access = std::move(access);
-    return r;
-}
-
 }  // namespace
 
 oci::Resources device_rules(const oci::Config& config) {
     oci::Resources res = config.linux_ && config.linux_->resources ? *config.linux_->resources : oci::Resources{};
-    auto& d = res.devices;
-    d.push_back(allow("c", std::nullopt, std::nullopt, "m"));
-    d.push_back(allow("b", std::nullopt, std::nullopt, "m"));
-    for (auto [major, minor] : {std::pair{1, 3}, {1, 5}, {1, 7}, {1, 8}, {1, 9}, {5, 0}, {5, 1}, {5, 2}, {10, 200}})
-        d.push_back(allow("c", major, minor, "rwm"));
-    d.push_back(allow("c", 136, std::nullopt, "rwm"));
-    if (config.linux_)
-        for (const auto& dev : config.linux_->devices)
-            d.push_back(allow(dev.type == "b" ? "b" : "c", dev.major, dev.minor, "rwm"));
+    // linux.devices adds no rule: runtime-spec config-linux.md#allowed-device-list says the
+    // config's rules decide, in order; a device berth creates from that list but the rules
+    // deny stays denied (runc does the same). GPU injection adds its rules to the config.
+    auto defaults = cgroup::default_device_rules();
+    res.devices.insert(res.devices.end(), defaults.begin(), defaults.end());
     return res;
 }
 
@@ -205,13 +191,14 @@ void send_to_init(int fd, child::MsgType type, std::int64_t value = 0) {
 }
 
 // Runs the create hooks when the init stops after its mounts (runtime.md#lifecycle:
-// prestart, createRuntime in berth's namespaces; createContainer in the container's).
+// prestart, createRuntime in berth's namespaces; createContainer in the container's,
+// from the rootfs as the init sees it).
 void run_create_hooks(const oci::Config& config, const ContainerRecord& record) {
     std::string state = oci::to_json(oci_state(record, oci::Status::creating));
     const auto& h = *config.hooks;
-    run_hooks(h.prestart, "prestart", state);
-    run_hooks(h.create_runtime, "createRuntime", state);
-    run_hooks(h.create_container, "createContainer", state, record.pid);
+    run_hooks(h.prestart, {"prestart", record.bundle}, state);
+    run_hooks(h.create_runtime, {"createRuntime", record.bundle}, state);
+    run_hooks(h.create_container, {"createContainer", record.rootfs, record.pid}, state);
 }
 
 // The container process state for the seccomp agent: the init, while creating.
@@ -219,7 +206,15 @@ ListenerTarget listener_target(const oci::Config& config, const ContainerRecord&
     return {&*config.linux_->seccomp, record.pid, oci::to_json(oci_state(record, oci::Status::creating))};
 }
 
-void drive_init(int sync, int pidfd, const oci::Config& config, const ContainerRecord& record) {
+// runtime.md#lifecycle steps 3-5: a failed create hook stops the container and the
+// lifecycle continues at step 12, so once it is destroyed the poststop hooks run (as a
+// warning each, step 13). runc does the same after any failed create.
+void run_poststop_after_failed_hook(const std::vector<oci::Hook>& poststop, ContainerRecord record) {
+    record.pid = 0;
+    run_hooks(poststop, {"poststop", record.bundle, 0, true}, oci::to_json(oci_state(record, oci::Status::stopped)));
+}
+
+void drive_init(int sync, int pidfd, const oci::Config& config, const ContainerRecord& record, bool& hook_failed) {
     for (;;) {
         child::Message m{};
         ssize_t n = ::recv(sync, &m, sizeof m, 0);
@@ -229,7 +224,9 @@ void drive_init(int sync, int pidfd, const oci::Config& config, const ContainerR
         if (n != sizeof m) throw_error("container init: short message");
         switch (m.type) {
             case child::MsgType::mounts_done:
+                hook_failed = true;
                 run_create_hooks(config, record);
+                hook_failed = false;
                 send_to_init(sync, child::MsgType::hooks_done);
                 break;
             case child::MsgType::seccomp_listener:
@@ -256,6 +253,8 @@ void split_hook_state(child::LaunchPlan& plan, const ContainerRecord& record) {
 }  // namespace
 
 CreatedContainer create_container(const GlobalOptions& global, const CreateOptions& options, int console_fd) {
+    // Set when a create hook failed: the poststop hooks run once the rollback is done.
+    std::optional<std::pair<std::vector<oci::Hook>, ContainerRecord>> poststop_after;
     try {
         validate_id(options.id);
         StateStore store(global.root);
@@ -350,7 +349,13 @@ CreatedContainer create_container(const GlobalOptions& global, const CreateOptio
         if (plan.process.oom_score_adj) set_oom_score_adj(pid, *plan.process.oom_score_adj);
         record.pid = pid;
         send_to_init(sync.get(), child::MsgType::go, pid);
-        drive_init(sync.get(), init.pidfd.get(), config, record);
+        bool hook_failed = false;
+        try {
+            drive_init(sync.get(), init.pidfd.get(), config, record, hook_failed);
+        } catch (const Error&) {
+            if (hook_failed && !config.hooks->poststop.empty()) poststop_after.emplace(config.hooks->poststop, record);
+            throw;
+        }
 
         record.start_time = process_start_time(pid);
         record.creating = false;
@@ -359,6 +364,8 @@ CreatedContainer create_container(const GlobalOptions& global, const CreateOptio
         rollback.commit();
         return {pid, std::move(init.pidfd)};
     } catch (const Error& e) {
+        // The rollback ran when the try block was left: the container is destroyed.
+        if (poststop_after) run_poststop_after_failed_hook(poststop_after->first, poststop_after->second);
         throw e.with_context(fmt::format("create \"{}\"", options.id));
     }
 }

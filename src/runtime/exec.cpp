@@ -91,6 +91,7 @@ struct Namespaces {
     std::vector<UniqueFd> fds;  // owners of plan.ns[*].fd
     UniqueFd pid;               // the pid namespace, joined by the parent around clone
     UniqueFd user;              // set when a helper joins it (clone_in_user_namespace)
+    UniqueFd root;              // owner of plan.root_fd
 };
 
 // A caller that is not root cannot join a pid namespace its own user namespace does not
@@ -103,7 +104,16 @@ Namespaces open_namespaces(pid_t init, child::ExecPlan& plan, bool user_by_helpe
     for (auto [name, type] : kOrder) {
         std::string path = fmt::format("/proc/{}/ns/{}", init, name);
         // setns into the namespace berth is already in fails for a user namespace.
-        if (same_file(path, fmt::format("/proc/self/ns/{}", name))) continue;
+        if (same_file(path, fmt::format("/proc/self/ns/{}", name))) {
+            // A container without a mount namespace of its own: its root is a chroot.
+            if (type == CLONE_NEWNS) {
+                std::string root = fmt::format("/proc/{}/root", init);
+                out.root.reset(::open(root.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC));
+                if (!out.root) throw_errno("open \"{}\"", root);
+                plan.root_fd = out.root.get();
+            }
+            continue;
+        }
         UniqueFd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
         if (!fd) {
             if (errno == ENOENT) continue;  // a kernel without this namespace type

@@ -1,6 +1,7 @@
 #include "runtime/hooks.hpp"
 
 #include "util/error.hpp"
+#include "util/log.hpp"
 #include "util/unique_fd.hpp"
 
 #include <fcntl.h>
@@ -52,11 +53,14 @@ bool enter_namespaces(pid_t pid) {
     ::_exit(WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status));
 }
 
-[[noreturn]] void exec_hook(const oci::Hook& hook, int stdin_fd, int write_fd, pid_t container_pid) {
+[[noreturn]] void exec_hook(const oci::Hook& hook, int stdin_fd, int write_fd, const HookStage& stage) {
     // A process in between (pid namespace join) never execs: close our copy of the
     // write end, or the hook never sees end of file on stdin.
     ::close(write_fd);
-    if (container_pid > 0 && !enter_namespaces(container_pid)) ::_exit(125);
+    if (stage.container_pid > 0 && !enter_namespaces(stage.container_pid)) ::_exit(125);
+    // After the joins: setns(mnt) moved the cwd to the namespace's root, which before
+    // pivot_root is the host's "/"; a hook writing a relative path must not land there.
+    if (!stage.cwd.empty() && ::chdir(stage.cwd.c_str()) < 0) ::_exit(125);
     ::dup2(stdin_fd, 0);
     std::vector<char*> argv, envp;
     std::vector<std::string> args = hook.args.empty() ? std::vector<std::string>{hook.path} : hook.args;
@@ -65,21 +69,22 @@ bool enter_namespaces(pid_t pid) {
     std::vector<std::string> env = hook.env;
     for (auto& e : env) envp.push_back(e.data());
     envp.push_back(nullptr);
+    char** hook_env = hook.has_env() ? envp.data() : environ;
     sigset_t none;
     sigemptyset(&none);
     ::sigprocmask(SIG_SETMASK, &none, nullptr);
-    ::execve(hook.path.c_str(), argv.data(), envp.data());
+    ::execve(hook.path.c_str(), argv.data(), hook_env);
     ::_exit(127);
 }
 
-void run_one(const oci::Hook& hook, const char* stage, const std::string& state_json, pid_t container_pid) {
-    auto where = [&] { return fmt::format("{} hook \"{}\"", stage, hook.path); };
+void run_one(const oci::Hook& hook, const HookStage& stage, const std::string& state_json) {
+    auto where = [&] { return fmt::format("{} hook \"{}\"", stage.name, hook.path); };
     int fds[2];
     if (::pipe2(fds, O_CLOEXEC) < 0) throw_errno("{}: pipe", where());
     UniqueFd read_end(fds[0]), write_end(fds[1]);
     pid_t pid = ::fork();
     if (pid < 0) throw_errno("{}: fork", where());
-    if (pid == 0) exec_hook(hook, read_end.get(), write_end.get(), container_pid);
+    if (pid == 0) exec_hook(hook, read_end.get(), write_end.get(), stage);
     read_end.reset();
     UniqueFd pidfd(static_cast<int>(::syscall(SYS_pidfd_open, pid, 0)));
     // A hook that never reads stdin is fine: ignore EPIPE (SIGPIPE is blocked or
@@ -121,9 +126,15 @@ void run_one(const oci::Hook& hook, const char* stage, const std::string& state_
 
 }  // namespace
 
-void run_hooks(const std::vector<oci::Hook>& hooks, const char* stage, const std::string& state_json,
-               pid_t container_pid) {
-    for (const auto& hook : hooks) run_one(hook, stage, state_json, container_pid);
+void run_hooks(const std::vector<oci::Hook>& hooks, const HookStage& stage, const std::string& state_json) {
+    for (const auto& hook : hooks) {
+        try {
+            run_one(hook, stage, state_json);
+        } catch (const Error& e) {
+            if (!stage.keep_going) throw;
+            log::warn("{}", e.what());
+        }
+    }
 }
 
 }  // namespace berth::runtime

@@ -39,13 +39,14 @@ unsigned long propagation_flags(const std::string& value) {
 
 // A sysctl is written from inside the container's namespaces: one the container does not
 // own would change the host. The spec leaves this open; like runc, only keys scoped to a
-// namespace the config lists (new or joined) are allowed.
+// namespace the config lists (new or joined) are allowed, and unlike runc not when the
+// joined one is berth's own (a path such as /proc/1/ns/net names the host's).
 void check_sysctl_namespace(const std::string& key, const oci::LinuxConfig& lx) {
     static const std::set<std::string> kIpc = {"kernel.msgmax", "kernel.msgmnb", "kernel.msgmni", "kernel.sem",
                                                "kernel.shmall", "kernel.shmmax", "kernel.shmmni",
                                                "kernel.shm_rmid_forced"};
     auto needs = [&](oci::NamespaceType type, const char* name) {
-        if (!lx.has_namespace(type))
+        if (!sys::has_own_namespace(lx, type))
             throw_error(".linux.sysctl \"{}\": needs a {} namespace, else it would change the host", key, name);
     };
     if (kIpc.count(key) || key.rfind("fs.mqueue.", 0) == 0) needs(oci::NamespaceType::ipc, "ipc");
@@ -90,6 +91,9 @@ unsigned listen_fds(sys::ProcessPlan& process) {
     return n;
 }
 
+// After the process's environment is final. A startContainer hook without `env` gets the
+// container process's environment, as in runc and crun (their init has it by then): it
+// runs inside the container, where berth's own environment has no business.
 void plan_start_hooks(child::LaunchPlan& plan, const oci::Config& config) {
     if (!config.hooks) return;
     for (const auto& h : config.hooks->start_container) {
@@ -97,11 +101,35 @@ void plan_start_hooks(child::LaunchPlan& plan, const oci::Config& config) {
         e.path = h.path;
         e.args.strings = h.args.empty() ? std::vector<std::string>{h.path} : h.args;
         e.args.seal();
-        e.env.strings = h.env;
+        e.env.strings = h.has_env() ? h.env : plan.process.env.strings;
         e.env.seal();
         e.timeout_seconds = h.timeout.value_or(0);
         plan.start_container_hooks.push_back(std::move(e));
     }
+}
+
+// Without a mount namespace of its own the container is in the runtime's, which is the
+// host's (config-linux.md#namespaces: an unlisted type is inherited). runc and crun then
+// still mount everything the config lists, there: into the host's mount table, where
+// every host process sees it and it outlives the container (runc also makes the host's
+// "/" a slave). berth changes nothing on the host, so such a config may ask for nothing
+// that needs a mount or a file made in the rootfs: the init only changes its root to
+// root.path (as runc and crun do), and the container sees the rootfs as it is, /dev and
+// /proc included (the spec's default devices are then the rootfs's own). The spec has no
+// rule for mounts without a mount namespace; refusing names the field.
+void check_without_mount_namespace(const oci::Config& config) {
+    auto refuse = [](const char* field, const char* what) {
+        throw_error("{}: needs a mount namespace of the container's own: without one {}", field, what);
+    };
+    constexpr const char* kHostTable = "it would land in the host's mount table";
+    if (!config.mounts.empty()) refuse(".mounts", "each mount would land in the host's mount table");
+    if (config.root && config.root->readonly) refuse(".root.readonly", kHostTable);
+    if (!config.linux_) return;
+    const auto& lx = *config.linux_;
+    if (!lx.masked_paths.empty()) refuse(".linux.maskedPaths", kHostTable);
+    if (!lx.readonly_paths.empty()) refuse(".linux.readonlyPaths", kHostTable);
+    if (!lx.rootfs_propagation.empty()) refuse(".linux.rootfsPropagation", "it would change the host's \"/\"");
+    if (!lx.devices.empty()) refuse(".linux.devices", "the nodes would be made in the host's filesystem");
 }
 
 }  // namespace
@@ -114,7 +142,7 @@ child::LaunchPlan build_launch_plan(const PlanInputs& in) {
     plan.readonly_root = config.root->readonly;
     plan.no_pivot = in.no_pivot;
     plan.ns = sys::build_namespace_plan(config);
-    if (!plan.ns.new_mount) throw_error(".linux.namespaces: berth needs a new mount namespace");
+    if (!plan.ns.own_mount) check_without_mount_namespace(config);
     plan.process = sys::build_process_plan(*config.process, plan.ns.deny_setgroups);
     plan.root_propagation = MS_SLAVE | MS_REC;
     if (config.linux_) plan_linux(plan, *config.linux_);
@@ -127,7 +155,8 @@ child::LaunchPlan build_launch_plan(const PlanInputs& in) {
     // In a user namespace (new, joined, or berth's own: rootless Podman runs berth inside
     // its user namespace) mknod is refused: devices are bound from the host.
     const bool in_userns = plan.ns.new_user || plan.ns.join_user || in.rootless || sys::running_in_user_namespace();
-    plan.devices = sys::build_device_plan(config, in_userns, dev_mounted);
+    if (plan.ns.own_mount) plan.devices = sys::build_device_plan(config, in_userns, dev_mounted);
+    plan.bind_console = plan.ns.own_mount;
     // A /dev bound from elsewhere (the host's, a prepared directory) is used as it is, as
     // runc does: nodes and links made there would land in the bind's source, on the host.
     if (std::any_of(plan.mounts.begin(), plan.mounts.end(),
@@ -141,8 +170,12 @@ child::LaunchPlan build_launch_plan(const PlanInputs& in) {
     plan.hostname = config.hostname;
     plan.set_domainname = !config.domainname.empty();
     plan.domainname = config.domainname;
-    if ((plan.set_hostname || plan.set_domainname) && !plan.ns.new_uts)
-        throw_error(".hostname: setting the hostname needs a new uts namespace");
+    // config.md#hostname (v1.3): the uts namespace may be joined by path, and the name is
+    // set there, as runc does. Not in berth's own (unlisted, or joined by a path naming
+    // it): that would rename the host; runc refuses the unlisted case too.
+    if ((plan.set_hostname || plan.set_domainname) && !plan.ns.own_uts)
+        throw_error("{}: needs a uts namespace of the container's own (new, or joined by path), else it would "
+                    "change the host's", plan.set_hostname ? ".hostname" : ".domainname");
     if (config.linux_ && config.linux_->seccomp)
         plan.seccomp = sys::build_seccomp_plan(*config.linux_->seccomp, in.seccomp_cache_dir);
     plan.process.preserve_fds = in.preserve_fds + listen_fds(plan.process);

@@ -94,7 +94,8 @@ void start_container(const GlobalOptions& global, const std::string& id) {
     release_fifo(store.dir(id) + "/exec.fifo", record);
     if (config && config->hooks && !config->hooks->poststart.empty()) {
         try {
-            run_hooks(config->hooks->poststart, "poststart", oci::to_json(oci_state(record, oci::Status::running)));
+            run_hooks(config->hooks->poststart, {"poststart", record.bundle},
+                      oci::to_json(oci_state(record, oci::Status::running)));
         } catch (const Error&) {
             // runtime.md#lifecycle step 9: a failed poststart hook stops the container.
             if (auto cg = container_cgroup(record)) cg->kill_all(SIGKILL);
@@ -169,13 +170,10 @@ void delete_container(const GlobalOptions& global, const std::string& id, bool f
         }
         cg->destroy();
     }
-    if (config && config->hooks && !config->hooks->poststop.empty()) {
-        try {
-            run_hooks(config->hooks->poststop, "poststop", oci::to_json(oci_state(record, oci::Status::stopped)));
-        } catch (const Error& e) {
-            log::warn("{}", e.what());  // runtime.md#lifecycle step 13: only a warning
-        }
-    }
+    // runtime.md#lifecycle step 13: each failure only a warning, and the rest still run.
+    if (config && config->hooks && !config->hooks->poststop.empty())
+        run_hooks(config->hooks->poststop, {"poststop", record.bundle, 0, true},
+                  oci::to_json(oci_state(record, oci::Status::stopped)));
     store.remove(id);
 }
 

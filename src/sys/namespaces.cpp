@@ -4,6 +4,8 @@
 
 #include <fmt/format.h>
 
+#include <sys/stat.h>
+
 namespace berth::sys {
 
 int clone_flag(oci::NamespaceType type) {
@@ -24,6 +26,41 @@ std::string format_id_map(const std::vector<oci::IdMapping>& maps) {
     std::string out;
     for (const auto& m : maps) out += fmt::format("{} {} {}\n", m.container_id, m.host_id, m.size);
     return out;
+}
+
+namespace {
+
+const char* proc_ns_name(oci::NamespaceType type) {
+    switch (type) {
+        case oci::NamespaceType::pid: return "pid";
+        case oci::NamespaceType::network: return "net";
+        case oci::NamespaceType::mount: return "mnt";
+        case oci::NamespaceType::ipc: return "ipc";
+        case oci::NamespaceType::uts: return "uts";
+        case oci::NamespaceType::user: return "user";
+        case oci::NamespaceType::cgroup: return "cgroup";
+        case oci::NamespaceType::time: return "time";
+    }
+    return "";
+}
+
+}  // namespace
+
+bool is_runtime_namespace(oci::NamespaceType type, const std::string& path, const std::string& where) {
+    struct stat theirs{}, ours{};
+    if (::stat(path.c_str(), &theirs) < 0) throw Error(fmt::format("{}: namespace \"{}\"", where, path), errno);
+    std::string self = fmt::format("/proc/self/ns/{}", proc_ns_name(type));
+    if (::stat(self.c_str(), &ours) < 0) throw Error(fmt::format("{}: \"{}\"", where, self), errno);
+    return theirs.st_dev == ours.st_dev && theirs.st_ino == ours.st_ino;
+}
+
+bool has_own_namespace(const oci::LinuxConfig& lx, oci::NamespaceType type) {
+    for (size_t i = 0; i < lx.namespaces.size(); ++i) {
+        const auto& ns = lx.namespaces[i];
+        if (ns.type != type) continue;
+        return ns.path.empty() || !is_runtime_namespace(type, ns.path, fmt::format(".linux.namespaces[{}].path", i));
+    }
+    return false;
 }
 
 namespace {
@@ -49,9 +86,14 @@ NamespacePlan build_namespace_plan(const oci::Config& config) {
     const auto& lx = *config.linux_;
     unsigned long new_flags = 0;
     bool join_user = false;
+    plan.own_mount = has_own_namespace(lx, oci::NamespaceType::mount);
+    plan.own_uts = has_own_namespace(lx, oci::NamespaceType::uts);
     for (size_t i = 0; i < lx.namespaces.size(); ++i) {
         const auto& ns = lx.namespaces[i];
         int flag = clone_flag(ns.type);
+        // Joining berth's own mount namespace is inheriting it: no setns (which would
+        // also move the init's root and cwd), and the same rules as an unlisted one.
+        if (ns.type == oci::NamespaceType::mount && !ns.path.empty() && !plan.own_mount) continue;
         if (ns.path.empty()) {
             new_flags |= static_cast<unsigned long>(flag);
             mark_new(plan, flag);

@@ -27,6 +27,11 @@ struct NamespacePlan {
     bool new_uts = false;
     bool new_net = false;
     bool new_mount = false;
+    // The container has a mount (uts) namespace of its own: a new one, or one joined by
+    // path that is not berth's own. Otherwise it inherits the runtime's (config-linux.md
+    // #namespaces), and nothing may be mounted (hostname set) there: it is the host's.
+    bool own_mount = false;
+    bool own_uts = false;
     std::vector<NamespaceJoin> joins;  // the user namespace first
     std::string pid_join_path;         // joined by the parent around clone (pid_for_children)
     // A user namespace joined by path together with a new pid namespace: the init is cloned
@@ -47,6 +52,13 @@ NamespacePlan build_namespace_plan(const oci::Config& config);
 void plan_id_maps(NamespacePlan& plan, const oci::LinuxConfig& lx);
 
 int clone_flag(oci::NamespaceType type);
+// The namespace file at `path` is berth's own namespace of that type (the runtime
+// namespace), e.g. /proc/1/ns/uts when berth runs on the host. Throws naming `where`
+// when `path` cannot be read.
+bool is_runtime_namespace(oci::NamespaceType type, const std::string& path, const std::string& where);
+// The container gets a namespace of `type` apart from berth's: listed, and new or joined
+// from a path that is not berth's own.
+bool has_own_namespace(const oci::LinuxConfig& lx, oci::NamespaceType type);
 // The text of /proc/<pid>/uid_map or gid_map for these mappings.
 std::string format_id_map(const std::vector<oci::IdMapping>& maps);
 

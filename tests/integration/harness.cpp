@@ -324,6 +324,13 @@ Bundle::~Bundle() {
     run_command({"/bin/rm", "-rf", "--one-file-system", dir_});
 }
 
+oci::Hook hook(const std::string& path, std::vector<std::string> args) {
+    oci::Hook h;
+    h.path = path;
+    h.args = std::move(args);
+    return h;
+}
+
 void Bundle::save() const { write_file(dir_ + "/config.json", oci::to_json(config, true)); }
 
 Result Bundle::berth(const std::vector<std::string>& args, const std::string& input) const {

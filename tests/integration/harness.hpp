@@ -54,6 +54,9 @@ private:
     std::string id_;
 };
 
+// A hook running `path` with `args` (argv, argv[0] included; empty: just the path).
+oci::Hook hook(const std::string& path, std::vector<std::string> args);
+
 std::string berth_path();
 // A config.json mount entry.
 oci::Mount make_mount(const std::string& destination, const std::string& type, const std::string& source,

@@ -22,13 +22,6 @@ bool contains(const std::string& haystack, const std::string& needle) {
     return haystack.find(needle) != std::string::npos;
 }
 
-berth::oci::Hook hook(const std::string& path, std::vector<std::string> args) {
-    berth::oci::Hook h;
-    h.path = path;
-    h.args = std::move(args);
-    return h;
-}
-
 // Every cgroup directory of the host whose path contains `name`.
 bool cgroup_dir_exists(const std::string& name) {
     Result r = run_command({"/usr/bin/find", "/sys/fs/cgroup", "-maxdepth", "4", "-type", "d", "-name", name});

@@ -73,6 +73,14 @@ $berth run -b $d dev > /dev/null 2>&1
 check "eBPF device program refuses 1:1" eq "$(sed 's/.*: //' $d/rootfs/tmp/mem.err 2>&1)" "Operation not permitted"
 check "eBPF device program allows /dev/null" eq "$(cat $d/rootfs/tmp/null 2>/dev/null)" ok
 $berth delete --force dev 2>/dev/null
+# A device in linux.devices stays closed when the config's own rules deny it
+# (config-linux.md#allowed-device-list); the default set stays open. Opened for writing
+# only: nothing reaches the kernel log.
+d=$(bundle kmsg '.process.args=["sh","-c","(exec 3>/dev/kmsg) 2>/tmp/kmsg.err; echo x > /dev/null && echo ok > /tmp/null"] | .linux.resources.devices=[{"allow":false,"access":"rwm"}] | .linux.devices=[{"path":"/dev/kmsg","type":"c","major":1,"minor":11}]')
+$berth run -b $d kmsg > /dev/null 2>&1
+check "eBPF device program denies a listed device the config's rules deny" grep -q "Operation not permitted" $d/rootfs/tmp/kmsg.err
+check "eBPF device program allows the default set under a deny-all rule" eq "$(cat $d/rootfs/tmp/null 2>/dev/null)" ok
+$berth delete --force kmsg 2>/dev/null
 # The LSM checks for the module the guest booted with (AppArmor is Debian's default).
 mount -t securityfs securityfs /sys/kernel/security 2>/dev/null
 if grep -q selinux /sys/kernel/security/lsm; then

@@ -24,6 +24,13 @@ cp "$ENG_TOP"/contrib/kubernetes/containerd-*.toml "$T/src/"
 assert_ok "install-node.sh installs into the scratch host root" \
   env HOST_ROOT="$host" BERTH_SRC="$T/src" RESTART_CMD=true LABEL_CMD=true \
   sh "$ENG_TOP/contrib/kubernetes/install-node.sh" install
+# What containerd itself makes of the installed config: the berth entry, and the host's own
+# CRI settings kept (a conf.d import of the entry alone would reset them: containerd
+# replaces an imported plugin's whole table).
+dump=$(containerd --config "$host/etc/containerd/config.toml" config dump 2>&1)
+assert_contains "containerd reads the installed runtime entry" "$dump" \
+  '[plugins."io.containerd.grpc.v1.cri".containerd.runtimes.berth]'
+assert_contains "containerd keeps the host's CRI settings" "$dump" "restrict_oom_score_adj = true"
 
 cg_parent=berth-k8stest-cri
 defer remove_cgroup "$cg_parent"

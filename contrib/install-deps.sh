@@ -19,9 +19,10 @@ test=(libboost-test-dev busybox-static runc crun golang-github-containers-common
   criu)   # checkpoint/restore: berth drives the criu command line (tests/vm runs it for real)
 # sanitize: the ASan+UBSan and libFuzzer builds of contrib/test.sh
 sanitize=(clang libclang-rt-14-dev)
-# engines: tests/engines/ (podman, containerd + ctr, dockerd, a CRI client in Python)
+# engines: tests/engines/ (podman, containerd + ctr, dockerd, a CRI client in Python) and
+# tests/kubernetes/ (the same containerd and CRI client, the manifests parsed as YAML)
 engines=(podman conmon netavark containerd docker.io curl iptables
-  protobuf-compiler python3-grpcio python3-protobuf)
+  protobuf-compiler python3-grpcio python3-protobuf python3-yaml)
 # vm: tests/vm/ boots Debian's kernel under qemu with AppArmor, SELinux and systemd
 vm=(qemu-system-x86 apparmor checkpolicy systemd dbus cpio)
 # bench: tests/bench/ (lifecycle_bench.sh plots with gnuplot)

@@ -10,27 +10,16 @@
 source "$(dirname "$0")/lib.sh"
 
 eng_init cri
-need_cmd containerd ctr containerd-shim-runc-v2 protoc
-"$PYTHON" -c 'import grpc, google.protobuf' 2>/dev/null || skip "python3-grpcio or python3-protobuf is not installed"
-proto=${CRI_PROTO:-$ENG_TOP/../shared/cri/api.proto}
-[[ -f $proto ]] || proto=/work/shared/cri/api.proto
-[[ -f $proto ]] || skip "the CRI api.proto is not available"
+need_cmd containerd ctr containerd-shim-runc-v2
+cri_client_init
 
 cg_parent=berth-engtest-cri
 defer remove_cgroup "$cg_parent"
 start_containerd cri
 d=$T/containerd
-mkdir -p "$T/gen" "$T/pod"
-protoc -I "$(dirname "$proto")" --python_out="$T/gen" "$(basename "$proto")" || { _not_ok "protoc generates the CRI stubs"; exit 1; }
-cri() { "$PYTHON" "$ENG_DIR/cri_client.py" "$CTR_SOCK" "$T/gen" "$@"; }
+mkdir -p "$T/pod"
 rt() { "$RUNTIME" --root "$d/runc/k8s.io" "$@"; }
-
-# Leave no pod: stop and remove every sandbox (and so its containers) before containerd stops.
-cleanup_pods() {
-  local id rest
-  cri list 2>/dev/null | while read -r id rest; do cri stop "$id" 0; cri rm "$id"; done
-  cri listp 2>/dev/null | while read -r id rest; do cri stopp "$id"; cri rmp "$id"; done
-}
+# Leave no pod: every sandbox (and so its containers) goes before containerd stops.
 defer cleanup_pods
 
 make_oci_archive "$T/images.tar" 'localhost/bb:latest=["/bin/sh"]' \

@@ -389,20 +389,15 @@ remove_new_entries() {
   done
 }
 
-# start_containerd [cri]: starts containerd with everything under $T/containerd: its
-# own config.toml (root, state, gRPC and ttrpc sockets, plugin paths), logging at
-# debug to $T/containerd.log. Without "cri" the CRI plugin is disabled. Either way
-# berth's runtime entry from contrib/engines/containerd-config.toml is appended with
-# BinaryName set to $RUNTIME and a private runc root. Sets CTR_SOCK.
-# containerd 1.6 puts shim sockets in /run/containerd/s whatever the config says:
-# they are removed by the shims, and anything left there is removed at exit.
-start_containerd() {
-  local d=$T/containerd cri=${1:-} disabled='"io.containerd.grpc.v1.cri"'
+# containerd_config DIR [cri]: prints a containerd 1.6 config (version = 2) with
+# everything under DIR: root, state, gRPC and ttrpc sockets, plugin paths, logging at
+# debug. Without "cri" the CRI plugin is disabled. No berth entry: start_containerd
+# appends it, tests/kubernetes lets install-node.sh append it.
+containerd_config() {
+  local d=$1 cri=${2:-} disabled='"io.containerd.grpc.v1.cri"'
   mkdir -p "$d"/{root,state,opt,runc,fifo,cni-conf,cni-bin}
   [[ $cri == cri ]] && disabled=''
-  CTR_SOCK=$d/containerd.sock
-  snapshot_dir /run/containerd
-  cat >"$d/config.toml" <<EOT
+  cat <<EOT
 version = 2
 root = "$d/root"
 state = "$d/state"
@@ -410,9 +405,9 @@ oom_score = 0
 disabled_plugins = [$disabled]
 
 [grpc]
-  address = "$CTR_SOCK"
+  address = "$d/containerd.sock"
 [ttrpc]
-  address = "$CTR_SOCK.ttrpc"
+  address = "$d/containerd.sock.ttrpc"
 [debug]
   address = ""
   level = "debug"
@@ -444,11 +439,57 @@ disabled_plugins = [$disabled]
     conf_dir = "$d/cni-conf"
 
 EOT
-  sed -e "s|BinaryName = .*|BinaryName = \"$RUNTIME\"\n    Root = \"$d/runc\"|" \
-    "$ENG_CONTRIB/containerd-config.toml" >>"$d/config.toml"
-  start_daemon containerd "$T/containerd.log" containerd --config "$d/config.toml"
+}
+
+# run_containerd DIR CONFIG [WRAP...]: starts containerd on CONFIG (written by
+# containerd_config DIR), under the command prefix WRAP if given (e.g. unshare), logging
+# to $T/containerd.log, and waits for its socket. Sets CTR_SOCK. containerd 1.6 puts
+# shim sockets in /run/containerd/s whatever the config says: they are removed by the
+# shims, and anything left there is removed at exit.
+run_containerd() {
+  local d=$1 config=$2
+  shift 2
+  CTR_SOCK=$d/containerd.sock
+  snapshot_dir /run/containerd
+  start_daemon containerd "$T/containerd.log" "$@" containerd --config "$config"
   # Before the daemon's stop (deferred later, so run earlier): shims outlive it.
   defer unmount_under "$d"
   defer kill_matching "$CTR_SOCK"
   wait_for 30 ctr --address "$CTR_SOCK" version || { _not_ok "containerd starts" "$(tail -n 30 "$T/containerd.log")"; exit 1; }
+}
+
+# start_containerd [cri]: containerd_config under $T/containerd, plus berth's runtime
+# entry from contrib/engines/containerd-config.toml with BinaryName set to $RUNTIME and
+# a private runc root, then run_containerd.
+start_containerd() {
+  local d=$T/containerd
+  mkdir -p "$d"
+  containerd_config "$d" "${1:-}" >"$d/config.toml"
+  sed -e "s|BinaryName = .*|BinaryName = \"$RUNTIME\"\n    Root = \"$d/runc\"|" \
+    "$ENG_CONTRIB/containerd-config.toml" >>"$d/config.toml"
+  run_containerd "$d" "$d/config.toml"
+}
+
+# cri_client_init: the CRI client (cri_client.py) for cri.sh and tests/kubernetes: skips
+# without python3-grpcio/protobuf or the CRI api.proto, generates the Python stubs into
+# $T/gen, and defines `cri CMD...` (on $CTR_SOCK, read at each call). Call it before
+# start_containerd/run_containerd, and `defer cleanup_pods` after them (so the pods go
+# before containerd stops).
+cri_client_init() {
+  local proto=${CRI_PROTO:-$ENG_TOP/../shared/cri/api.proto}
+  need_cmd protoc
+  "$PYTHON" -c 'import grpc, google.protobuf' 2>/dev/null || skip "python3-grpcio or python3-protobuf is not installed"
+  [[ -f $proto ]] || proto=/work/shared/cri/api.proto
+  [[ -f $proto ]] || skip "the CRI api.proto is not available"
+  mkdir -p "$T/gen"
+  protoc -I "$(dirname "$proto")" --python_out="$T/gen" "$(basename "$proto")" ||
+    { _not_ok "protoc generates the CRI stubs"; exit 1; }
+}
+cri() { "$PYTHON" "$ENG_DIR/cri_client.py" "$CTR_SOCK" "$T/gen" "$@"; }
+
+# cleanup_pods: stops and removes every container and pod sandbox, so no pod is left.
+cleanup_pods() {
+  local id rest
+  cri list 2>/dev/null | while read -r id rest; do cri stop "$id" 0; cri rm "$id"; done
+  cri listp 2>/dev/null | while read -r id rest; do cri stopp "$id"; cri rmp "$id"; done
 }

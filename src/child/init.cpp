@@ -158,6 +158,7 @@ bool prepare_filesystem(const LaunchPlan& plan, int sync_fd, Failure& f) noexcep
         Message m{};
         if (!send_message(sync_fd, MsgType::mounts_done, f) || !wait_message(sync_fd, MsgType::hooks_done, m, f))
             return false;
+        if (plan.dumpable_for_hooks) ::prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
     }
     if (!enter_rootfs(plan, f)) return false;
     if (!reopen_dev_null(f)) return false;
@@ -205,7 +206,11 @@ void container_init(const LaunchPlan& plan, int sync_fd) noexcept {
     ::sigaction(SIGPIPE, &ign, nullptr);
     if (!receive_bind_trees(plan, sync_fd, f)) report_and_exit(sync_fd, f);
     if (!wait_message(sync_fd, MsgType::go, go, f)) report_and_exit(sync_fd, f);
-    ::prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
+    // A parent without root stats and joins /proc/<init>/ns/* for the createContainer
+    // hooks; the kernel refuses that for a non-dumpable process whose memory was made
+    // outside the user namespace (until execve). Nothing of the container runs before
+    // those hooks are done either, so the init turns non-dumpable just after them.
+    if (!plan.dumpable_for_hooks) ::prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
     const auto& p = plan.process;
     if (!cloexec_inherited_fds(p.preserve_fds, f)) report_and_exit(sync_fd, f);
     if (p.has_affinity_initial && ::sched_setaffinity(0, sizeof p.affinity_initial, &p.affinity_initial) < 0)

@@ -3,11 +3,15 @@
 #include "hooks/nvidia/files.hpp"
 #include "util/error.hpp"
 
+#include <fcntl.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <array>
+#include <cerrno>
+#include <cstring>
 
 namespace berth::nvidia {
 namespace {
@@ -70,11 +74,49 @@ oci::Device to_oci(const DeviceNodeEdit& node, const oci::Config& config) {
     return dev;
 }
 
-void apply_device_nodes(const std::vector<DeviceNodeEdit>& nodes, oci::Config& config) {
-    if (nodes.empty()) return;
+void add_device_rule(const oci::Device& dev, const DeviceNodeEdit& node, oci::Config& config) {
+    if (dev.type != "b" && dev.type != "c") return;
+    oci::DeviceCgroupRule rule{true, dev.type, dev.major, dev.minor,
+                               node.permissions.empty() ? "rwm" : node.permissions};
+    if (!config.linux_->resources) config.linux_->resources.emplace();
+    std::vector<oci::DeviceCgroupRule>& rules = config.linux_->resources->devices;
+    if (std::find(rules.begin(), rules.end(), rule) == rules.end()) rules.push_back(rule);
+}
+
+// The bound node is the host's inode, reached with the credentials of the container's
+// processes, which in a user namespace berth's user lends them: a node berth's user cannot
+// open with the node's cgroup permissions is refused here, naming it, not found useless inside.
+void check_bindable(const DeviceNodeEdit& node, const std::string& host) {
+    std::string_view perms = node.permissions.empty() ? "rw" : node.permissions;
+    int want = (perms.find('r') != std::string_view::npos ? R_OK : 0) |
+               (perms.find('w') != std::string_view::npos ? W_OK : 0);
+    if (want == 0 || ::faccessat(AT_FDCWD, host.c_str(), want, AT_EACCESS) == 0) return;
+    if (errno == ENOENT) throw_error("nvidia: device node '{}': '{}' does not exist", node.path, host);
+    struct stat st{};
+    std::string what = ::stat(host.c_str(), &st) == 0 ? fmt::format("mode {:04o}, owner {}:{}", st.st_mode & 07777,
+                                                                     st.st_uid, st.st_gid)
+                                                       : std::string(std::strerror(errno));
+    throw_error("nvidia: device node '{}': '{}' is not {} by uid {} ({}); in a user namespace the container can "
+                "only bind the host's node as it is",
+                node.path, host, want == (R_OK | W_OK) ? "readable and writable" : want == R_OK ? "readable" : "writable",
+                ::geteuid(), what);
+}
+
+// In bind delivery the nodes become mounts (returned, for apply_mounts to order).
+std::vector<MountEdit> apply_device_nodes(const std::vector<DeviceNodeEdit>& nodes, oci::Config& config,
+                                          NodeDelivery delivery) {
+    std::vector<MountEdit> binds;
+    if (nodes.empty()) return binds;
     if (!config.linux_) config.linux_.emplace();
     for (const DeviceNodeEdit& node : nodes) {
         oci::Device dev = to_oci(node, config);
+        if (delivery == NodeDelivery::bind) {
+            std::string host = node.host_path.empty() ? node.path : node.host_path;
+            check_bindable(node, host);
+            binds.push_back(MountEdit{host, node.path, "bind", {"bind", "nosuid", "noexec"}});
+            add_device_rule(dev, node, config);
+            continue;
+        }
         std::vector<oci::Device>& devices = config.linux_->devices;
         auto same = std::find_if(devices.begin(), devices.end(),
                                  [&](const oci::Device& d) { return d.path == dev.path; });
@@ -82,13 +124,9 @@ void apply_device_nodes(const std::vector<DeviceNodeEdit>& nodes, oci::Config& c
             *same = dev;
         else
             devices.push_back(dev);
-        if (dev.type != "b" && dev.type != "c") continue;
-        oci::DeviceCgroupRule rule{true, dev.type, dev.major, dev.minor,
-                                   node.permissions.empty() ? "rwm" : node.permissions};
-        if (!config.linux_->resources) config.linux_->resources.emplace();
-        std::vector<oci::DeviceCgroupRule>& rules = config.linux_->resources->devices;
-        if (std::find(rules.begin(), rules.end(), rule) == rules.end()) rules.push_back(rule);
+        add_device_rule(dev, node, config);
     }
+    return binds;
 }
 
 size_t depth(std::string_view path) {
@@ -191,13 +229,14 @@ void complete_device_nodes(ContainerEdits& edits, const std::string& dev_root) {
     }
 }
 
-void apply_edits(const ContainerEdits& edits, oci::Config& config) {
+void apply_edits(const ContainerEdits& edits, oci::Config& config, NodeDelivery nodes) {
     if (edits.empty()) return;
     // Build the result on a copy so a throw leaves the caller's config untouched.
     oci::Config next = config;
     apply_env(edits.env, next);
-    apply_device_nodes(edits.device_nodes, next);
-    apply_mounts(edits.mounts, next);
+    std::vector<MountEdit> mounts = apply_device_nodes(edits.device_nodes, next, nodes);
+    mounts.insert(mounts.begin(), edits.mounts.begin(), edits.mounts.end());
+    apply_mounts(mounts, next);
     apply_hooks(edits.hooks, next);
     apply_gids(edits.additional_gids, next);
     if (edits.intel_rdt) {

@@ -73,17 +73,27 @@ struct ContainerEdits {
 // "nvidia: device node '/dev/nvidia0': <host> is not a device" or "... does not exist".
 void complete_device_nodes(ContainerEdits& edits, const std::string& dev_root);
 
+// How device nodes reach the container. `make`: linux.devices entries the runtime makes
+// with mknod. `bind`: binds of the host's nodes (config.mounts), for a container in a
+// user namespace, where the kernel refuses mknod (as Podman does without root).
+enum class NodeDelivery { make, bind };
+
 // Applies the edits to `config` (runtime-spec config.md names in brackets):
 // - env: "K=V" replaces an existing K or is appended (process.env);
 // - device nodes: replace any with the same path (linux.devices); b/c nodes add an allow
 //   rule (linux.resources.devices) unless an equal rule is there; a node without uid/gid
-//   gets the process user's, if not root (CDI);
+//   gets the process user's, if not root (CDI). With NodeDelivery::bind each node is a
+//   bind mount of <host_path or path> instead (the allow rule stays, for a runtime that
+//   has a device cgroup), after a check that berth's user may open it with the node's
+//   permissions: the host's inode is bound as it is, so a node the container could not
+//   open throws "nvidia: device node '/dev/nvidia0': '<host>' is not readable and
+//   writable by uid 1000 (mode 0600, owner 0:0); ..." instead of failing inside;
 // - mounts: replace any with the same destination, else appended; then all mounts are
 //   stable-sorted by destination depth, as CDI does, so /a comes before /a/b;
 // - hooks: appended to their stage unless an equal hook is there;
 // - additional gids (process.user.additionalGids): added unless present, 0 ignored;
 // - intelRdt replaces linux.intelRdt; net devices set linux.netDevices[hostName].
 // Throws berth::Error if a b/c device node lacks major/minor (complete it first).
-void apply_edits(const ContainerEdits& edits, oci::Config& config);
+void apply_edits(const ContainerEdits& edits, oci::Config& config, NodeDelivery nodes = NodeDelivery::make);
 
 }  // namespace berth::nvidia

@@ -100,12 +100,13 @@ std::optional<ContainerEdits> gpu_edits(const oci::Config& config, const NvidiaC
     return plan_edits(driver, selected, request->capabilities, plan);
 }
 
-InjectResult inject_gpus(oci::Config& config, const NvidiaConfig& nvidia, const std::string& rootfs) {
+InjectResult inject_gpus(oci::Config& config, const NvidiaConfig& nvidia, const std::string& rootfs,
+                         NodeDelivery nodes) {
     InjectResult result;
     std::optional<ContainerEdits> edits = gpu_edits(config, nvidia, rootfs, result.warnings);
     if (!edits) return result;
     result.requested = true;
-    apply_edits(*edits, config);
+    apply_edits(*edits, config, nodes);
     return result;
 }
 

@@ -23,8 +23,10 @@ struct InjectResult {
 };
 
 // `rootfs` is the absolute host path of config.root.path (it picks the library dir).
+// `nodes`: how the device nodes reach the container (edits.hpp; bind in a user namespace).
 // Throws berth::Error, one line, for any input error (see shared/nvidia.md §5.3).
-InjectResult inject_gpus(oci::Config& config, const NvidiaConfig& nvidia, const std::string& rootfs);
+InjectResult inject_gpus(oci::Config& config, const NvidiaConfig& nvidia, const std::string& rootfs,
+                         NodeDelivery nodes = NodeDelivery::make);
 
 // The same decision as inject_gpus() without touching the config: the edits a GPU
 // request needs, or nullopt for a container that asks for none. berth-nvidia-hook uses

@@ -154,7 +154,10 @@ bool wait_for_create_hooks(const LaunchPlan& plan, int sync_fd, Failure& f) noex
     if (!plan.stop_after_mounts) return true;
     // prestart/createRuntime/createContainer hooks run now, before pivot_root.
     Message m{};
-    return send_message(sync_fd, MsgType::mounts_done, f) && wait_message(sync_fd, MsgType::hooks_done, m, f);
+    if (!send_message(sync_fd, MsgType::mounts_done, f) || !wait_message(sync_fd, MsgType::hooks_done, m, f))
+        return false;
+    if (plan.dumpable_for_hooks) ::prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
+    return true;
 }
 
 // The runtime's mount namespace (none of the container's own): nothing is mounted, so
@@ -229,7 +232,11 @@ void container_init(const LaunchPlan& plan, int sync_fd) noexcept {
     ::sigaction(SIGPIPE, &ign, nullptr);
     if (!receive_bind_trees(plan, sync_fd, f)) report_and_exit(sync_fd, f);
     if (!wait_message(sync_fd, MsgType::go, go, f)) report_and_exit(sync_fd, f);
-    ::prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
+    // A parent without root stats and joins /proc/<init>/ns/* for the createContainer
+    // hooks; the kernel refuses that for a non-dumpable process whose memory was made
+    // outside the user namespace (until execve). Nothing of the container runs before
+    // those hooks are done either, so the init turns non-dumpable just after them.
+    if (!plan.dumpable_for_hooks) ::prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
     const auto& p = plan.process;
     if (!cloexec_inherited_fds(p.preserve_fds, f)) report_and_exit(sync_fd, f);
     if (p.has_affinity_initial && ::sched_setaffinity(0, sizeof p.affinity_initial, &p.affinity_initial) < 0)

@@ -54,6 +54,9 @@ struct LaunchPlan {
     bool new_keyring = true;
     std::string keyring_name;
     bool stop_after_mounts = false;  // create hooks exist: wait for hooks_done
+    // A parent without root enters the init's namespaces for the createContainer hooks:
+    // the init stays dumpable until hooks_done (see container_init).
+    bool dumpable_for_hooks = false;
     int console_socket_fd = -1;      // connected by the parent; receives the pty master
     bool bind_console = true;        // bind the pty slave over /dev/console (init, not exec)
     int state_dir_fd = -1;           // O_PATH of <root>/<id>: exec.fifo is opened through it

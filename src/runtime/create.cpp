@@ -264,7 +264,7 @@ CreatedContainer create_container(const GlobalOptions& global, const CreateOptio
         check_lsm_labels(config);
         // Before anything exists, so a refused GPU request leaves nothing behind. The
         // edits live in memory only: the bundle's and the state's config.json stay as given.
-        apply_gpu_request(config, rootfs_path(config, options.bundle));
+        apply_gpu_request(config, rootfs_path(config, options.bundle), binds_devices(config, global.rootless));
         // Outlives the rollback: the init must be killed before it sees end of file on
         // its sync socket and reports a second, misleading error to stderr.
         UniqueFd sync;

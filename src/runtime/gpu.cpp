@@ -30,10 +30,11 @@ bool may_request_gpus(const oci::Config& config) {
     return false;
 }
 
-void apply_gpu_request(oci::Config& config, const std::string& rootfs) {
+void apply_gpu_request(oci::Config& config, const std::string& rootfs, bool bind_nodes) {
     if (!may_request_gpus(config)) return;
     nvidia::NvidiaConfig settings = nvidia::load_nvidia_config();
-    nvidia::InjectResult result = nvidia::inject_gpus(config, settings, rootfs);
+    nvidia::InjectResult result = nvidia::inject_gpus(
+        config, settings, rootfs, bind_nodes ? nvidia::NodeDelivery::bind : nvidia::NodeDelivery::make);
     for (const std::string& w : result.warnings) log::warn("{}", w);
 }
 

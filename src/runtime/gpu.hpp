@@ -20,8 +20,11 @@ bool may_request_gpus(const oci::Config& config);
 // If may_request_gpus(), reads berth's config file ($BERTH_CONFIG, else
 // /etc/berth/config.json) and lets the library edit `config` in memory for the request
 // (devices, read-only driver mounts, createContainer hooks); logs its warnings.
-// `rootfs` is the absolute host path of the root filesystem. Otherwise does nothing and
-// reads nothing. Throws berth::Error, one line, for any bad request or missing driver.
-void apply_gpu_request(oci::Config& config, const std::string& rootfs);
+// `rootfs` is the absolute host path of the root filesystem. `bind_nodes`: the container
+// is in a user namespace (binds_devices() in rootless.hpp), so its GPU nodes are bound
+// from the host's (config.mounts), each checked to be usable by berth's user, instead of
+// made. Otherwise does nothing and reads nothing. Throws berth::Error, one line, for any
+// bad request, missing driver or node the container could not open.
+void apply_gpu_request(oci::Config& config, const std::string& rootfs, bool bind_nodes = false);
 
 }  // namespace berth::runtime

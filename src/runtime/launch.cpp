@@ -2,6 +2,7 @@
 
 #include "cgroup/layout.hpp"
 #include "runtime/home_env.hpp"
+#include "runtime/rootless.hpp"
 #include "sys/id_mapping.hpp"
 #include "sys/process_attrs.hpp"
 #include "util/error.hpp"
@@ -152,10 +153,7 @@ child::LaunchPlan build_launch_plan(const PlanInputs& in) {
     plan.mounts = sys::build_mount_ops(config, in.bundle, plan.ns.new_net, own_cgroup);
     if (plan.ns.new_user) sys::drop_unmapped_devpts_gid(plan.mounts, config.linux_->gid_mappings);
     bool dev_mounted = std::any_of(plan.mounts.begin(), plan.mounts.end(), [](const auto& m) { return m.target == "dev"; });
-    // In a user namespace (new, joined, or berth's own: rootless Podman runs berth inside
-    // its user namespace) mknod is refused: devices are bound from the host.
-    const bool in_userns = plan.ns.new_user || plan.ns.join_user || in.rootless || sys::running_in_user_namespace();
-    if (plan.ns.own_mount) plan.devices = sys::build_device_plan(config, in_userns, dev_mounted);
+    if (plan.ns.own_mount) plan.devices = sys::build_device_plan(config, binds_devices(config, in.rootless), dev_mounted);
     plan.bind_console = plan.ns.own_mount;
     // A /dev bound from elsewhere (the host's, a prepared directory) is used as it is, as
     // runc does: nodes and links made there would land in the bind's source, on the host.
@@ -187,6 +185,7 @@ child::LaunchPlan build_launch_plan(const PlanInputs& in) {
     const auto& hooks = config.hooks;
     plan.stop_after_mounts = hooks && (!hooks->prestart.empty() || !hooks->create_runtime.empty() ||
                                        !hooks->create_container.empty());
+    plan.dumpable_for_hooks = in.rootless && plan.ns.new_user && hooks && !hooks->create_container.empty();
     return plan;
 }
 

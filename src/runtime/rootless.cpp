@@ -7,6 +7,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdlib>
 
 namespace berth::runtime {
@@ -31,6 +32,13 @@ std::string default_state_root(std::string& problem) {
                           : fmt::format("no state directory: XDG_RUNTIME_DIR \"{}\" is not a directory you can write; {}",
                                         dir, hint);
     return "";
+}
+
+bool binds_devices(const oci::Config& config, bool rootless) {
+    if (rootless || sys::running_in_user_namespace()) return true;
+    if (!config.linux_) return false;
+    return std::any_of(config.linux_->namespaces.begin(), config.linux_->namespaces.end(),
+                       [](const oci::Namespace& ns) { return ns.type == oci::NamespaceType::user; });
 }
 
 namespace {

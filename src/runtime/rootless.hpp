@@ -23,6 +23,11 @@ namespace berth::runtime {
 // (one line saying what to set) when the caller is not root and XDG_RUNTIME_DIR is unusable.
 std::string default_state_root(std::string& problem);
 
+// True when device nodes are bound from the host rather than made: the kernel refuses
+// mknod in a user namespace, whether config.json asks for one (new or joined), berth is
+// rootless, or berth itself runs in one (rootless Podman's pause process).
+bool binds_devices(const oci::Config& config, bool rootless);
+
 // The first field of `resources` that asks for a limit (".linux.resources.memory"), or ""
 // for none. Device rules are not limits: in a user namespace they are enforced by binding
 // only the allowed nodes (mknod is refused there).

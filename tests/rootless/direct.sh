@@ -106,6 +106,11 @@ set_args 'grep " /dev/pts " /proc/mounts | grep -c gid=; ls -n /dev/pts/ptmx | w
 known_gap runc "runc refuses a gid= the user namespace does not map; crun drops it, as berth does"
 assert_eq "devpts: an unmapped gid=5 is dropped" $'0\n1' "$(out rt run -b "$B" c10)"
 
+# A createContainer hook runs in the container's namespaces, joined by a runtime without
+# root (berth joins them from outside; the init must stay joinable until the hook is done).
+set_args 'echo ran' '.hooks = {createContainer: [{path: "/bin/sh", args: ["sh", "-c", "read -r s; ! grep -q 4294967295 /proc/self/uid_map"]}]}'
+assert_eq "a createContainer hook runs in the container's user namespace" ran "$(out rt run -b "$B" c12)"
+
 # --- refusals --------------------------------------------------------------------------
 set_args true
 o=$(out as_user_noxdg "$URT" run -b "$B" c4)

@@ -84,6 +84,33 @@ BOOST_AUTO_TEST_CASE(what_apply_does) {
     BOOST_TEST(c.process->user.additional_gids == (std::vector<std::uint32_t>{44}));
 }
 
+// In a user namespace: each node is a bind of its host node (hostPath, else path) and no
+// linux.devices entry; the cgroup rule stays for a runtime that has a device cgroup.
+BOOST_AUTO_TEST_CASE(bind_delivery_mounts_the_host_nodes) {
+    oci::Config c = oci::parse_config(kConfig);
+    ContainerEdits e = sample_edits();
+    e.device_nodes[0].host_path = "/dev/null";
+    e.device_nodes[1].path = "/dev/zero";
+    apply_edits(e, c, NodeDelivery::bind);
+    BOOST_TEST(c.linux_->devices.empty());
+    BOOST_TEST(c.linux_->resources->devices.size() == 2u);
+    std::vector<std::string> binds;
+    for (const auto& m : c.mounts)
+        if (m.destination.starts_with("/dev/nvidia") || m.destination == "/dev/zero")
+            binds.push_back(m.source + ">" + m.destination + " " + m.type);
+    BOOST_TEST(binds == (std::vector<std::string>{"/dev/null>/dev/nvidia0 bind", "/dev/zero>/dev/zero bind"}));
+    BOOST_TEST(c.mounts[1].destination == "/dev");  // /dev's tmpfs first, then the nodes on it
+
+    oci::Config d = oci::parse_config(kConfig);
+    oci::Config before = d;
+    ContainerEdits missing;
+    missing.device_nodes.push_back(node("/dev/nvidia9", "c", 195, 9));
+    missing.device_nodes.back().host_path = "/nonexistent/dev/nvidia9";
+    NV_CHECK_THROWS_WITH(apply_edits(missing, d, NodeDelivery::bind),
+                         "nvidia: device node '/dev/nvidia9': '/nonexistent/dev/nvidia9' does not exist");
+    BOOST_TEST((d == before));
+}
+
 BOOST_AUTO_TEST_CASE(replacements_by_path_and_destination) {
     oci::Config c = oci::parse_config(kConfig);
     apply_edits(sample_edits(), c);

@@ -13,6 +13,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <vector>
+
 namespace berth::runtime {
 
 namespace {
@@ -30,7 +32,14 @@ constexpr NsKind kNamespaces[] = {{"user", CLONE_NEWUSER}, {"mnt", CLONE_NEWNS},
 // In the forked hook process (berth is single-threaded, so fork is safe to allocate
 // in). Returns false on failure; errno says why.
 bool enter_namespaces(pid_t pid) {
-    bool new_pid = false;
+    // Every namespace opened before the first setns: once in the container's user namespace
+    // this process no longer may open the non-dumpable init's /proc/<pid>/ns files (EACCES).
+    struct Join {
+        int fd;
+        int flag;
+    };
+    std::vector<Join> joins;
+    bool new_pid = false, ok = true;
     for (const auto& ns : kNamespaces) {
         std::string theirs = fmt::format("/proc/{}/ns/{}", pid, ns.name);
         std::string ours = fmt::format("/proc/self/ns/{}", ns.name);
@@ -38,10 +47,13 @@ bool enter_namespaces(pid_t pid) {
         if (::stat(theirs.c_str(), &a) < 0 || ::stat(ours.c_str(), &b) < 0) return false;
         if (a.st_ino == b.st_ino && a.st_dev == b.st_dev) continue;
         int fd = ::open(theirs.c_str(), O_RDONLY | O_CLOEXEC);
-        if (fd < 0 || ::setns(fd, ns.flag) < 0) return false;
-        ::close(fd);
+        if (fd < 0) return false;
+        joins.push_back({fd, ns.flag});
         if (ns.flag == CLONE_NEWPID) new_pid = true;
     }
+    for (const auto& j : joins) ok = ok && ::setns(j.fd, j.flag) == 0;
+    for (const auto& j : joins) ::close(j.fd);
+    if (!ok) return false;
     if (!new_pid) return true;
     // setns(pid) applies to children only: the hook runs in a grandchild.
     pid_t child = ::fork();

@@ -183,3 +183,22 @@ BOOST_AUTO_TEST_CASE(a_failing_create_hook_destroys_the_container_then_runs_post
         BOOST_TEST(!path_exists(state_dir), stage);
     }
 }
+
+// As root with a user namespace (every GPU request adds an ldconfig createContainer hook):
+// the hook must join the init's namespaces, the user namespace last of the opens. Before
+// the fix it opened /proc/<init>/ns/mnt after setns(user) and exited 125 (EACCES).
+BOOST_AUTO_TEST_CASE(a_createContainer_hook_runs_in_a_containers_user_namespace) {
+    Bundle b;
+    b.config.linux_->namespaces.push_back({berth::oci::NamespaceType::user, ""});
+    b.config.linux_->uid_mappings = {{0, 100000, 65536}};
+    b.config.linux_->gid_mappings = {{0, 100000, 65536}};
+    run_command({"/bin/chown", "-R", "100000:100000", b.rootfs()});
+    berth::oci::Hooks h;
+    // Relative: the hook's cwd is the rootfs; as the mapped root it writes there.
+    h.create_container = {hook("/bin/sh", {"sh", "-c", "awk '{print $2}' /proc/self/uid_map > tmp/hook-uidmap"})};
+    b.config.hooks = h;
+    b.config.process->args = {"/probe", "cat", "/tmp/hook-uidmap"};
+    Result r = b.run();
+    BOOST_TEST_REQUIRE(r.status == 0, r.err);
+    BOOST_TEST(r.out == "100000\n", r.out);
+}

@@ -150,10 +150,16 @@ child::LaunchPlan build_launch_plan(const PlanInputs& in) {
     std::string own_cgroup;
     if (!plan.ns.new_cgroup)
         own_cgroup = cgroup::inner_path(config.linux_ ? config.linux_->cgroups_path : std::string(), in.id);
-    plan.mounts = sys::build_mount_ops(config, in.bundle, plan.ns.new_net, own_cgroup);
+    // sysfs may be mounted by whoever holds CAP_SYS_ADMIN over the user namespace owning
+    // the network namespace: root outside any user namespace always (a joined network
+    // namespace then gets its own sysfs, as runc mounts it); in a user namespace only over
+    // a network namespace made with it. Otherwise the host's /sys is bound read-only.
+    const bool in_userns = binds_devices(config, in.rootless);
+    const bool sysfs_mountable = plan.ns.new_net || !in_userns;
+    plan.mounts = sys::build_mount_ops(config, in.bundle, sysfs_mountable, own_cgroup);
     if (plan.ns.new_user) sys::drop_unmapped_devpts_gid(plan.mounts, config.linux_->gid_mappings);
     bool dev_mounted = std::any_of(plan.mounts.begin(), plan.mounts.end(), [](const auto& m) { return m.target == "dev"; });
-    if (plan.ns.own_mount) plan.devices = sys::build_device_plan(config, binds_devices(config, in.rootless), dev_mounted);
+    if (plan.ns.own_mount) plan.devices = sys::build_device_plan(config, in_userns, dev_mounted);
     plan.bind_console = plan.ns.own_mount;
     // A /dev bound from elsewhere (the host's, a prepared directory) is used as it is, as
     // runc does: nodes and links made there would land in the bind's source, on the host.

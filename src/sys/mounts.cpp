@@ -255,7 +255,7 @@ std::string with_mount_label(const std::string& data, const std::string& fstype,
     return (data.empty() ? "" : data + ",") + "context=\"" + config.linux_->mount_label + "\"";
 }
 
-std::vector<MountOp> build_mount_ops(const oci::Config& config, const std::string& bundle, bool new_netns,
+std::vector<MountOp> build_mount_ops(const oci::Config& config, const std::string& bundle, bool sysfs_mountable,
                                      const std::string& own_cgroup) {
     std::vector<MountOp> ops;
     std::vector<CgroupHierarchy> cgroups;
@@ -281,9 +281,9 @@ std::vector<MountOp> build_mount_ops(const oci::Config& config, const std::strin
             struct stat st{};
             if (::stat(op.source.c_str(), &st) < 0) throw Error(fmt::format("{}: bind source \"{}\"", where, m.source), errno);
             op.source_is_dir = S_ISDIR(st.st_mode);
-        } else if (type == "sysfs" && !new_netns) {
-            // sysfs shows the network namespace it was mounted in: without a new one,
-            // show the host's /sys read-only through a bind, as runc does.
+        } else if (type == "sysfs" && !sysfs_mountable) {
+            // Where the kernel refuses a sysfs (a user namespace over a network namespace
+            // it does not own), the host's /sys read-only through a bind, as runc does.
             op.kind = MountKind::bind;
             op.recursive = true;
             op.source = "/sys";

@@ -78,11 +78,11 @@ void flags_to_attrs(unsigned long flags, unsigned long clear_flags, std::uint64_
 // `data` with linux.mountLabel's context= option added where the filesystem takes one.
 std::string with_mount_label(const std::string& data, const std::string& fstype, const oci::Config& config);
 
-// Builds the ops for config.mounts. `new_netns` decides sysfs vs a bind of /sys,
+// Builds the ops for config.mounts. `sysfs_mountable` false turns sysfs into a bind of /sys,
 // `own_cgroup` is the container's cgroup path when it has no cgroup namespace of its own
 // (empty otherwise): a cgroup mount then shows that directory of each hierarchy, as runc does. Throws naming `.mounts[i]`.
 // Relative bind sources are taken from `bundle`.
-std::vector<MountOp> build_mount_ops(const oci::Config& config, const std::string& bundle, bool new_netns,
+std::vector<MountOp> build_mount_ops(const oci::Config& config, const std::string& bundle, bool sysfs_mountable,
                                      const std::string& own_cgroup);
 
 }  // namespace berth::sys

@@ -235,6 +235,21 @@ BOOST_AUTO_TEST_CASE(a_mount_namespace_joined_by_path_gets_the_containers_mounts
     BOOST_TEST(!contains(host_mountinfo(), b.dir()), "a mount landed on the host");
 }
 
+// A network namespace joined by path (every container of a Kubernetes pod joins its
+// sandbox's): as root, /sys is a sysfs of that namespace, as runc mounts it, showing its
+// devices. Before the fix berth bound the host's /sys there, which showed the host's
+// interfaces and, on a pure cgroup v2 host, made the cgroup2 mount over it fail (EBUSY).
+BOOST_AUTO_TEST_CASE(sysfs_of_a_joined_network_namespace_shows_that_namespace) {
+    NamespaceHolder holder("--net");
+    Bundle b;
+    set_namespace_path(b.config, berth::oci::NamespaceType::network, holder.ns("net"));
+    b.config.process->args = {"/bin/sh", "-c", "echo $(ls /sys/class/net); grep ' /sys ' /proc/self/mountinfo"};
+    Result r = b.run();
+    BOOST_TEST_REQUIRE(r.status == 0, r.err);
+    BOOST_TEST(r.out.rfind("lo\n", 0) == 0, "the joined namespace has only lo: " << r.out);
+    BOOST_TEST(contains(r.out, " - sysfs "), r.out);
+}
+
 // config.md#hostname (v1.3): the uts namespace may be joined by path; the name is set
 // there. Not in berth's own (it would rename the host), nor with none listed.
 BOOST_AUTO_TEST_CASE(hostname_is_set_in_a_uts_namespace_joined_by_path) {

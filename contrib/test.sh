@@ -40,10 +40,13 @@ ninja -C build-asan
 # Not the vm suite (it tests the kernel's cgroup v2, and doubles CI time under TCG), nor the
 # seccomp suite: its children install default-deny filters that also deny the ASan
 # runtime's own syscalls, so the results would say nothing about berth. Nor the package suite
-# (it builds its own release berth) or the completion suite (shell scripts, one container).
+# (it builds its own release berth), the completion suite (shell scripts, one container),
+# nor the suites that drive the installed-style binary through other programs as root or
+# as a test user (rootless, kubernetes): they test the same code as the release run.
 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 ASAN_OPTIONS=detect_leaks=1 \
   run_suite "asan+ubsan" build-asan --no-suite integration --no-suite engines --no-suite engines-runc \
-  --no-suite seccomp --no-suite vm --no-suite package --no-suite completion
+  --no-suite seccomp --no-suite vm --no-suite package --no-suite completion \
+  --no-suite rootless --no-suite rootless-runc --no-suite kubernetes
 
 # Fuzzers: bounded time each, any crash or sanitizer report fails the run.
 if [[ ! -f build-fuzz/build.ninja ]]; then

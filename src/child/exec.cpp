@@ -8,6 +8,7 @@
 #include "child/lsm_label.hpp"
 #include "child/process.hpp"
 #include "child/protocol.hpp"
+#include "child/session.hpp"
 
 #include <fcntl.h>
 #include <linux/close_range.h>
@@ -57,6 +58,7 @@ void exec_child(const ExecPlan& plan, int sync_fd) noexcept {
     ign.sa_handler = SIG_IGN;
     ::sigaction(SIGPIPE, &ign, nullptr);
     if (!wait_go(sync_fd, f)) report_and_exit(sync_fd, f);
+    if (!new_session(f)) report_and_exit(sync_fd, f);
     if (!cloexec_inherited_fds(p.preserve_fds, f)) report_and_exit(sync_fd, f);
     if (p.has_affinity_initial && ::sched_setaffinity(0, sizeof p.affinity_initial, &p.affinity_initial) < 0)
         report_and_exit(sync_fd, (fail(f, "sched_setaffinity", "initial"), f));
@@ -67,6 +69,7 @@ void exec_child(const ExecPlan& plan, int sync_fd) noexcept {
     if (::chdir(p.cwd.c_str()) < 0) report_and_exit(sync_fd, (fail(f, "chdir", p.cwd.c_str()), f));
     if (!apply_limits(lp, f)) report_and_exit(sync_fd, f);
     if (!apply_exec_labels(lp.process, f)) report_and_exit(sync_fd, f);
+    if (!hand_over_stdio(p, f)) report_and_exit(sync_fd, f);
     // From the filter on, only syscalls every profile allows (child/filter.hpp).
     FilterPoint filter = filter_point(lp, false);
     if (filter == FilterPoint::before_identity && !load_filter(lp, sync_fd, f)) report_and_exit(sync_fd, f);

@@ -9,6 +9,7 @@
 #include "child/process.hpp"
 #include "child/protocol.hpp"
 #include "child/rootfs.hpp"
+#include "child/session.hpp"
 
 #include <fcntl.h>
 #include <linux/close_range.h>
@@ -188,14 +189,9 @@ bool prepare_filesystem(const LaunchPlan& plan, int sync_fd, Failure& f) noexcep
     if (!ok || !wait_for_create_hooks(plan, sync_fd, f)) return false;
     if (!enter_rootfs(plan, f)) return false;
     if (!reopen_dev_null(f)) return false;
-    if (plan.process.terminal) {
-        if (!setup_terminal(plan, f)) return false;
-    } else if (::setsid() < 0) {
-        // A session of its own, as runc's init makes one: the caller's session leader is
-        // outside the container's pid namespace, which CRIU refuses to dump, and a
-        // terminal's signals (^C, SIGHUP) reach the container only through berth.
-        return fail(f, "setsid", "");
-    }
+    // The init leads its own session already (new_session, right after `go`; CRIU
+    // refuses a session leader outside the container's pid namespace).
+    if (plan.process.terminal && !setup_terminal(plan, f)) return false;
     if (!finish_rootfs(plan, f)) return false;
     if (::chdir(plan.process.cwd.c_str()) < 0) return fail(f, "chdir", plan.process.cwd.c_str());
     return true;
@@ -237,6 +233,7 @@ void container_init(const LaunchPlan& plan, int sync_fd) noexcept {
     // outside the user namespace (until execve). Nothing of the container runs before
     // those hooks are done either, so the init turns non-dumpable just after them.
     if (!plan.dumpable_for_hooks) ::prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
+    if (!new_session(f)) report_and_exit(sync_fd, f);
     const auto& p = plan.process;
     if (!cloexec_inherited_fds(p.preserve_fds, f)) report_and_exit(sync_fd, f);
     if (p.has_affinity_initial && ::sched_setaffinity(0, sizeof p.affinity_initial, &p.affinity_initial) < 0)
@@ -245,6 +242,7 @@ void container_init(const LaunchPlan& plan, int sync_fd) noexcept {
     if (!prepare_filesystem(plan, sync_fd, f)) report_and_exit(sync_fd, f);
     if (!apply_limits(plan, f)) report_and_exit(sync_fd, f);
     if (!apply_exec_labels(plan.process, f)) report_and_exit(sync_fd, f);
+    if (!hand_over_stdio(p, f)) report_and_exit(sync_fd, f);
     // From the filter on, only syscalls every profile allows (child/filter.hpp).
     FilterPoint filter = filter_point(plan, true);
     if (filter == FilterPoint::before_identity && !load_filter(plan, sync_fd, f)) report_and_exit(sync_fd, f);

@@ -147,7 +147,8 @@ bool setup_terminal(const LaunchPlan& plan, Failure& f) noexcept {
     if (!send_master(plan.console_socket_fd, master, f)) return false;
     ::close(master);
     ::close(plan.console_socket_fd);
-    if (::setsid() < 0) return fail(f, "setsid", "");
+    // The caller made this process a session leader (new_session): the pty becomes
+    // that session's controlling terminal.
     if (::ioctl(slave, TIOCSCTTY, 0) < 0) return fail(f, "set controlling terminal", slave_path);
     for (int fd = 0; fd < 3; ++fd)
         if (::dup2(slave, fd) < 0) return fail(f, "dup2 pty slave", slave_path);

@@ -18,7 +18,8 @@ bool apply_limits(const LaunchPlan& plan, Failure& f) noexcept;
 bool apply_identity(const LaunchPlan& plan, Failure& f) noexcept;
 
 // The pty: master from the container's devpts to the console socket, slave as the
-// controlling terminal and stdio, bound over /dev/console.
+// controlling terminal (of the session new_session() made) and stdio, bound over
+// /dev/console.
 bool setup_terminal(const LaunchPlan& plan, Failure& f) noexcept;
 
 // Index into plan.process.exec_candidates of the first executable one, or -1 (f set).

@@ -21,14 +21,7 @@ bool contains(const std::string& haystack, const std::string& needle) {
     return haystack.find(needle) != std::string::npos;
 }
 
-std::string status_of(const Bundle& b) {
-    Result r = b.berth({"state", b.id()});
-    auto at = r.out.find("\"status\"");
-    if (at == std::string::npos) return "";
-    auto q1 = r.out.find('"', r.out.find(':', at) + 1);
-    auto q2 = r.out.find('"', q1 + 1);
-    return r.out.substr(q1 + 1, q2 - q1 - 1);
-}
+std::string status_of(const Bundle& b) { return container_status(b); }
 
 std::string trim(std::string s) {
     while (!s.empty() && (s.back() == '\n' || s.back() == ' ')) s.pop_back();

@@ -339,6 +339,23 @@ Result Bundle::berth(const std::vector<std::string>& args, const std::string& in
     return run_command(argv, input);
 }
 
+std::string container_status(const Bundle& b) {
+    Result r = b.berth({"state", b.id()});
+    auto at = r.out.find("\"status\"");
+    if (at == std::string::npos) return "";
+    auto q1 = r.out.find('"', r.out.find(':', at) + 1);
+    auto q2 = r.out.find('"', q1 + 1);
+    return r.out.substr(q1 + 1, q2 - q1 - 1);
+}
+
+bool wait_for_status(const Bundle& b, const std::string& want) {
+    for (int i = 0; i < 150; ++i) {
+        if (container_status(b) == want) return true;
+        ::usleep(20000);
+    }
+    return false;
+}
+
 Result Bundle::run(const std::vector<std::string>& extra) const {
     save();
     std::vector<std::string> args = {"run", "--bundle", dir_};

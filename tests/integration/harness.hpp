@@ -61,6 +61,10 @@ std::string berth_path();
 // A config.json mount entry.
 oci::Mount make_mount(const std::string& destination, const std::string& type, const std::string& source,
                       std::vector<std::string> options = {});
+// The container's "status" from `berth state` ("" when state fails).
+std::string container_status(const Bundle& b);
+// Polls container_status() until it reads `want`, for up to 3 s; false if it never does.
+bool wait_for_status(const Bundle& b, const std::string& want);
 void write_file(const std::string& path, const std::string& content, unsigned mode = 0644);
 std::string read_file(const std::string& path);
 bool path_exists(const std::string& path);

@@ -1,0 +1,26 @@
+// What every container process (the init and each exec'd one) takes as its own before
+// it runs anything of the container: a session and its stdio. Child side: no
+// allocation, no exceptions.
+#pragma once
+
+#include "child/child_util.hpp"
+#include "child/launch_plan.hpp"
+
+namespace berth::child {
+
+// setsid(): the process leads a new session and process group, so a terminal's Ctrl-C
+// or a signal to the caller's process group does not reach the container, and inside
+// getsid/getpgrp name the process itself (runc does the same). Call it first: the
+// console set-up makes the pty the controlling terminal of this session.
+bool new_session(Failure& f) noexcept;
+
+// Before the uid change: gives stdio that is an anonymous pipe or socket to the
+// container's user (fchown of the uid only), so a non-root process can reopen its own
+// /proc/self/fd/1 or /dev/stdout. runc and crun chown whatever the stdio is; berth
+// leaves regular files, named FIFOs and host terminals alone: chowning them would
+// change the host (a caller's log file, the admin's tty). The container's own pty is
+// already the user's (setup_terminal). Owners the namespace cannot map (EPERM,
+// EINVAL) and read-only files are left as they are, as in runc.
+bool hand_over_stdio(const sys::ProcessPlan& p, Failure& f) noexcept;
+
+}  // namespace berth::child

@@ -65,6 +65,7 @@ void exec_child(const ExecPlan& plan, int sync_fd) noexcept {
     if (!join_namespaces(plan, f)) report_and_exit(sync_fd, f);
     if (plan.root_fd >= 0 && (::fchdir(plan.root_fd) < 0 || ::chroot(".") < 0))
         report_and_exit(sync_fd, (fail(f, "chroot", "the container's root"), f));
+    if (!join_session_keyring(lp, plan.init_pid, false, f)) report_and_exit(sync_fd, f);
     if (p.terminal && !setup_terminal(lp, f)) report_and_exit(sync_fd, f);
     if (::chdir(p.cwd.c_str()) < 0) report_and_exit(sync_fd, (fail(f, "chdir", p.cwd.c_str()), f));
     if (!apply_limits(lp, f)) report_and_exit(sync_fd, f);

@@ -6,6 +6,7 @@
 #include "child/launch_plan.hpp"
 
 #include <cstddef>
+#include <cstdint>
 
 namespace berth::child {
 
@@ -25,6 +26,7 @@ struct ExecPlan {
     // The init's root (O_PATH) when the container shares berth's mount namespace: joining
     // none, the process would keep the host's root, so it chroots there instead.
     int root_fd = -1;
+    std::int64_t init_pid = 0;  // host pid of the container's init: names its keyring
 };
 
 // Child: waits for MsgType::go on `sync_fd` (the parent moved it into the cgroup), joins

@@ -101,7 +101,7 @@ bool join_namespaces(const LaunchPlan& plan, Failure& f) noexcept {
     return true;
 }
 
-bool setup_namespaces(const LaunchPlan& plan, Failure& f) noexcept {
+bool setup_namespaces(const LaunchPlan& plan, std::int64_t host_pid, Failure& f) noexcept {
     // The parent wrote the maps (or the init was cloned inside the joined namespace): become
     // the namespace's root for what follows; berth's own ids may not be mapped there.
     if ((plan.ns.new_user || !plan.ns.clone_in_user_path.empty()) && !become_namespace_root(f)) return false;
@@ -120,11 +120,7 @@ bool setup_namespaces(const LaunchPlan& plan, Failure& f) noexcept {
         return fail(f, "sethostname", plan.hostname.c_str());
     if (plan.set_domainname && ::setdomainname(plan.domainname.data(), plan.domainname.size()) < 0)
         return fail(f, "setdomainname", plan.domainname.c_str());
-    if (plan.new_keyring && !label_new_keyring(plan.process, f)) return false;
-    if (plan.new_keyring && ::syscall(SYS_keyctl, 1 /* KEYCTL_JOIN_SESSION_KEYRING */, plan.keyring_name.c_str()) < 0 &&
-        errno != ENOSYS)
-        return fail(f, "join session keyring", plan.keyring_name.c_str());
-    return true;
+    return join_session_keyring(plan, host_pid, true, f);
 }
 
 
@@ -238,7 +234,7 @@ void container_init(const LaunchPlan& plan, int sync_fd) noexcept {
     if (!cloexec_inherited_fds(p.preserve_fds, f)) report_and_exit(sync_fd, f);
     if (p.has_affinity_initial && ::sched_setaffinity(0, sizeof p.affinity_initial, &p.affinity_initial) < 0)
         report_and_exit(sync_fd, (fail(f, "sched_setaffinity", "initial"), f));
-    if (!setup_namespaces(plan, f)) report_and_exit(sync_fd, f);
+    if (!setup_namespaces(plan, go.value, f)) report_and_exit(sync_fd, f);
     if (!prepare_filesystem(plan, sync_fd, f)) report_and_exit(sync_fd, f);
     if (!apply_limits(plan, f)) report_and_exit(sync_fd, f);
     if (!apply_exec_labels(plan.process, f)) report_and_exit(sync_fd, f);

@@ -52,7 +52,7 @@ struct LaunchPlan {
     // the parent's `go` message tells the init.
     std::string hook_state_prefix, hook_state_suffix;
     bool new_keyring = true;
-    std::string keyring_name;
+    std::string keyring_name;  // "_ses.<id>.": the child appends the init's host pid
     bool stop_after_mounts = false;  // create hooks exist: wait for hooks_done
     // A parent without root enters the init's namespaces for the createContainer hooks:
     // the init stays dumpable until hooks_done (see container_init).

@@ -1,10 +1,12 @@
 // What every container process (the init and each exec'd one) takes as its own before
-// it runs anything of the container: a session and its stdio. Child side: no
-// allocation, no exceptions.
+// it runs anything of the container: a session, its stdio, a session keyring. Child
+// side: no allocation, no exceptions.
 #pragma once
 
 #include "child/child_util.hpp"
 #include "child/launch_plan.hpp"
+
+#include <cstdint>
 
 namespace berth::child {
 
@@ -22,5 +24,12 @@ bool new_session(Failure& f) noexcept;
 // already the user's (setup_terminal). Owners the namespace cannot map (EPERM,
 // EINVAL) and read-only files are left as they are, as in runc.
 bool hand_over_stdio(const sys::ProcessPlan& p, Failure& f) noexcept;
+
+// Joins the session keyring "_ses.<id>.<init_pid>" (plan.keyring_name + init_pid)
+// unless plan.new_keyring is false, labelled for SELinux when a label is set. The init
+// (share) makes its keyring searchable, by its uid or, with a user namespace, by anyone
+// (the exec'd process may not be its owner), so `exec` joins the same keyring, as in
+// runc. ENOSYS (no keyrings in the kernel) is not an error.
+bool join_session_keyring(const LaunchPlan& plan, std::int64_t init_pid, bool share, Failure& f) noexcept;
 
 }  // namespace berth::child

@@ -2,12 +2,16 @@
 // berth exec [options] -p process.json <container-id>
 #include "cli/args.hpp"
 #include "cli/command.hpp"
+#include "util/error.hpp"
+#include "util/log.hpp"
 
 #include <climits>
 #include <cstdint>
 
 namespace berth::cli {
 namespace {
+
+constexpr int kExecFailed = 255;
 
 // "uid" or "uid:gid", numbers only, as runc takes them.
 void check_user(std::string_view user) {
@@ -71,7 +75,14 @@ CommandOptions parse_exec(std::span<const std::string> args) {
 }
 
 int run_exec(const runtime::GlobalOptions& global, const CommandOptions& options) {
-    return runtime::exec(global, std::get<runtime::ExecOptions>(options));
+    try {
+        return runtime::exec(global, std::get<runtime::ExecOptions>(options));
+    } catch (const Error& e) {
+        // 255, as runc: a caller must tell exec's own failure from the process's status
+        // (1 is common). Usage errors still exit 1, as in runc.
+        log::error("{}", e.what());
+        return kExecFailed;
+    }
 }
 
 }  // namespace berth::cli

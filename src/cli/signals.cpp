@@ -66,7 +66,8 @@ int parse_signal(std::string_view text) {
     if (all_digits(text)) {
         if (text.size() <= 3) {
             int number = std::stoi(std::string(text));
-            if (number >= 1 && number <= SIGRTMAX) return number;
+            // 0 sends nothing and only checks that the process exists, as kill(2) and runc.
+            if (number >= 0 && number <= SIGRTMAX) return number;
         }
         throw UsageError(fmt::format("unknown signal \"{}\"", text));
     }

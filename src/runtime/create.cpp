@@ -283,6 +283,7 @@ CreatedContainer create_container(const GlobalOptions& global, const CreateOptio
         fs::write_file_atomic(dir + "/config.json", text, 0600);
 
         ContainerRecord record = new_record(options.id, options.bundle, plan.rootfs, config);
+        record.no_new_keyring = options.no_new_keyring;
 
         std::shared_ptr<cgroup::Manager> cg = make_cgroup(config, global, options.id);
         // An init cloned into a frozen cgroup never runs, so create would wait for it

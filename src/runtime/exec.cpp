@@ -15,6 +15,7 @@
 #include "runtime/create.hpp"
 #include "runtime/home_env.hpp"
 #include "runtime/foreground.hpp"
+#include "runtime/launch.hpp"
 #include "runtime/lsm.hpp"
 #include "sys/id_mapping.hpp"
 #include "sys/namespaces.hpp"
@@ -217,7 +218,9 @@ int exec_in(const GlobalOptions& global, const ExecOptions& o) {
     oci::Status status = derive_status(store, record);
     if (status == oci::Status::paused && !o.ignore_paused)
         throw_error("container is paused: resume it or use --ignore-paused");
-    if (status != oci::Status::running && status != oci::Status::paused)
+    // A created container too, as runc allows: its init waits on exec.fifo with every
+    // namespace made, and `start` later runs it as usual.
+    if (status != oci::Status::running && status != oci::Status::paused && status != oci::Status::created)
         throw_error("container is {}", oci::to_string(status));
     std::optional<cgroup::SubCgroup> sub;
     if (!o.cgroup.empty()) sub = cgroup::parse_sub_cgroup(o.cgroup);
@@ -241,6 +244,9 @@ int exec_in(const GlobalOptions& global, const ExecOptions& o) {
     // runc's setns init applies linux.memoryPolicy to exec'd processes too.
     if (config->linux_ && config->linux_->memory_policy)
         plan.launch.mempolicy = sys::build_mempolicy_plan(*config->linux_->memory_policy);
+    plan.launch.new_keyring = !record.no_new_keyring;
+    plan.launch.keyring_name = session_keyring_prefix(o.id);
+    plan.init_pid = record.pid;
     if (config->linux_ && config->linux_->seccomp)
         plan.launch.seccomp = sys::build_seccomp_plan(*config->linux_->seccomp, global.root + "/" + kSeccompCacheDir);
     Namespaces ns = open_namespaces(record.pid, plan, ::geteuid() != 0);

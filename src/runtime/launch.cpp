@@ -135,6 +135,14 @@ void check_without_mount_namespace(const oci::Config& config) {
 
 }  // namespace
 
+std::string session_keyring_prefix(const std::string& id) {
+    // runc's "_ses.<id>", so an id may start with '.' (such names are the kernel's own:
+    // ".foo" failed with EPERM). The pid makes each container's keyring its own: joined
+    // by name, "_ses.<id>" alone would hand a new container the keyring of one with
+    // the same id that just exited, until the kernel freed it.
+    return "_ses." + id + ".";
+}
+
 child::LaunchPlan build_launch_plan(const PlanInputs& in) {
     const oci::Config& config = *in.config;
     child::LaunchPlan plan;
@@ -187,7 +195,7 @@ child::LaunchPlan build_launch_plan(const PlanInputs& in) {
     plan.process.env.seal();
     plan_start_hooks(plan, config);
     plan.new_keyring = !in.no_new_keyring;
-    plan.keyring_name = in.id;
+    plan.keyring_name = session_keyring_prefix(in.id);
     const auto& hooks = config.hooks;
     plan.stop_after_mounts = hooks && (!hooks->prestart.empty() || !hooks->create_runtime.empty() ||
                                        !hooks->create_container.empty());

@@ -24,6 +24,10 @@ struct PlanInputs {
 
 child::LaunchPlan build_launch_plan(const PlanInputs& in);
 
+// The session keyring's name for container `id` without its last part: "_ses.<id>.", to
+// which the child appends the init's host pid. Joined by the init and by exec.
+std::string session_keyring_prefix(const std::string& id);
+
 // The absolute rootfs path of a config (root.path taken from the bundle).
 std::string rootfs_path(const oci::Config& config, const std::string& bundle);
 

@@ -119,18 +119,27 @@ int kill(const GlobalOptions& global, const KillOptions& options) {
         StateStore store(global.root);
         ContainerRecord record = store.require(options.id);
         oci::Status status = derive_status(store, record);
-        if (options.all) {
-            if (auto cg = container_cgroup(record)) {
+        bool paused = status == oci::Status::paused;
+        auto cg = options.all || paused ? container_cgroup(record) : nullptr;
+        if (options.all && cg) {
+            if (options.signal == 0) {
+                // Signal 0 only asks whether the processes exist (kill(2)): no freeze, no thaw.
+                for (pid_t pid : cg->pids())
+                    if (::kill(pid, 0) < 0 && errno != ESRCH) throw_errno("signal 0 to {}", pid);
+            } else {
                 cg->kill_all(options.signal);
-                return 0;
             }
+        } else {
+            if (status == oci::Status::stopped || status == oci::Status::creating)
+                throw_error("container is not running");
+            UniqueFd fd = open_pidfd(record);
+            if (!fd) throw_error("container is not running");
+            if (::syscall(SYS_pidfd_send_signal, fd.get(), options.signal, nullptr, 0) < 0)
+                throw_errno("signal {}", options.signal);
         }
-        if (status == oci::Status::stopped || status == oci::Status::creating)
-            throw_error("container is not running");
-        UniqueFd fd = open_pidfd(record);
-        if (!fd) throw_error("container is not running");
-        if (::syscall(SYS_pidfd_send_signal, fd.get(), options.signal, nullptr, 0) < 0)
-            throw_errno("signal {}", options.signal);
+        // A frozen task (cgroup v1) dies of SIGKILL only once thawed; thawing delivers
+        // nothing else first, the kill is already pending (runc thaws too).
+        if (paused && options.signal == SIGKILL && cg) cg->freeze(false);
     } catch (const Error& e) {
         throw e.with_context(fmt::format("kill \"{}\"", options.id));
     }

@@ -52,6 +52,7 @@ void StateStore::save(const ContainerRecord& r) const {
     w.key("owner").string(r.owner);
     w.key("cgroup").string(r.cgroup);
     w.key("creating").boolean(r.creating);
+    if (r.no_new_keyring) w.key("noNewKeyring").boolean(true);
     w.key("annotations").begin_object();
     for (const auto& [k, v] : r.annotations) w.key(k).string(v);
     w.end_object();
@@ -107,6 +108,8 @@ std::optional<ContainerRecord> StateStore::load(const std::string& id) const {
     r.cgroup = member_string(doc, "cgroup");
     const json::Value* creating = doc.find("creating");
     r.creating = creating && creating->boolean;
+    const json::Value* no_keyring = doc.find("noNewKeyring");
+    r.no_new_keyring = no_keyring && no_keyring->boolean;
     if (const json::Value* a = doc.find("annotations"))
         for (const auto& [k, v] : a->members) r.annotations[k] = v.text;
     return r;

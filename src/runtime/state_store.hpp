@@ -27,6 +27,7 @@ struct ContainerRecord {
     std::string owner;             // user name of the creator
     std::string cgroup;            // the cgroup manager's saved_form()
     bool creating = true;          // false once the init reported ready
+    bool no_new_keyring = false;   // create --no-new-keyring: exec joins no keyring either
     std::map<std::string, std::string> annotations;
 };
 

@@ -1,5 +1,6 @@
-// Each container process in its own session, stdio handed to the container's user.
-// Real containers; needs root.
+// Each container process in its own session, stdio handed to the container's user, exec
+// and kill as runc does them (a created container, exit 255, signal 0, a paused
+// container), ids and the session keyring. Real containers; needs root.
 #define BOOST_TEST_MODULE integration_session
 #include "harness.hpp"
 
@@ -8,6 +9,7 @@
 #include <fcntl.h>
 #include <signal.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -54,6 +56,8 @@ struct Running {
     ~Running() { b.berth({"delete", "--force", b.id()}); }
     Bundle b;
 };
+
+std::string own_session_keyring() { return std::to_string(::syscall(SYS_keyctl, 0, -3, 0)); }
 
 }  // namespace
 
@@ -127,5 +131,94 @@ BOOST_AUTO_TEST_CASE(stdout_that_is_a_host_file_keeps_its_owner) {
     struct stat st{};
     BOOST_TEST_REQUIRE(::stat(out.c_str(), &st) == 0);
     BOOST_TEST(st.st_uid == 0u);
+    b.berth({"delete", "--force", b.id()});
+}
+
+BOOST_AUTO_TEST_CASE(exec_into_a_created_container_runs_and_start_still_works) {
+    Bundle b;
+    b.config.process->args = {"/probe", "sleep", "60"};
+    b.save();
+    BOOST_TEST_REQUIRE(b.berth({"create", "--bundle", b.dir(), b.id()}).status == 0);
+    Result r = b.berth({"exec", b.id(), "/probe"});
+    BOOST_TEST(r.status == 0, r.err);
+    BOOST_TEST(parse_report(r.out).get("hostname") == "berth-test");
+    BOOST_TEST(b.berth({"exec", b.id(), "/probe", "exit", "7"}).status == 7);
+    BOOST_TEST(container_status(b) == "created");
+    BOOST_TEST(b.berth({"start", b.id()}).status == 0);
+    BOOST_TEST(container_status(b) == "running");
+    b.berth({"delete", "--force", b.id()});
+}
+
+BOOST_AUTO_TEST_CASE(exec_failures_exit_255_apart_from_the_process_status) {
+    Running c;
+    Result missing_binary = c.b.berth({"exec", c.b.id(), "/no/such/binary"});
+    BOOST_TEST(missing_binary.status == 255, missing_binary.err);
+    BOOST_TEST(contains(missing_binary.err, "/no/such/binary"), missing_binary.err);
+    Result missing_container = c.b.berth({"exec", "no-such-container", "/probe"});
+    BOOST_TEST(missing_container.status == 255, missing_container.err);
+    BOOST_TEST(c.b.berth({"exec", "--cwd", "/no/such/dir", c.b.id(), "/probe"}).status == 255);
+    BOOST_TEST(c.b.berth({"exec", c.b.id(), "/probe", "exit", "1"}).status == 1);  // the process's own
+    BOOST_TEST(c.b.berth({"exec", c.b.id()}).status == 1);                        // usage, as runc
+}
+
+BOOST_AUTO_TEST_CASE(kill_with_signal_0_checks_that_the_container_runs) {
+    Bundle b;
+    b.config.process->args = {"/probe", "sleep", "60"};
+    b.save();
+    BOOST_TEST_REQUIRE(b.berth({"create", "--bundle", b.dir(), b.id()}).status == 0);
+    for (auto args : {std::vector<std::string>{"kill", b.id(), "0"}, {"kill", "-a", b.id(), "0"}}) {
+        Result r = b.berth(args);
+        BOOST_TEST(r.status == 0, r.err);
+    }
+    BOOST_TEST(b.berth({"start", b.id()}).status == 0);
+    BOOST_TEST(b.berth({"kill", b.id(), "0"}).status == 0);
+    BOOST_TEST(b.berth({"pause", b.id()}).status == 0);
+    BOOST_TEST(b.berth({"kill", "-a", b.id(), "0"}).status == 0);
+    BOOST_TEST(container_status(b) == "paused");  // signal 0 neither thaws nor signals
+    BOOST_TEST(b.berth({"resume", b.id()}).status == 0);
+    BOOST_TEST(b.berth({"kill", b.id(), "KILL"}).status == 0);
+    BOOST_TEST(wait_for_status(b, "stopped"));
+    Result stopped = b.berth({"kill", b.id(), "0"});
+    BOOST_TEST(stopped.status != 0);
+    BOOST_TEST(contains(stopped.err, "not running"), stopped.err);
+    b.berth({"delete", "--force", b.id()});
+}
+
+BOOST_AUTO_TEST_CASE(kill_with_sigkill_stops_a_paused_container) {
+    Running c;
+    BOOST_TEST_REQUIRE(c.b.berth({"pause", c.b.id()}).status == 0);
+    BOOST_TEST(c.b.berth({"kill", c.b.id(), "KILL"}).status == 0);
+    BOOST_TEST(wait_for_status(c.b, "stopped"), container_status(c.b));
+}
+
+BOOST_AUTO_TEST_CASE(ids_with_dots_run_and_get_their_own_keyring) {
+    Bundle b;
+    b.save();
+    for (std::string id : {".foo", "..x", "a.b"}) {
+        Result r = b.berth({"run", "--bundle", b.dir(), id});
+        BOOST_TEST(r.status == 0, id << ": " << r.err);
+        std::string ring = parse_report(r.out).get("session_keyring");
+        BOOST_TEST((!ring.empty() && ring != own_session_keyring()), id);
+    }
+    for (std::string id : {"a,b", "a b", "a/b", ".", ".."}) BOOST_TEST(b.berth({"run", "--bundle", b.dir(), id}).status != 0, id);
+}
+
+BOOST_AUTO_TEST_CASE(exec_joins_the_inits_session_keyring) {
+    Bundle b;
+    // The init writes its own report where exec can read it, then sleeps.
+    b.config.process->args = {"/bin/sh", "-c", "/probe > /dev/shm/init; exec /probe sleep 60"};
+    b.save();
+    BOOST_TEST_REQUIRE(b.berth({"run", "-d", "--bundle", b.dir(), b.id()}).status == 0);
+    std::string init_ring;
+    for (int i = 0; i < 100 && init_ring.empty(); ++i, ::usleep(20000))
+        init_ring = parse_report(b.berth({"exec", b.id(), "/probe", "cat", "/dev/shm/init"}).out).get("session_keyring");
+    BOOST_TEST_REQUIRE(!init_ring.empty());
+    BOOST_TEST(init_ring != own_session_keyring());
+    BOOST_TEST(parse_report(b.berth({"exec", b.id(), "/probe"}).out).get("session_keyring") == init_ring);
+    BOOST_TEST(parse_report(b.berth({"exec", "-u", "1000", b.id(), "/probe"}).out).get("session_keyring") == init_ring);
+    b.berth({"delete", "--force", b.id()});
+    // --no-new-keyring: neither the init nor exec gets one, as in runc.
+    BOOST_TEST_REQUIRE(b.berth({"run", "-d", "--no-new-keyring", "--bundle", b.dir(), b.id()}).status == 0);
+    BOOST_TEST(parse_report(b.berth({"exec", b.id(), "/probe"}).out).get("session_keyring") == own_session_keyring());
     b.berth({"delete", "--force", b.id()});
 }

@@ -66,6 +66,7 @@ void exec_child(const ExecPlan& plan, int sync_fd) noexcept {
     if (plan.root_fd >= 0 && (::fchdir(plan.root_fd) < 0 || ::chroot(".") < 0))
         report_and_exit(sync_fd, (fail(f, "chroot", "the container's root"), f));
     if (!join_session_keyring(lp, plan.init_pid, false, f)) report_and_exit(sync_fd, f);
+    report_step(lp, sync_fd, "namespaces");
     if (p.terminal && !setup_terminal(lp, f)) report_and_exit(sync_fd, f);
     if (::chdir(p.cwd.c_str()) < 0) report_and_exit(sync_fd, (fail(f, "chdir", p.cwd.c_str()), f));
     if (!apply_limits(lp, f)) report_and_exit(sync_fd, f);
@@ -75,6 +76,7 @@ void exec_child(const ExecPlan& plan, int sync_fd) noexcept {
     FilterPoint filter = filter_point(lp, false);
     if (filter == FilterPoint::before_identity && !load_filter(lp, sync_fd, f)) report_and_exit(sync_fd, f);
     if (!apply_identity(lp, f)) report_and_exit(sync_fd, f);
+    report_step(lp, sync_fd, "process attributes");
     int index = find_executable(lp, f);
     if (index < 0) report_and_exit(sync_fd, f);
     exec_process(lp, index, sync_fd, filter == FilterPoint::last);

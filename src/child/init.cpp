@@ -235,7 +235,9 @@ void container_init(const LaunchPlan& plan, int sync_fd) noexcept {
     if (p.has_affinity_initial && ::sched_setaffinity(0, sizeof p.affinity_initial, &p.affinity_initial) < 0)
         report_and_exit(sync_fd, (fail(f, "sched_setaffinity", "initial"), f));
     if (!setup_namespaces(plan, go.value, f)) report_and_exit(sync_fd, f);
+    report_step(plan, sync_fd, "namespaces");
     if (!prepare_filesystem(plan, sync_fd, f)) report_and_exit(sync_fd, f);
+    report_step(plan, sync_fd, "rootfs");
     if (!apply_limits(plan, f)) report_and_exit(sync_fd, f);
     if (!apply_exec_labels(plan.process, f)) report_and_exit(sync_fd, f);
     if (!hand_over_stdio(p, f)) report_and_exit(sync_fd, f);
@@ -243,6 +245,7 @@ void container_init(const LaunchPlan& plan, int sync_fd) noexcept {
     FilterPoint filter = filter_point(plan, true);
     if (filter == FilterPoint::before_identity && !load_filter(plan, sync_fd, f)) report_and_exit(sync_fd, f);
     if (!apply_identity(plan, f)) report_and_exit(sync_fd, f);
+    report_step(plan, sync_fd, "process attributes");
     int index = find_executable(plan, f);
     if (index < 0) report_and_exit(sync_fd, f);
     if (filter == FilterPoint::before_ready && !load_filter(plan, sync_fd, f)) report_and_exit(sync_fd, f);

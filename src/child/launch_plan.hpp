@@ -61,6 +61,7 @@ struct LaunchPlan {
     bool bind_console = true;        // bind the pty slave over /dev/console (init, not exec)
     int state_dir_fd = -1;           // O_PATH of <root>/<id>: exec.fifo is opened through it
     int lock_fd = -1;                // the parent's flock: the init's copy would hold it
+    bool report_steps = false;       // --debug: send MsgType::step after each stage
 };
 
 // Child: the container init. Never returns: execs the process or _exits after sending

@@ -21,6 +21,7 @@ enum class MsgType : std::uint32_t {
     // the filter holds the send (the parent then took the fd with pidfd_getfd).
     seccomp_loaded,
     bind_trees,   // parent -> init, before go: value = count of SCM_RIGHTS bind trees attached
+    step,         // child -> parent, only with LaunchPlan::report_steps: `stage` is done
 };
 
 // bind_trees messages carry at most this many fds (the kernel's SCM_MAX_FD is 253).

@@ -2,8 +2,10 @@
 #include "child/session.hpp"
 
 #include "child/lsm_label.hpp"
+#include "child/protocol.hpp"
 
 #include <linux/magic.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/statfs.h>
 #include <sys/syscall.h>
@@ -91,6 +93,15 @@ bool join_session_keyring(const LaunchPlan& plan, std::int64_t init_pid, bool sh
     if (::syscall(SYS_keyctl, kKeyctlSetPerm, kSessionKeyring, perm | (user_ns ? kOtherSearch : kUserSearch)) < 0)
         return fail(f, "make session keyring searchable", plan.keyring_name.c_str());
     return true;
+}
+
+void report_step(const LaunchPlan& plan, int sync_fd, const char* step) noexcept {
+    if (!plan.report_steps) return;
+    Message m{};
+    m.type = MsgType::step;
+    copy_cstr(m.stage, sizeof m.stage, step);
+    // A lost progress record is not worth failing the container: the parent logs less.
+    ::send(sync_fd, &m, sizeof m, MSG_NOSIGNAL);
 }
 
 }  // namespace berth::child

@@ -32,4 +32,8 @@ bool hand_over_stdio(const sys::ProcessPlan& p, Failure& f) noexcept;
 // runc. ENOSYS (no keyrings in the kernel) is not an error.
 bool join_session_keyring(const LaunchPlan& plan, std::int64_t init_pid, bool share, Failure& f) noexcept;
 
+// --debug: tells the parent that `step` is done (it logs it with the time it got the
+// message). Nothing is sent when the parent did not ask for steps.
+void report_step(const LaunchPlan& plan, int sync_fd, const char* step) noexcept;
+
 }  // namespace berth::child

@@ -214,7 +214,8 @@ void run_poststop_after_failed_hook(const std::vector<oci::Hook>& poststop, Cont
     run_hooks(poststop, {"poststop", record.bundle, 0, true}, oci::to_json(oci_state(record, oci::Status::stopped)));
 }
 
-void drive_init(int sync, int pidfd, const oci::Config& config, const ContainerRecord& record, bool& hook_failed) {
+void drive_init(int sync, int pidfd, const oci::Config& config, const ContainerRecord& record, bool& hook_failed,
+                log::Timeline& timeline) {
     for (;;) {
         child::Message m{};
         ssize_t n = ::recv(sync, &m, sizeof m, 0);
@@ -223,17 +224,25 @@ void drive_init(int sync, int pidfd, const oci::Config& config, const ContainerR
         if (n == 0) throw_error("container init exited before it was ready");
         if (n != sizeof m) throw_error("container init: short message");
         switch (m.type) {
+            case child::MsgType::step:
+                m.stage[sizeof m.stage - 1] = '\0';
+                timeline.step("init: {} done", m.stage);
+                break;
             case child::MsgType::mounts_done:
+                timeline.step("init: mounts done");
                 hook_failed = true;
                 run_create_hooks(config, record);
                 hook_failed = false;
+                timeline.step("prestart, createRuntime and createContainer hooks done");
                 send_to_init(sync, child::MsgType::hooks_done);
                 break;
             case child::MsgType::seccomp_listener:
                 hand_off_listener(sync, pidfd, static_cast<int>(m.value), listener_target(config, record));
                 break;
             case child::MsgType::seccomp_loaded: break;  // a late copy of a listener berth took: recv dropped it
-            case child::MsgType::ready: return;
+            case child::MsgType::ready:
+                timeline.step("init: ready, waiting on exec.fifo");
+                return;
             case child::MsgType::error: throw_child_error(m);
             default: throw_error("container init: unexpected message {}", static_cast<unsigned>(m.type));
         }
@@ -256,6 +265,7 @@ CreatedContainer create_container(const GlobalOptions& global, const CreateOptio
     // Set when a create hook failed: the poststop hooks run once the rollback is done.
     std::optional<std::pair<std::vector<oci::Hook>, ContainerRecord>> poststop_after;
     try {
+        log::Timeline timeline("create", options.id);
         validate_id(options.id);
         StateStore store(global.root);
         std::string config_path = options.bundle + "/config.json";
@@ -265,6 +275,7 @@ CreatedContainer create_container(const GlobalOptions& global, const CreateOptio
         // Before anything exists, so a refused GPU request leaves nothing behind. The
         // edits live in memory only: the bundle's and the state's config.json stay as given.
         apply_gpu_request(config, rootfs_path(config, options.bundle), binds_devices(config, global.rootless));
+        timeline.step("config.json read");
         // Outlives the rollback: the init must be killed before it sees end of file on
         // its sync socket and reports a second, misleading error to stderr.
         UniqueFd sync;
@@ -277,6 +288,8 @@ CreatedContainer create_container(const GlobalOptions& global, const CreateOptio
         PlanInputs in{&config, options.id, options.bundle, dir, global.root + "/" + kSeccompCacheDir,
                       global.rootless, options.no_pivot, options.no_new_keyring, options.preserve_fds};
         child::LaunchPlan plan = build_launch_plan(in);
+        plan.report_steps = log::debug_enabled();
+        timeline.step("launch plan built");
         const std::vector<UniqueFd> idmapped_trees = prepare_idmapped_mounts(plan);
         const std::vector<UniqueFd> shared_trees = prepare_shared_bind_trees(plan);
         const std::vector<UniqueFd> host_tree_slots = reserve_host_bind_trees(plan);
@@ -300,6 +313,7 @@ CreatedContainer create_container(const GlobalOptions& global, const CreateOptio
         cg->apply(resources);
         record.cgroup = cg->saved_form();
         store.save(record);
+        timeline.step("cgroup made");
 
         std::string fifo = dir + "/exec.fifo";
         if (::mkfifo(fifo.c_str(), 0622) < 0 || ::chmod(fifo.c_str(), 0622) < 0) throw_errno("mkfifo \"{}\"", fifo);
@@ -333,6 +347,7 @@ CreatedContainer create_container(const GlobalOptions& global, const CreateOptio
         CloneResult init = clone_init(plan, child_sync.get(), sync.get(), cgroup_fd);
         child_sync.reset();
         pid_t pid = init.pid;
+        timeline.step("init cloned, pid {}", pid);
         // By pid: the init is our unreaped child, so the pid cannot be reused meanwhile.
         rollback.add("kill container init", [pid] { kill_and_reap(pid, -1); });
         if (cgroup_fd < 0) {
@@ -345,14 +360,16 @@ CreatedContainer create_container(const GlobalOptions& global, const CreateOptio
                 store.save(record);
             }
         }
+        timeline.step("init in the cgroup");
         if (plan.ns.new_user) sys::write_id_maps(pid, plan.ns);
         send_host_bind_trees(plan, pid, sync.get());
         if (plan.process.oom_score_adj) set_oom_score_adj(pid, *plan.process.oom_score_adj);
         record.pid = pid;
         send_to_init(sync.get(), child::MsgType::go, pid);
+        timeline.step("init released");
         bool hook_failed = false;
         try {
-            drive_init(sync.get(), init.pidfd.get(), config, record, hook_failed);
+            drive_init(sync.get(), init.pidfd.get(), config, record, hook_failed, timeline);
         } catch (const Error&) {
             if (hook_failed && !config.hooks->poststop.empty()) poststop_after.emplace(config.hooks->poststop, record);
             throw;
@@ -363,6 +380,7 @@ CreatedContainer create_container(const GlobalOptions& global, const CreateOptio
         store.save(record);
         if (!options.pid_file.empty()) fs::write_file_atomic(options.pid_file, std::to_string(pid));
         rollback.commit();
+        timeline.step("created");
         return {pid, std::move(init.pidfd)};
     } catch (const Error& e) {
         // The rollback ran when the try block was left: the container is destroyed.

@@ -21,6 +21,7 @@
 #include "sys/namespaces.hpp"
 #include "util/error.hpp"
 #include "util/fs.hpp"
+#include "util/log.hpp"
 
 #include <fcntl.h>
 #include <linux/sched.h>
@@ -167,7 +168,8 @@ CreatedContainer clone_exec(const child::ExecPlan& plan, int userns, int pidns, 
 
 // Sends `go` and waits for end of file (execve) or the child's error record; hands the
 // seccomp listener to the agent on the way when the filter has one.
-void drive_child(int sync, const CreatedContainer& c, const ListenerTarget& listener) {
+void drive_child(int sync, const CreatedContainer& c, const ListenerTarget& listener,
+                 log::Timeline& timeline) {
     child::Message go{};
     go.type = child::MsgType::go;
     go.value = c.pid;
@@ -180,6 +182,10 @@ void drive_child(int sync, const CreatedContainer& c, const ListenerTarget& list
         if (n == 0) return;
         if (n != sizeof m) throw_error("exec child: unexpected message");
         switch (m.type) {
+            case child::MsgType::step:
+                m.stage[sizeof m.stage - 1] = '\0';
+                timeline.step("child: {} done", m.stage);
+                break;
             case child::MsgType::seccomp_listener:
                 hand_off_listener(sync, c.pidfd.get(), static_cast<int>(m.value), listener);
                 break;
@@ -213,6 +219,7 @@ private:
 };
 
 int exec_in(const GlobalOptions& global, const ExecOptions& o) {
+    log::Timeline timeline("exec", o.id);
     StateStore store(global.root);
     ContainerRecord record = store.require(o.id);
     oci::Status status = derive_status(store, record);
@@ -247,11 +254,13 @@ int exec_in(const GlobalOptions& global, const ExecOptions& o) {
     plan.launch.new_keyring = !record.no_new_keyring;
     plan.launch.keyring_name = session_keyring_prefix(o.id);
     plan.init_pid = record.pid;
+    plan.launch.report_steps = log::debug_enabled();
     if (config->linux_ && config->linux_->seccomp)
         plan.launch.seccomp = sys::build_seccomp_plan(*config->linux_->seccomp, global.root + "/" + kSeccompCacheDir);
     Namespaces ns = open_namespaces(record.pid, plan, ::geteuid() != 0);
     // The fds were opened through the pid: it must still be the same init.
     if (process_start_time(record.pid) != record.start_time) throw_error("container is stopped");
+    timeline.step("plan built, namespaces of init {} opened", record.pid);
 
     UniqueFd console, console_parent;
     if (plan.launch.process.terminal) {
@@ -280,6 +289,7 @@ int exec_in(const GlobalOptions& global, const ExecOptions& o) {
     CreatedContainer c = clone_exec(plan, ns.user.get(), ns.pid.get(), child_sync.get(), sync.get(), cgroup_fd);
     child_sync.reset();
     console.reset();
+    timeline.step("child cloned, pid {}", c.pid);
     try {
         if (sub) cg->add_process(c.pid, *sub);
         else if (cg) cg->add_process(c.pid);
@@ -289,7 +299,9 @@ int exec_in(const GlobalOptions& global, const ExecOptions& o) {
             // process (here the exec'd one) and carries the container's state.
             listener = {&*config->linux_->seccomp, c.pid, oci::to_json(oci_state(record, status))};
         }
-        drive_child(sync.get(), c, listener);
+        timeline.step("child in the cgroup");
+        drive_child(sync.get(), c, listener, timeline);
+        timeline.step("process executed");
     } catch (const Error&) {
         reap(c);
         throw;
@@ -302,7 +314,9 @@ int exec_in(const GlobalOptions& global, const ExecOptions& o) {
     if (!sigfd) throw_errno("signalfd");
     RawTerminal raw(master ? STDIN_FILENO : -1);
     copy_winsize(master.get());
-    return wait_foreground(c, sigfd.get(), master.get());
+    int status_code = wait_foreground(c, sigfd.get(), master.get());
+    timeline.step("process exited with status {}", status_code);
+    return status_code;
 }
 
 }  // namespace

@@ -53,7 +53,7 @@ bool wait_exit(const ContainerRecord& record, int ms) {
     return ::poll(&p, 1, ms) > 0;
 }
 
-void release_fifo(const std::string& fifo, const ContainerRecord& record) {
+void release_fifo(const std::string& fifo, const ContainerRecord& record, log::Timeline& timeline) {
     // The pidfd first: opening the fifo lets the init run, and a process that exits at once
     // may be reaped (by a shim or subreaper) before a later pidfd_open could find it.
     UniqueFd pidfd = open_pidfd(record);
@@ -71,19 +71,23 @@ void release_fifo(const std::string& fifo, const ContainerRecord& record) {
         if (p[1].revents & POLLIN) throw_error("container init exited before start");
     }
     ::unlink(fifo.c_str());
+    timeline.step("init released (exec.fifo opened)");
     char byte = 0;
     if (::read(fd.get(), &byte, 1) != 1)
         throw_error("container init failed before executing the process (startContainer hook or exec)");
+    timeline.step("init: startContainer hooks done");
     // The init's write end closes at execve (CLOEXEC): wait for that end of file, so
     // poststart hooks run after the process was executed (runtime.md#lifecycle step 9).
     ::fcntl(fd.get(), F_SETFL, 0);
     while (::read(fd.get(), &byte, 1) > 0) {
     }
+    timeline.step("process executed");
 }
 
 }  // namespace
 
 void start_container(const GlobalOptions& global, const std::string& id) {
+    log::Timeline timeline("start", id);
     StateStore store(global.root);
     ContainerRecord record = store.require(id);
     ContainerLock lock(store, id);
@@ -91,7 +95,7 @@ void start_container(const GlobalOptions& global, const std::string& id) {
     if (status != oci::Status::created)
         throw_error("cannot start a container that is {}", oci::to_string(status));
     auto config = saved_config(store, id);
-    release_fifo(store.dir(id) + "/exec.fifo", record);
+    release_fifo(store.dir(id) + "/exec.fifo", record, timeline);
     if (config && config->hooks && !config->hooks->poststart.empty()) {
         try {
             run_hooks(config->hooks->poststart, {"poststart", record.bundle},
@@ -102,6 +106,7 @@ void start_container(const GlobalOptions& global, const std::string& id) {
             ::kill(record.pid, SIGKILL);
             throw;
         }
+        timeline.step("poststart hooks done");
     }
 }
 

@@ -120,6 +120,7 @@ sigset_t forwarded_signals() {
 
 int run(const GlobalOptions& global, const RunOptions& options) {
     const std::string& id = options.create.id;
+    log::Timeline timeline("run", id);
     UniqueFd console_parent, console_child;
     bool own_console = !options.detach && options.create.console_socket.empty();
     if (own_console) {
@@ -159,7 +160,9 @@ int run(const GlobalOptions& global, const RunOptions& options) {
             code = wait_foreground(c, sigfd.get(), master.get());
         }
         ::sigprocmask(SIG_SETMASK, &old, nullptr);
+        timeline.step("process exited with status {}", code);
         if (!options.keep) delete_container(global, id, true);
+        timeline.step(options.keep ? "kept" : "deleted");
         return code;
     } catch (const Error& e) {
         try {

@@ -71,6 +71,27 @@ void init(const Options& options) {
 
 bool debug_enabled() { return sink().debug; }
 
+namespace {
+
+long long monotonic_ns() {
+    timespec now{};
+    clock_gettime(CLOCK_MONOTONIC, &now);
+    return static_cast<long long>(now.tv_sec) * 1000000000LL + now.tv_nsec;
+}
+
+}  // namespace
+
+Timeline::Timeline(std::string_view op, std::string_view id) : on_(debug_enabled()), op_(op), id_(id) {
+    if (on_) start_ns_ = last_ns_ = monotonic_ns();
+}
+
+void Timeline::record(std::string_view what) {
+    long long now = monotonic_ns();
+    write(Level::debug, fmt::format("{} \"{}\": {} (+{:.3f} ms, {:.3f} ms)", op_, id_, what,
+                                    static_cast<double>(now - last_ns_) / 1e6, static_cast<double>(now - start_ns_) / 1e6));
+    last_ns_ = now;
+}
+
 void write(Level level, std::string_view message) {
     const Sink& s = sink();
     std::string line;

@@ -2,6 +2,7 @@
 
 #include "sys/seccomp_notify.hpp"
 #include "util/error.hpp"
+#include "util/fd_passing.hpp"
 #include "util/unique_fd.hpp"
 
 #include <poll.h>
@@ -22,28 +23,10 @@ constexpr auto kListenerDeadline = std::chrono::seconds(10);
 
 // One record, and the fd riding on it if any (CLOEXEC).
 UniqueFd receive(int sync, child::Message& m) {
-    iovec iov{&m, sizeof m};
-    alignas(cmsghdr) char control[CMSG_SPACE(sizeof(int))] = {};
-    msghdr msg{};
-    msg.msg_iov = &iov;
-    msg.msg_iovlen = 1;
-    msg.msg_control = control;
-    msg.msg_controllen = sizeof control;
-    ssize_t n;
-    do {
-        n = ::recvmsg(sync, &msg, MSG_CMSG_CLOEXEC);
-    } while (n < 0 && errno == EINTR);
-    if (n < 0) throw_errno("read from the container process");
-    if (n == 0) throw_error("the container process exited before it handed over its seccomp listener");
-    if (n != sizeof m) throw_error("container process: short message");
-    UniqueFd fd;
-    for (cmsghdr* c = CMSG_FIRSTHDR(&msg); c != nullptr; c = CMSG_NXTHDR(&msg, c)) {
-        if (c->cmsg_level != SOL_SOCKET || c->cmsg_type != SCM_RIGHTS) continue;
-        int got = -1;
-        std::memcpy(&got, CMSG_DATA(c), sizeof got);
-        fd.reset(got);
-    }
-    return fd;
+    Received r = receive_with_fd(sync, &m, sizeof m, "read from the container process");
+    if (r.bytes == 0) throw_error("the container process exited before it handed over its seccomp listener");
+    if (r.bytes != sizeof m) throw_error("container process: short message");
+    return std::move(r.fd);
 }
 
 bool is_seccomp_listener(int fd) {

@@ -4,6 +4,7 @@
 #include "runtime/create.hpp"
 #include "runtime/foreground.hpp"
 #include "util/error.hpp"
+#include "util/fd_passing.hpp"
 #include "util/log.hpp"
 #include "util/unique_fd.hpp"
 
@@ -25,19 +26,9 @@ namespace berth::runtime {
 
 UniqueFd receive_fd(int sock) {
     char payload[256];
-    iovec iov{payload, sizeof payload};
-    alignas(cmsghdr) char control[CMSG_SPACE(sizeof(int))] = {};
-    msghdr msg{};
-    msg.msg_iov = &iov;
-    msg.msg_iovlen = 1;
-    msg.msg_control = control;
-    msg.msg_controllen = sizeof control;
-    if (::recvmsg(sock, &msg, MSG_CMSG_CLOEXEC) < 0) throw_errno("receive console");
-    cmsghdr* c = CMSG_FIRSTHDR(&msg);
-    if (c == nullptr || c->cmsg_type != SCM_RIGHTS) throw_error("receive console: no fd");
-    int fd = -1;
-    std::memcpy(&fd, CMSG_DATA(c), sizeof fd);
-    return UniqueFd(fd);
+    Received r = receive_with_fd(sock, payload, sizeof payload, "receive console");
+    if (!r.fd) throw_error("receive console: no fd");
+    return std::move(r.fd);
 }
 
 namespace {

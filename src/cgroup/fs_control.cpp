@@ -127,7 +127,11 @@ void FsManager::kill_all(int signal) {
         }
         return;
     }
-    const bool can_freeze = layout_ == Layout::unified ? u != nullptr : dir_for("freezer") != nullptr;
+    const Dir* freezer = layout_ == Layout::unified ? u : dir_for("freezer");
+    // A cgroup removed meanwhile holds no process: systemd removes an emptied transient
+    // scope (as after a failed create killed the init), and there is no cgroup.kill above.
+    if (freezer && !emulated_ && !fsio::exists(freezer->path)) return;
+    const bool can_freeze = freezer != nullptr;
     // Without cgroup.kill, a process could fork between reading the pids and the kill: freeze
     // first so the list cannot change, signal, then thaw so the signals are delivered (runc).
     // For SIGKILL, repeat until the cgroup is empty, in case a task escaped the first pass.

@@ -87,7 +87,7 @@ void add_device_rule(const oci::Device& dev, const DeviceNodeEdit& node, oci::Co
 // processes, which in a user namespace berth's user lends them: a node berth's user cannot
 // open with the node's cgroup permissions is refused here, naming it, not found useless inside.
 void check_bindable(const DeviceNodeEdit& node, const std::string& host) {
-    std::string_view perms = node.permissions.empty() ? "rw" : node.permissions;
+    const std::string_view perms = node.permissions.empty() ? std::string_view("rw") : std::string_view(node.permissions);
     int want = (perms.find('r') != std::string_view::npos ? R_OK : 0) |
                (perms.find('w') != std::string_view::npos ? W_OK : 0);
     if (want == 0 || ::faccessat(AT_FDCWD, host.c_str(), want, AT_EACCESS) == 0) return;

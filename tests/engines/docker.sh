@@ -22,14 +22,6 @@ export DOCKER_HOST=unix://$d/docker.sock DOCKER_CONFIG=$d/cli
 dk() { "$DOCKER" "$@"; }
 drun() { dk run --runtime berth --network none "$@"; }
 status_of() { dk inspect --format '{{.State.Status}}' "$1" 2>&1; }
-wait_status() {
-  local i
-  for ((i = 0; i < 50; i++)); do
-    [[ $(status_of "$1") == "$2" ]] && return 0
-    sleep 0.2
-  done
-  return 1
-}
 
 defer remove_cgroup "$cg_parent"
 snapshot_dir /run/containerd

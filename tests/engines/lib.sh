@@ -493,3 +493,14 @@ cleanup_pods() {
   cri list 2>/dev/null | while read -r id rest; do cri stop "$id" 0; cri rm "$id"; done
   cri listp 2>/dev/null | while read -r id rest; do cri stopp "$id"; cri rmp "$id"; done
 }
+
+# wait_status ID STATUS: polls the engine's status_of ID (each script defines it for its
+# engine) for up to 10 s; fails when STATUS never shows.
+wait_status() {
+  local i
+  for ((i = 0; i < 50; i++)); do
+    [[ $(status_of "$1") == "$2" ]] && return 0
+    sleep 0.2
+  done
+  return 1
+}

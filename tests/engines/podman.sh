@@ -46,14 +46,6 @@ P=(podman --root "$T/root" --runroot "$T/runroot" --tmpdir "$T/tmp" --volumepath
 pm() { "${P[@]}" --runtime berth "$@"; }
 prun() { pm run --cgroup-parent "/$cg_parent" "$@"; }
 status_of() { pm inspect --format '{{.State.Status}}' "$1" 2>&1; }
-wait_status() {
-  local i
-  for ((i = 0; i < 50; i++)); do
-    [[ $(status_of "$1") == "$2" ]] && return 0
-    sleep 0.2
-  done
-  return 1
-}
 
 # Cleanup, run in reverse: containers, stray conmons, mounts, links, iptables, cgroups.
 ip_forward=$(</proc/sys/net/ipv4/ip_forward)

@@ -36,14 +36,6 @@ keep_log "$H/events.log"
 pm() { as_user podman --runtime "$URT" "$@"; }
 prun() { pm run --network none "$@"; }
 status_of() { pm inspect --format '{{.State.Status}}' "$1" 2>&1; }
-wait_status() {
-  local i
-  for ((i = 0; i < 50; i++)); do
-    [[ $(status_of "$1") == "$2" ]] && return 0
-    sleep 0.2
-  done
-  return 1
-}
 defer "pm rm --all --force --time 0"
 
 make_rootfs_tar "$T/bb.tar"

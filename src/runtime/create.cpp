@@ -17,6 +17,7 @@
 #include "runtime/rootless.hpp"
 #include "runtime/state_store.hpp"
 #include "sys/id_mapping.hpp"
+#include "sys/process_attrs.hpp"
 #include "util/error.hpp"
 #include "util/fs.hpp"
 #include "util/helper_process.hpp"
@@ -36,23 +37,6 @@
 #include <unistd.h>
 
 namespace berth::runtime {
-
-namespace {
-
-// The kernel refuses a value below the process's oom_score_adj_min without CAP_SYS_RESOURCE;
-// say which field asked for it rather than only "Permission denied".
-void set_oom_score_adj(pid_t pid, int value) {
-    try {
-        fs::write_file(fmt::format("/proc/{}/oom_score_adj", pid), std::to_string(value));
-    } catch (const Error& e) {
-        if (e.error_number() != EACCES && e.error_number() != EPERM) throw;
-        throw_error(".process.oomScoreAdj: the kernel refused {}: lowering it below the minimum set for berth "
-                    "needs CAP_SYS_RESOURCE", value);
-    }
-}
-
-
-}  // namespace
 
 namespace {
 
@@ -363,7 +347,7 @@ CreatedContainer create_container(const GlobalOptions& global, const CreateOptio
         timeline.step("init in the cgroup");
         if (plan.ns.new_user) sys::write_id_maps(pid, plan.ns);
         send_host_bind_trees(plan, pid, sync.get());
-        if (plan.process.oom_score_adj) set_oom_score_adj(pid, *plan.process.oom_score_adj);
+        if (plan.process.oom_score_adj) sys::write_oom_score_adj(pid, *plan.process.oom_score_adj);
         record.pid = pid;
         send_to_init(sync.get(), child::MsgType::go, pid);
         timeline.step("init released");

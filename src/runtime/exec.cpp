@@ -19,6 +19,7 @@
 #include "runtime/lsm.hpp"
 #include "sys/id_mapping.hpp"
 #include "sys/namespaces.hpp"
+#include "sys/process_attrs.hpp"
 #include "util/error.hpp"
 #include "util/fs.hpp"
 #include "util/log.hpp"
@@ -53,13 +54,19 @@ void set_env(std::vector<std::string>& env, const std::string& entry) {
 // The process as runc builds it: --process as given, or the container's process with
 // the inline args and the flags applied over it.
 oci::Process exec_process(const ExecOptions& o, const oci::Config& config) {
-    if (!o.process_file.empty()) return oci::parse_process(fs::read_file(o.process_file), o.process_file);
+    if (!o.process_file.empty()) {
+        oci::Process p = oci::parse_process(fs::read_file(o.process_file), o.process_file);
+        // runc gives every exec'd process the container's oomScoreAdj, even over the process
+        // file's own; the runtime-spec makes oomScoreAdj a field of the process it describes,
+        // so a process file that sets it wins here.
+        if (!p.oom_score_adj && config.process) p.oom_score_adj = config.process->oom_score_adj;
+        return p;
+    }
     if (!config.process) throw_error("the container's config has no process");
     oci::Process p = *config.process;
     p.args = o.args;
     p.terminal = o.tty;
     p.console_size.reset();
-    p.oom_score_adj.reset();
     for (const auto& e : o.env) set_env(p.env, e);
     if (!o.cwd.empty()) p.cwd = o.cwd;
     if (o.user) {
@@ -293,6 +300,8 @@ int exec_in(const GlobalOptions& global, const ExecOptions& o) {
     try {
         if (sub) cg->add_process(c.pid, *sub);
         else if (cg) cg->add_process(c.pid);
+        // Before `go`: the child runs nothing of the container until then.
+        if (plan.launch.process.oom_score_adj) sys::write_oom_score_adj(c.pid, *plan.launch.process.oom_score_adj);
         ListenerTarget listener;
         if (config->linux_ && config->linux_->seccomp) {
             // runtime-spec config-linux.md#seccomp: the process state names the filtered

@@ -93,7 +93,7 @@ void plan_oom(ProcessPlan& plan, int value) {
     if (value < -1000 || value > 1000) throw_error(".process.oomScoreAdj: {} is outside -1000..1000", value);
     // Whether the kernel allows a lower value depends on oom_score_adj_min (set only by a
     // privileged writer), not on the current value, so the parent writes it and reports
-    // a refusal instead of guessing here (see set_oom_score_adj).
+    // a refusal instead of guessing here (see write_oom_score_adj).
     plan.oom_score_adj = value;
 }
 
@@ -148,6 +148,16 @@ ProcessPlan build_process_plan(const oci::Process& process, bool deny_setgroups)
         plan.console_size.ws_col = static_cast<unsigned short>(process.console_size->width);
     }
     return plan;
+}
+
+void write_oom_score_adj(pid_t pid, int value) {
+    try {
+        fs::write_file(fmt::format("/proc/{}/oom_score_adj", pid), std::to_string(value));
+    } catch (const Error& e) {
+        if (e.error_number() != EACCES && e.error_number() != EPERM) throw;
+        throw_error(".process.oomScoreAdj: the kernel refused {}: lowering it below the minimum set for berth "
+                    "needs CAP_SYS_RESOURCE", value);
+    }
 }
 
 }  // namespace berth::sys

@@ -72,6 +72,10 @@ struct ProcessPlan {
 // `.process.oomScoreAdj: -500 needs CAP_SYS_RESOURCE, which berth lacks`.
 ProcessPlan build_process_plan(const oci::Process& process, bool deny_setgroups);
 
+// Writes /proc/PID/oom_score_adj from the parent. The kernel refuses a value below the
+// process's oom_score_adj_min without CAP_SYS_RESOURCE: the error names the field then.
+void write_oom_score_adj(pid_t pid, int value);
+
 // "0-3,7" -> a cpu set; throws for a malformed list.
 cpu_set_t parse_cpu_list(const std::string& list, const char* field);
 

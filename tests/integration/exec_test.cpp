@@ -6,6 +6,7 @@
 #include <boost/test/unit_test.hpp>
 
 #include <algorithm>
+#include <functional>
 
 #include <signal.h>
 #include <sys/stat.h>
@@ -22,8 +23,10 @@ bool contains(const std::string& haystack, const std::string& needle) {
 // A running container (the probe sleeping as its init), deleted with --force at the end.
 class Running {
 public:
-    Running() {
+    // adjust: changes the config before the container is made.
+    explicit Running(const std::function<void(Bundle&)>& adjust = {}) {
         b.config.process->args = {"/probe", "sleep", "60"};
+        if (adjust) adjust(b);
         b.save();
         pid_file = b.dir() + "/init.pid";
         Result c = b.berth({"create", "--bundle", b.dir(), "--pid-file", pid_file, b.id()});
@@ -131,6 +134,24 @@ BOOST_AUTO_TEST_CASE(exec_reads_a_process_file) {
     BOOST_TEST(rep.get("gid") == "8");
     auto env = rep.all("env");
     BOOST_TEST((std::find(env.begin(), env.end(), "PROCESS_FILE=yes") != env.end()));
+}
+
+// Kubernetes' exec probes and `kubectl exec` shells run with the container's oom_score_adj
+// (kubelet sets 1000 for BestEffort pods): the shim's own value (-998 on a node) would make
+// them the last processes the OOM killer picks. runc gives every exec'd process the
+// container's value; a process file's own oomScoreAdj is the spec's process field, applied.
+BOOST_AUTO_TEST_CASE(exec_gets_the_containers_oom_score_adj_or_the_process_files) {
+    Running c([](Bundle& b) { b.config.process->oom_score_adj = 500; });
+    Bundle& b = c.b;
+    Result inl = c.exec({"/probe", "cat", "/proc/self/oom_score_adj"});
+    BOOST_TEST(inl.out == "500\n", inl.err);
+    write_file(b.dir() + "/p-none.json", R"({"args": ["/probe", "cat", "/proc/self/oom_score_adj"], "cwd": "/"})");
+    Result none = b.berth({"exec", "--process", b.dir() + "/p-none.json", b.id()});
+    BOOST_TEST(none.out == "500\n", none.err);
+    write_file(b.dir() + "/p-700.json",
+               R"({"args": ["/probe", "cat", "/proc/self/oom_score_adj"], "cwd": "/", "oomScoreAdj": 700})");
+    Result own = b.berth({"exec", "--process", b.dir() + "/p-700.json", b.id()});
+    BOOST_TEST(own.out == "700\n", own.err);
 }
 
 BOOST_AUTO_TEST_CASE(detached_exec_writes_the_pid_file_and_joins_the_cgroup) {

@@ -418,9 +418,11 @@ disabled_plugins = [$disabled]
   path = "$d/opt"
 
 # The CRI plugin (cri.sh): root cannot lower oom_score_adj here (no CAP_SYS_RESOURCE),
-# the pause image is the local busybox one, CNI config and plugins are private.
+# the pause image is the local busybox one, CNI config and plugins are private, and so are
+# the pods' network namespaces (pinned under the state dir, not /run/netns).
 [plugins."io.containerd.grpc.v1.cri"]
   restrict_oom_score_adj = true
+  netns_mounts_under_state_dir = true
   sandbox_image = "localhost/pause:latest"
   enable_selinux = false
   disable_apparmor = true

@@ -126,7 +126,7 @@ class Pods:
         self.configs[r.pod_sandbox_id] = cfg
         return r.pod_sandbox_id
 
-    def container_config(self, pod, name, argv, sc=None, resources=None, mounts=(), envs=None):
+    def container_config(self, pod, name, argv, sc=None, resources=None, mounts=(), envs=None, devices=()):
         """A ContainerConfig as kubelet writes it: the pod's namespace options in the security
         context, the kubelet's masked and read-only /proc paths, /etc/hosts and
         /dev/termination-log mounted from the pod's directory."""
@@ -153,6 +153,7 @@ class Pods:
             annotations={"io.kubernetes.container.terminationMessagePath": "/dev/termination-log"},
             mounts=[pb.Mount(container_path="/etc/hosts", host_path=hosts),
                     pb.Mount(container_path="/dev/termination-log", host_path=term)] + list(mounts),
+            devices=list(devices),
             linux=pb.LinuxContainerConfig(resources=resources or pb.LinuxContainerResources(), security_context=sc))
 
     def create(self, pod, cfg):
@@ -254,7 +255,9 @@ def pod_a(c, cri, pods, host):
     sc2 = pb.LinuxContainerSecurityContext(
         capabilities=pb.Capability(drop_capabilities=["NET_RAW"], add_capabilities=["SYS_TIME"]),
         seccomp=pb.SecurityProfile(profile_type=pb.SecurityProfile.Unconfined))
-    a2 = pods.start(pod, "sidecar", sc=sc2, mounts=mounts[:1])
+    # A device as a device plugin hands it over (kubelet passes it in devices).
+    a2 = pods.start(pod, "sidecar", sc=sc2, mounts=mounts[:1],
+                    devices=[pb.Device(container_path="/dev/fuse", host_path="/dev/fuse", permissions="rw")])
     shared_namespaces(c, cri, pod, a1, a2, host)
     return pod, a1, a2, cri.pid(a1)
 
@@ -346,6 +349,21 @@ def security(c, cri, a1, a2, pid1):
     c.eq("sidecar: /sys/firmware masked (empty)", "", firm.strip())
     sysro = probe_kv(cri.exec(a2, ["probe", "stat", "/sys"])[1])
     c.eq("sidecar: /sys read-only (not privileged)", "1", sysro.get("fs_readonly"))
+
+
+def devices(c, cri, a1, a2):
+    """The sidecar's /dev/fuse (a device plugin's device): present and openable there,
+    absent in the app; a node the sidecar makes itself stays closed (the device cgroup)."""
+    st = probe_kv(cri.exec(a2, ["probe", "stat", "/dev/fuse"])[1])
+    rc, out = cri.exec(a2, ["probe", "cat", "/dev/fuse"])
+    c.eq("sidecar: the /dev/fuse device (char 10:229) opens", ("char", "10:229", 0), (st.get("type"), st.get("rdev"), rc))
+    c.eq("app: no /dev/fuse", 1, cri.exec(a1, ["probe", "stat", "/dev/fuse"])[0])
+    rc, out = cri.sh(a2, "mknod /tmp/kmsg c 1 11 && probe cat /tmp/kmsg")
+    c.has("sidecar: the device cgroup refuses to open a node it was not given (/dev/kmsg made with mknod)",
+          out, "error=Operation not permitted")
+    if os.path.exists("/sys/fs/cgroup/devices/devices.list"):
+        listed = read(os.path.join(cgroup_path(cri.pid(a2), "devices"), "devices.list")).splitlines()
+        c.check("sidecar: the host's device cgroup allows c 10:229 rw", "c 10:229 rw" in listed, listed)
 
 
 def resources(c, cri, pod, a1, a2, pid1):
@@ -440,6 +458,7 @@ def pod_b(c, cri, pods, profile):
     c.check("victim: seccomp Localhost profile (Seccomp: 2, mkdir EPERM); the killer may mkdir",
             k1.get("Seccomp", "").strip() == "2" and rc1 != 0 and "Operation not permitted" in out1 and rc2 == 0,
             "%s %s %s" % (k1.get("Seccomp"), out1, rc2))
+    exec_matches_init(c, cri, "victim (Localhost seccomp)", b1)
     rc, out = cri.sh(b2, "kill -KILL $(pidof 'sleep' | tr ' ' '\\n' | while read p; do "
                          "grep -q 1001 /proc/$p/cmdline && echo $p; done)")
     st = cri.wait_exited(b1)
@@ -447,11 +466,62 @@ def pod_b(c, cri, pods, profile):
          (rc, st.state, st.exit_code))
 
 
+STATUS_KEYS = ("Uid", "Gid", "Groups", "CapInh", "CapPrm", "CapEff", "CapBnd", "CapAmb", "NoNewPrivs", "Seccomp")
+
+
+def exec_matches_init(c, cri, name, cid):
+    """An ExecSync'd process has its container's credentials, capabilities, no_new_privs,
+    seccomp mode, cgroups and oom_score_adj: /proc/self of the exec'd probe against
+    /proc/PID of the container's init, read from the host."""
+    pid = cri.pid(cid)
+
+    def status(text):
+        fields = dict(l.split(":", 1) for l in text.splitlines() if ":" in l)
+        return {k: " ".join(fields.get(k, "?").split()) for k in STATUS_KEYS}
+
+    inside = status(cri.exec(cid, ["probe", "cat", "/proc/self/status"])[1])
+    inside["oom_score_adj"] = cri.exec(cid, ["probe", "cat", "/proc/self/oom_score_adj"])[1].strip()
+    host = status(read("/proc/%d/status" % pid))
+    host["oom_score_adj"] = read("/proc/%d/oom_score_adj" % pid)
+    if cri.exec(cid, ["readlink", "/proc/self/ns/cgroup"])[1].strip() == ns_inode(pid, "cgroup"):
+        inside["cgroup"] = cri.exec(cid, ["probe", "cat", "/proc/self/cgroup"])[1].strip()
+        host["cgroup"] = read("/proc/%d/cgroup" % pid)
+    c.eq("%s: an exec'd process has the init's ids, capabilities, no_new_privs, seccomp, cgroups, "
+         "oom_score_adj" % name, host, inside)
+
+
+def propagation(c, cri, cid, prop):
+    """Mount propagation as kubelet asks for it: a tmpfs the host mounts later shows up under
+    a HostToContainer mount, not under a private one; one the container mounts under a
+    Bidirectional mount (a CSI driver's) shows up on the host."""
+    for sub in ("h2c/sub", "priv/sub"):
+        subprocess.run(["mount", "-t", "tmpfs", "berth-prop", os.path.join(prop, sub)], check=True)
+    tmpfs = "fs_magic=1021994"
+    h2c = cri.exec(cid, ["probe", "stat", "/h2c/sub"])[1]
+    priv = cri.exec(cid, ["probe", "stat", "/priv/sub"])[1]
+    c.check("HostToContainer: a host mount made after start is seen inside; a private mount's is not",
+            tmpfs in h2c and tmpfs not in priv, h2c + priv)
+    rc, out = cri.exec(cid, ["mount", "-t", "tmpfs", "berth-bidir", "/bidir/sub"])
+    with open("/proc/self/mountinfo") as f:
+        seen = [l.split()[4] for l in f if l.split()[4] == os.path.join(prop, "bidir/sub")]
+    c.check("Bidirectional: a mount made inside the privileged container is seen on the host", rc == 0 and seen,
+            out + repr(seen))
+    for sub in ("bidir/sub", "priv/sub", "h2c/sub"):
+        subprocess.run(["umount", "-l", os.path.join(prop, sub)], check=False)
+
+
 def pod_c(c, cri, pods):
     """Pod C: privileged, host pid, network and IPC (a node agent)."""
     pb = cri.pb
     pod = pods.run_pod("pod-c", net=pb.NODE, pid=pb.NODE, ipc=pb.NODE, privileged=True)
-    c1 = pods.start(pod, "agent", sc=pb.LinuxContainerSecurityContext(privileged=True))
+    prop = os.path.join(pods.work, "prop")  # a shared mount pods.sh made
+    for sub in ("h2c/sub", "bidir/sub", "priv/sub"):
+        os.makedirs(os.path.join(prop, sub))
+    mounts = [pb.Mount(container_path="/h2c", host_path=prop + "/h2c", propagation=pb.PROPAGATION_HOST_TO_CONTAINER),
+              pb.Mount(container_path="/bidir", host_path=prop + "/bidir", propagation=pb.PROPAGATION_BIDIRECTIONAL),
+              pb.Mount(container_path="/priv", host_path=prop + "/priv", propagation=pb.PROPAGATION_PRIVATE)]
+    c1 = pods.start(pod, "agent", sc=pb.LinuxContainerSecurityContext(privileged=True), mounts=mounts)
+    propagation(c, cri, c1, prop)
     me = os.getpid()
     ns = cri.sh(c1, "for n in pid net ipc; do readlink /proc/self/ns/$n; done")[1].split()
     c.eq("pod C: the host's pid, net and ipc namespaces", [ns_inode(me, n) for n in ("pid", "net", "ipc")], ns)
@@ -469,6 +539,7 @@ def pod_c(c, cri, pods):
     c.eq("privileged: /sys read-write, %s not masked" % MASKED_FILE, ("0", "file"),
          (sysrw.get("fs_readonly"), masked.get("type")))
     c.eq("privileged: no seccomp filter", "0", k.get("Seccomp", "").strip())
+    exec_matches_init(c, cri, "privileged agent", c1)
 
 
 def main():
@@ -481,6 +552,9 @@ def main():
     host["pod_ip_forward"] = "0" if host["ip_forward"] == "1" else "1"
     pod, a1, a2, pid1 = pod_a(c, cri, pods, host)
     security(c, cri, a1, a2, pid1)
+    devices(c, cri, a1, a2)
+    exec_matches_init(c, cri, "app", a1)
+    exec_matches_init(c, cri, "sidecar", a2)
     resources(c, cri, pod, a1, a2, pid1)
     oom_and_refusals(c, cri, pods, pod)
     pod_b(c, cri, pods, profile)

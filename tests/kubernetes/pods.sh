@@ -3,8 +3,8 @@
 # three pod sandboxes (the pause image) on runtime handler "berth" (BinaryName = $RUNTIME,
 # so RUNTIME=/usr/sbin/runc runs the same checks on runc) with several containers each:
 # shared and host namespaces, shareProcessNamespace, security contexts, seccomp profiles,
-# masked paths, sysctls, resources in the cgroup files, stats, UpdateContainerResources,
-# an OOM kill and containerd's refusals; each seen from inside the containers (busybox and
+# masked paths, sysctls, devices, mount propagation, resources in the cgroup files, stats,
+# UpdateContainerResources, an OOM kill and containerd's refusals; each seen from inside the containers (busybox and
 # the static probe, tests/fixtures/probe.c, in the image) and from the host. One containerd
 # for everything. A pod with its own network gets eth0 from a CNI plugin written here: a
 # veth pair made inside the pod's namespace, so nothing lands on the host's network.
@@ -41,6 +41,13 @@ chmod 755 "$d/cni-bin/berth-veth"
 ln -s berth-veth "$d/cni-bin/loopback"
 echo '{"cniVersion":"0.4.0","name":"berth-test","type":"berth-veth"}' >"$d/cni-conf/10-berth-test.conf"
 write_seccomp_no_mkdir "$T/seccomp-no-mkdir.json"
+# Mount propagation needs a shared source (kubelet's pod directories are on a shared mount).
+mkdir -p "$T/pods/prop"
+if ! mount --bind "$T/pods/prop" "$T/pods/prop" || ! mount --make-shared "$T/pods/prop"; then
+  _not_ok "a shared mount for the propagation checks"
+  exit 1
+fi
+defer unmount_under "$T/pods/prop"
 
 cg_parent=berth-k8stest-pods
 defer remove_cgroup "$cg_parent"

@@ -293,6 +293,9 @@ def shared_namespaces(c, cri, pod, a1, a2, host):
         on_host = f.read()
     c.check("pod A: the app sees the sidecar's SysV shm segment, the host does not",
             " 16962 " in seen and " 16962 " not in on_host, seen)
+    cri.sh(a2, "echo posix-shm >/dev/shm/from-sidecar")
+    c.eq("pod A: the sandbox's /dev/shm is shared (a file the sidecar wrote, read by the app)",
+         (0, "posix-shm\n"), cri.exec(a1, ["cat", "/dev/shm/from-sidecar"]))
 
     # Sysctls: set in the pod's namespaces only.
     _, out = cri.exec(a1, ["cat", "/proc/sys/net/ipv4/ip_forward", "/proc/sys/kernel/msgmax"])
@@ -404,7 +407,8 @@ def resources(c, cri, pod, a1, a2, pid1):
 
 
 def oom_and_refusals(c, cri, pods, pod):
-    """A container over its memory limit is OOMKilled; configurations containerd refuses."""
+    """A container over its memory limit is OOMKilled; one with a working_dir to make; one that
+    cannot start; configurations containerd refuses."""
     pb = cri.pb
     sc = pb.LinuxContainerSecurityContext(run_as_username="user")
     cid = pods.start(pod, "hog", ["sh", "-c", "id; exec dd if=/dev/zero of=/dev/null bs=96M count=1"],
@@ -415,6 +419,27 @@ def oom_and_refusals(c, cri, pods, pod):
     log = read(os.path.join(pods.configs[pod].log_directory, "hog.log"))
     c.check("run_as_username user: uid 1000 from the image's /etc/passwd; dd killed before it finished",
             "uid=1000(user)" in log and "records out" not in log, log)
+    cfg = pods.container_config(pod, "workdir", ["sh", "-c", "pwd; echo $GREETING"], envs={"GREETING": "hello-env"})
+    cfg.working_dir = "/made/by/runtime"
+    cid = pods.create(pod, cfg)
+    cri.call("StartContainer", pb.StartContainerRequest(container_id=cid))
+    st = cri.wait_exited(cid)
+    log = read(os.path.join(pods.configs[pod].log_directory, "workdir.log"))
+    c.check("a missing working_dir is made; the env reaches the process; exit 0 is Completed",
+            "stdout F /made/by/runtime\n" in log and log.endswith("stdout F hello-env") and
+            (st.exit_code, st.reason) == (0, "Completed"), "%r %r" % (log, st))
+    cid = pods.create(pod, pods.container_config(pod, "bad", ["/no/such/binary"]))
+    try:
+        cri.call("StartContainer", pb.StartContainerRequest(container_id=cid))
+        err = "started"
+    except grpc.RpcError as e:
+        err = e.details()
+    st = cri.status(cid)
+    left = [h for h in os.listdir("/sys/fs/cgroup")
+            if os.path.exists(os.path.join("/sys/fs/cgroup", h, pods.cg_parent, "pod-a", cid))]
+    c.check("a missing executable: StartContainer fails naming it, StartError 128, no cgroup left",
+            "/no/such/binary" in err and (st.exit_code, st.reason) == (128, "StartError") and not left,
+            "%s; %r; %r" % (err, (st.exit_code, st.reason), left))
     before = {x.id for x in cri.call("ListContainers", pb.ListContainersRequest()).containers}
     cases = [("run_as_group without run_as_user", pb.LinuxContainerSecurityContext(run_as_group=pb.Int64Value(value=5))),
              ("run_as_username not in the image", pb.LinuxContainerSecurityContext(run_as_username="nosuchuser")),

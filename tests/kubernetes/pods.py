@@ -139,6 +139,7 @@ class Pods:
                         % (pcfg.hostname or "host-network"))
         term = os.path.join(pdir, name + "-termination-log")
         open(term, "w").close()
+        os.chmod(term, 0o666)  # as kubelet leaves it, for any run_as_user
         sc = sc or pb.LinuxContainerSecurityContext()
         sc.namespace_options.CopyFrom(pcfg.linux.security_context.namespace_options)
         if not sc.privileged:
@@ -310,7 +311,7 @@ def read(path):
         return f.read().strip()
 
 
-def security(c, cri, a1, a2, pid1):
+def security(c, cri, a1, a2, pid1, term):
     """securityContext of the app (uid 1000, groups, read-only rootfs, no_new_privs, caps
     ALL dropped but NET_BIND_SERVICE, RuntimeDefault seccomp) against the sidecar (root,
     NET_RAW dropped, SYS_TIME added, unconfined): each from inside, the ids also from the host."""
@@ -324,6 +325,9 @@ def security(c, cri, a1, a2, pid1):
          (status["Uid"].split()[0], status["Gid"].split()[0], set(status["Groups"].split()) & {"3000", "4000", "5000"}))
     rc, out = cri.exec(a1, ["touch", "/new-file"])
     c.check("app: readonly_rootfs, a write fails with EROFS", rc != 0 and "Read-only file system" in out, out)
+    rc, _ = cri.sh(a1, "echo finished >/dev/termination-log")
+    c.eq("app: the kubelet's /dev/termination-log is writable under a read-only rootfs", (0, "finished"),
+         (rc, read(term)))
     rc, out = cri.exec(a1, ["touch", "/config/new"])
     c.check("app: a read-only mount refuses writes (EROFS)", rc != 0 and "Read-only file system" in out, out)
     rc, _ = cri.exec(a1, ["sh", "-c", "echo from-app >/shared/note"])
@@ -576,7 +580,7 @@ def main():
             "msgmax": read("/proc/sys/kernel/msgmax")}
     host["pod_ip_forward"] = "0" if host["ip_forward"] == "1" else "1"
     pod, a1, a2, pid1 = pod_a(c, cri, pods, host)
-    security(c, cri, a1, a2, pid1)
+    security(c, cri, a1, a2, pid1, os.path.join(pods.work, "pod-a", "app-termination-log"))
     devices(c, cri, a1, a2)
     exec_matches_init(c, cri, "app", a1)
     exec_matches_init(c, cri, "sidecar", a2)

@@ -18,6 +18,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <cstring>
+
 namespace berth::child {
 
 bool apply_limits(const LaunchPlan& plan, Failure& f) noexcept {
@@ -168,8 +170,9 @@ int find_executable(const LaunchPlan& plan, Failure& f) noexcept {
         denied = static_cast<int>(i);
     }
     const char* name = plan.process.args.strings[0].c_str();
-    fail(f, denied >= 0 ? "exec: permission denied" : "exec: executable file not found in $PATH", name,
-         denied >= 0 ? EACCES : ENOENT);
+    // A name with a slash is not looked up in $PATH: say only that it is missing.
+    const char* missing = std::strchr(name, '/') ? "exec" : "exec: executable file not found in $PATH";
+    fail(f, denied >= 0 ? "exec: permission denied" : missing, name, denied >= 0 ? EACCES : ENOENT);
     return -1;
 }
 

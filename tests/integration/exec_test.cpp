@@ -204,7 +204,10 @@ BOOST_AUTO_TEST_CASE(exec_of_a_missing_executable_fails) {
     Running c;
     Result r = c.exec({"/no/such/binary"});
     BOOST_TEST(r.status != 0);
-    BOOST_TEST(contains(r.err, "/no/such/binary"), r.err);
+    BOOST_TEST(contains(r.err, "exec \"/no/such/binary\": No such file or directory"), r.err);
+    BOOST_TEST(!contains(r.err, "$PATH"), r.err);  // a path is not looked up there
+    Result bare = c.exec({"no-such-command"});
+    BOOST_TEST(contains(bare.err, "not found in $PATH \"no-such-command\""), bare.err);
 }
 
 BOOST_AUTO_TEST_CASE(exec_with_a_tty_gets_a_terminal_from_the_container) {

@@ -71,7 +71,7 @@ void FsManager::freeze_v2(const std::string& dir, bool frozen) const {
 void FsManager::freeze(bool frozen) {
     if (layout_ != Layout::unified) {
         const Dir* d = dir_for("freezer");
-        if (!d) throw_error("{}: freezer controller not available", frozen ? "pause" : "resume");
+        if (!d) throw_unavailable(frozen ? "pause: cannot toggle freezer" : "resume: cannot toggle freezer", "freezer");
         freeze_v1(d->path, frozen);
         return;
     }

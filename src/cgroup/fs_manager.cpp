@@ -11,8 +11,10 @@
 #include "util/log.hpp"
 
 #include <fcntl.h>
+#include <unistd.h>
 
 #include <algorithm>
+#include <optional>
 
 namespace berth::cgroup {
 
@@ -104,6 +106,12 @@ void FsManager::add_to_saved_form(SavedForm& form) const {
         form.add("controllers", join(d.hierarchy.controllers, ','));
         form.add("path", d.path);
     }
+    for (const auto& d : skipped_) {
+        form.add("skipped", d.hierarchy.unified ? "v2" : "v1");
+        form.add("mount", d.hierarchy.mount);
+        form.add("controllers", join(d.hierarchy.controllers, ','));
+        form.add("path", d.path);
+    }
 }
 
 std::string FsManager::saved_form() const {
@@ -115,27 +123,34 @@ std::string FsManager::saved_form() const {
 
 std::unique_ptr<FsManager> FsManager::load(const SavedForm& form) {
     std::vector<Dir> dirs;
+    std::vector<Dir> skipped;
+    std::vector<Dir>* current = nullptr;  // the list of the last "dir" or "skipped" key
     for (const auto& [key, value] : form.items()) {
-        if (key == "dir") {
-            dirs.push_back({});
-            dirs.back().hierarchy.unified = value == "v2";
-        } else if (dirs.empty()) {
+        if (key == "dir" || key == "skipped") {
+            current = key == "dir" ? &dirs : &skipped;
+            current->push_back({});
+            current->back().hierarchy.unified = value == "v2";
+        } else if (!current) {
             continue;
         } else if (key == "mount") {
-            dirs.back().hierarchy.mount = value;
+            current->back().hierarchy.mount = value;
         } else if (key == "controllers") {
-            dirs.back().hierarchy.controllers = split_list(value, ',');
+            current->back().hierarchy.controllers = split_list(value, ',');
         } else if (key == "path") {
-            dirs.back().path = value;
+            current->back().path = value;
         }
     }
-    for (const auto& d : dirs) {
-        if (d.path.empty() || d.path.rfind(d.hierarchy.mount, 0) != 0) {
-            throw_error("load cgroup state: bad cgroup path \"{}\"", d.path);
+    for (const auto* list : {&dirs, &skipped}) {
+        for (const auto& d : *list) {
+            if (d.path.empty() || d.path.rfind(d.hierarchy.mount, 0) != 0) {
+                throw_error("load cgroup state: bad cgroup path \"{}\"", d.path);
+            }
         }
     }
-    return std::make_unique<FsManager>(layout_from_name(form.get("layout")), form.get("emulated") == "1",
-                                       std::move(dirs));
+    auto m = std::make_unique<FsManager>(layout_from_name(form.get("layout")), form.get("emulated") == "1",
+                                         std::move(dirs));
+    m->skipped_ = std::move(skipped);
+    return m;
 }
 
 const FsManager::Dir* FsManager::unified_dir() const {
@@ -158,6 +173,23 @@ const FsManager::Dir* FsManager::dir_for(const std::string& controller) const {
         if (!d.hierarchy.unified && has(d.hierarchy.controllers, controller)) return &d;
     }
     return nullptr;
+}
+
+const FsManager::Dir* FsManager::skipped_for(const std::string& controller) const {
+    for (const auto& d : skipped_) {
+        if (d.hierarchy.unified ? controller.empty() : has(d.hierarchy.controllers, controller)) return &d;
+    }
+    return nullptr;
+}
+
+void FsManager::throw_unavailable(const std::string& what, const std::string& controller) const {
+    // runc 1.1: "cannot toggle freezer: cgroups not configured for container", "cannot set
+    // memory limit: container could not join or create cgroup"; berth names the directory.
+    if (const Dir* d = skipped_for(controller))
+        throw_error("{}: the container has no {} cgroup (\"{}\" was not writable by uid {} at create; a rootless "
+                    "container needs one delegated to its user)",
+                    what, controller, d->path, ::geteuid());
+    throw_error("{}: {} controller not available", what, controller);
 }
 
 void FsManager::init_dir(const Dir& dir, const std::string& path) const {
@@ -198,19 +230,48 @@ void FsManager::enable_controllers(const std::vector<std::string>& controllers, 
 }
 
 void FsManager::create() {
-    for (const auto& d : dirs_) {
-        std::vector<std::string> made;
-        if (d.hierarchy.unified && layout_ == Layout::unified) {
-            enable_controllers(d.hierarchy.controllers, d.hierarchy.mount);
-            made = fsio::make_path(d.hierarchy.mount, d.path, [&](const std::string& dir) {
-                if (dir != d.path) enable_controllers(d.hierarchy.controllers, dir);
-            });
-        } else {
-            made = fsio::make_path(d.hierarchy.mount, d.path, [&](const std::string& dir) { init_dir(d, dir); });
-        }
-        if (made.empty() || made.back() != d.path) found_existing_ = true;
-        made_.insert(made_.end(), made.begin(), made.end());
+    for (const auto& d : dirs_) create_dir(d);
+}
+
+void FsManager::create_dir(const Dir& d) {
+    std::vector<std::string> made;
+    if (d.hierarchy.unified && layout_ == Layout::unified) {
+        enable_controllers(d.hierarchy.controllers, d.hierarchy.mount);
+        made = fsio::make_path(d.hierarchy.mount, d.path, [&](const std::string& dir) {
+            if (dir != d.path) enable_controllers(d.hierarchy.controllers, dir);
+        });
+    } else {
+        made = fsio::make_path(d.hierarchy.mount, d.path, [&](const std::string& dir) { init_dir(d, dir); });
     }
+    if (made.empty() || made.back() != d.path) found_existing_ = true;
+    made_.insert(made_.end(), made.begin(), made.end());
+}
+
+void FsManager::create_where_permitted() {
+    auto refused = [](int err) { return err == EACCES || err == EPERM || err == EROFS; };
+    std::vector<Dir> kept;
+    std::optional<Error> first;
+    for (const auto& d : dirs_) {
+        try {
+            create_dir(d);
+            // An existing cgroup (cgroupsPath naming one) that the caller may not join: the
+            // kernel would refuse the init later, in add_process.
+            if (!emulated_ && ::access((d.path + "/cgroup.procs").c_str(), W_OK) != 0)
+                throw_errno("join cgroup \"{}\"", d.path);
+            kept.push_back(d);
+        } catch (const Error& e) {
+            if (!refused(e.error_number())) throw;
+            log::debug("rootless: no cgroup in \"{}\": {}", d.hierarchy.mount, e.what());
+            if (!first) first = e;
+            skipped_.push_back(d);
+        }
+    }
+    if (kept.empty()) {
+        skipped_.clear();
+        if (first) throw *first;
+        return;
+    }
+    dirs_ = std::move(kept);
 }
 
 int FsManager::unified_fd() const {
@@ -299,7 +360,7 @@ void FsManager::apply_translation(const Translation& t) {
 
 void FsManager::write_setting(const Setting& s, const Dir* target) const {
     const Dir* d = target ? target : dir_for(s.controller);
-    if (!d) throw_error("{}: {} controller not available", s.field, s.controller);
+    if (!d) throw_unavailable(s.field, s.controller);
     std::string file = s.file;
     std::string value = s.value;
     if (!emulated_ && (!s.fallback.empty() || s.optional) && !fsio::exists(d->path + "/" + file)) {

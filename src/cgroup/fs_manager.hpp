@@ -31,6 +31,12 @@ public:
     FsManager(Layout layout, bool emulated, std::vector<Dir> dirs);
 
     void create() override;
+    // Rootless on v1 and hybrid hosts (what runc's v1 manager does for an unprivileged
+    // caller): makes the container's directory in each hierarchy the caller may write and
+    // leaves out each one the kernel refuses (EACCES, EPERM, EROFS), remembering it (saved
+    // form) so that a limit or pause that needs it can say why it cannot be had. Throws the
+    // first refusal when no hierarchy is writable, and any other error as create() does.
+    void create_where_permitted();
     void apply(const oci::Resources& resources) override;
     int unified_fd() const override;
     void add_process(pid_t pid) override;
@@ -54,12 +60,19 @@ public:
     Layout layout() const { return layout_; }
     bool emulated() const { return emulated_; }
     const std::vector<Dir>& dirs() const { return dirs_; }
+    // The hierarchies create_where_permitted() left out (the directory it could not make).
+    const std::vector<Dir>& skipped() const { return skipped_; }
     // The directory that holds `controller` ("" for the v2 core files), or nullptr.
     const Dir* dir_for(const std::string& controller) const;
     void add_to_saved_form(SavedForm& form) const;
 
 private:
     const Dir* unified_dir() const;
+    // The left-out directory of `controller`'s hierarchy, or nullptr.
+    const Dir* skipped_for(const std::string& controller) const;
+    // "<what>: cannot ..." for a controller without a directory: left out, or absent.
+    [[noreturn]] void throw_unavailable(const std::string& what, const std::string& controller) const;
+    void create_dir(const Dir& dir);
     void init_dir(const Dir& dir, const std::string& path) const;
     void enable_controllers(const std::vector<std::string>& controllers, const std::string& path) const;
     // Writes to `target`, or to the directory of the setting's controller when null.
@@ -77,6 +90,7 @@ private:
     Layout layout_;
     bool emulated_;
     std::vector<Dir> dirs_;
+    std::vector<Dir> skipped_;
     // What create() did in this process: the directories it made (top down), and whether
     // the container's directory existed already in some hierarchy.
     std::vector<std::string> made_;

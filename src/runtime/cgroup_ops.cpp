@@ -38,7 +38,10 @@ void set_frozen(const GlobalOptions& global, const std::string& id, bool frozen)
     ContainerLock lock(store, id);
     const oci::Status want = frozen ? oci::Status::running : oci::Status::paused;
     if (derive_status(store, record) != want) throw_error("container is not {}", oci::to_string(want));
-    require_cgroup(record)->freeze(frozen);
+    auto cg = container_cgroup(record);
+    // runc: "cannot toggle freezer: cgroups not configured for container".
+    if (!cg) throw_error("cannot toggle freezer: the container has no cgroup (rootless, none was writable at create)");
+    cg->freeze(frozen);
 }
 
 // --- update -------------------------------------------------------------------------

@@ -1,5 +1,6 @@
 #include "runtime/rootless.hpp"
 
+#include "cgroup/fs_manager.hpp"
 #include "sys/id_mapping.hpp"
 #include "util/error.hpp"
 #include "util/log.hpp"
@@ -116,18 +117,25 @@ bool permission_error(int err) { return err == EACCES || err == EPERM || err == 
 
 std::shared_ptr<cgroup::Manager> create_cgroup(std::shared_ptr<cgroup::Manager> manager, const oci::Config& config,
                                                bool rootless) {
+    auto* fs = rootless ? dynamic_cast<cgroup::FsManager*>(manager.get()) : nullptr;
     try {
-        manager->create();
+        // Each v1 hierarchy on its own, as runc's v1 manager: the ones an admin delegated
+        // to the user (a chown'd directory) hold the container, the others are left out
+        // and any limit or pause that needs one of them fails naming it (fs_manager.hpp).
+        if (fs) fs->create_where_permitted();
+        else manager->create();
         return manager;
     } catch (const Error& e) {
+        // Whatever was made before the failure (v1 hierarchies are made one by one); the
+        // cgroupfs driver removes only directories it made.
+        if (fs) fs->undo_create();
         if (!rootless || !permission_error(e.error_number())) throw;
-        // Whatever was made before the refusal (v1 hierarchies are made one by one).
-        manager->undo_create();
+        if (!fs) manager->undo_create();
         const oci::Resources none;
         const oci::Resources& res = config.linux_ && config.linux_->resources ? *config.linux_->resources : none;
         if (auto field = first_limit_field(res); !field.empty())
             throw_error("{}: cannot be applied without a cgroup berth may write ({}); rootless limits need a "
-                        "delegated cgroup v2 subtree",
+                        "delegated cgroup (a v2 subtree, or v1 directories owned by the user)",
                         field, e.what());
         log::debug("rootless: no cgroup ({})", e.what());
         return std::make_shared<NoCgroup>();

@@ -33,9 +33,11 @@ bool binds_devices(const oci::Config& config, bool rootless);
 // only the allowed nodes (mknod is refused there).
 std::string first_limit_field(const oci::Resources& resources);
 
-// Makes the container's cgroup. When `rootless` and the kernel refuses it (EACCES, EPERM,
-// EROFS), a config without limits gets no cgroup (a manager whose saved_form() is "", as
-// runc does); one with a limit throws naming the field. Throws berth::Error otherwise.
+// Makes the container's cgroup. When `rootless`, the cgroupfs driver makes it in each
+// hierarchy the caller may write and leaves the others out (FsManager::
+// create_where_permitted); when the kernel refuses every one (EACCES, EPERM, EROFS), a
+// config without limits gets no cgroup (a manager whose saved_form() is "", as runc does)
+// and one with a limit throws naming the field. Throws berth::Error otherwise.
 std::shared_ptr<cgroup::Manager> create_cgroup(std::shared_ptr<cgroup::Manager> manager,
                                                const oci::Config& config, bool rootless);
 

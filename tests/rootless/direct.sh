@@ -15,14 +15,9 @@ is_berth() { [[ $(basename "$RUNTIME") == berth ]]; }
 rt() { as_user "$URT" "$@"; }
 
 B=$T/home/b
-make_rootfs "$T/rootfs"
-as_user mkdir -p "$B"
-cp -a "$T/rootfs" "$B/rootfs"
-chown -R "$RU:$RU" "$B"
-assert_ok "spec --rootless as the user" as_user sh -c "cd $B && $URT spec --rootless"
+user_bundle "$B"
 # set_config JQ: edits the bundle's config.json.
 set_config() { jq "$1" "$B/config.json.orig" >"$B/config.json" && chown "$RU:" "$B/config.json"; }
-cp "$B/config.json" "$B/config.json.orig"
 set_args() { set_config ".process.terminal = false | .process.args = [\"sh\", \"-c\", $(jq -Rn --arg a "$1" '$a')] | ${2:-.}"; }
 host=$(jq -r .hostname "$B/config.json.orig")
 

@@ -37,6 +37,18 @@ remove_test_user() {
   sed -i "/^$u:/d" /etc/subuid /etc/subgid
 }
 
+# user_bundle DIR: a busybox bundle owned by the user, its config.json made by
+# `$URT spec --rootless` as the user (a check) and kept as config.json.orig.
+user_bundle() {
+  local b=$1
+  make_rootfs "$T/rootfs"
+  as_user mkdir -p "$b"
+  cp -a "$T/rootfs" "$b/rootfs"
+  chown -R "$RU:$RU" "$b"
+  assert_ok "spec --rootless as the user" as_user sh -c "cd $b && $URT spec --rootless"
+  cp "$b/config.json" "$b/config.json.orig"
+}
+
 as_user() {
   runuser -u "$RU" -- env -i PATH=/usr/local/bin:/usr/bin:/bin:/usr/sbin:/sbin HOME="$T/home" USER="$RU" \
     LOGNAME="$RU" XDG_RUNTIME_DIR="$RXDG" "$@"

@@ -147,6 +147,31 @@ BOOST_AUTO_TEST_CASE(saved_form_round_trip_and_destroy) {
     loaded->destroy();                   // already gone: fine
 }
 
+// Rootless on v1 (FsManager::create_where_permitted): the hierarchies left out are kept in
+// the saved form, so that pause and a limit needing one say which directory was not writable.
+BOOST_AUTO_TEST_CASE(skipped_hierarchies_survive_the_saved_form_and_are_named) {
+    FakeTree t(FakeTree::hybrid);
+    const std::string r = t.root();
+    const std::string saved = "berth-cgroup/1 driver=fs layout=hybrid emulated=1 dir=v1 mount=" + r +
+                              "/pids controllers=pids path=" + r + "/pids/d/c1 skipped=v1 mount=" + r +
+                              "/freezer controllers=freezer path=" + r + "/freezer/d/c1";
+    auto m = load_manager(saved);
+    BOOST_TEST(m->saved_form() == saved);
+    auto* fs = dynamic_cast<FsManager*>(m.get());
+    BOOST_REQUIRE(fs);
+    BOOST_TEST(fs->dirs().size() == 1U);
+    BOOST_TEST(fs->skipped().size() == 1U);
+    cgtest::expect_error([&] { m->freeze(true); },
+                         "pause: cannot toggle freezer: the container has no freezer cgroup (\"" + r +
+                             "/freezer/d/c1\" was not writable by uid");
+    oci::Resources res;
+    res.memory = oci::Memory{};
+    res.memory->limit = 1 << 20;
+    cgtest::expect_error([&] { m->apply(res); }, ".linux.resources.memory.limit: memory controller not available");
+    cgtest::expect_error([] { load_manager("berth-cgroup/1 driver=fs layout=hybrid emulated=0 skipped=v1 mount=/x path=/y"); },
+                         "bad cgroup path");
+}
+
 BOOST_AUTO_TEST_CASE(load_rejects_garbage) {
     cgtest::expect_error([] { load_manager("{}"); }, "load cgroup state");
     cgtest::expect_error([] { load_manager("berth-cgroup/1 driver=nfs"); }, "unknown driver");

@@ -5,7 +5,9 @@
 # (absent) driver, the libraries are there read-only and in the ldconfig cache the
 # createContainer hook made, the fake nvidia-smi runs, NVIDIA_REQUIRE_* is checked; a node
 # the user may not open is refused in one line naming it. Nothing is written outside the
-# container: the tree and the host's /etc/ld.so.cache are unchanged.
+# container: the tree and the host's /etc/ld.so.cache are unchanged. Then the same user's
+# rootless Podman with --runtime berth: NVIDIA_VISIBLE_DEVICES, and a CDI name
+# (--device nvidia.com/gpu=0) that Podman resolves from the spec in /etc/cdi itself.
 #   RUNTIME=build/src/berth HOOK=build/hooks/berth-nvidia-hook tests/rootless/gpu.sh
 source "$(dirname "$0")/../engines/lib.sh"
 eng_init rootless-gpu
@@ -115,11 +117,24 @@ BERTH_CONFIG="$T/berth.json" "$HOOK" cdi generate --driver-root "$driver" --proc
 assert_ok "cdi generate" test -s "$T/cdi/nvidia.yaml"
 chmod 0644 "$T/cdi/nvidia.yaml"
 if [[ ! -e /etc/cdi ]]; then mkdir /etc/cdi && defer rmdir /etc/cdi; fi
-cdi_rt() {
-  unshare -m --propagation private sh -c 'mount --bind "$0" /etc/cdi && exec "$@"' "$T/cdi" \
+# in_cdi_ns CMD...: CMD as the user, with BERTH_CONFIG, where /etc/cdi is $T/cdi. With
+# DEV_VIEW=1, /dev there is also a tmpfs with the host's basic nodes and the fake driver's
+# /dev/nvidia* bound in: what a host with the driver loaded has, for a runtime that binds
+# linux.devices from the host's /dev (Podman turns CDI names into those).
+in_cdi_ns() {
+  local setup='mount --bind "$0" /etc/cdi'
+  [[ ${DEV_VIEW:-} == 1 ]] && setup+='
+    v=$1/devview && mkdir -p $v && mount -t tmpfs -o mode=755 tmpfs $v || exit 1
+    for n in /dev/null /dev/zero /dev/full /dev/random /dev/urandom /dev/tty /dev/ptmx $1/driver/dev/nvidia*; do
+      [ -c $n ] && : >$v/${n##*/} && mount --bind $n $v/${n##*/}
+    done
+    mkdir $v/pts $v/shm && mount --rbind /dev/pts $v/pts && mount --rbind /dev/shm $v/shm
+    ln -s /proc/self/fd $v/fd && mount --move $v /dev'
+  unshare -m --propagation private sh -c "$setup"' && shift && exec "$@"' "$T/cdi" "$T" \
     runuser -u "$RU" -- env -i PATH=/usr/bin:/bin:/usr/sbin:/sbin HOME="$T/home" XDG_RUNTIME_DIR="$RXDG" \
-    BERTH_CONFIG="$T/berth.json" "$URT" "$@"
+    BERTH_CONFIG="$T/berth.json" "$@"
 }
+cdi_rt() { in_cdi_ns "$URT" "$@"; }
 bundle "$probe" NVIDIA_DRIVER_CAPABILITIES=utility,compute
 jq '.annotations["cdi.k8s.io/gpu"] = "nvidia.com/gpu=1"' "$B/config.json" >"$B/c.json" && mv "$B/c.json" "$B/config.json" && chown "$RU:" "$B/config.json"
 o=$(out cdi_rt run -b "$B" gpu-cdi)
@@ -129,6 +144,43 @@ assert_contains "cdi gpu=1: /dev/nvidia1 opens (to the absent driver)" "$o" "can
 assert_contains "cdi gpu=1: /dev/nvidiactl opens (to the absent driver)" "$o" "can't open '/dev/nvidiactl': No such device or address"
 assert_contains "cdi gpu=1: ldconfig -p finds libcuda.so.1" "$o" "libcuda.so.1 (libc6,x86-64) => /usr/lib/x86_64-linux-gnu/libcuda.so.1"
 assert_eq "cdi: no state is left" "" "$(ls -A "$RXDG/berth" 2>&1)"
+
+# --- rootless Podman with --runtime berth: the same requests made through Podman --------
+# Podman resolves CDI names itself (from /etc/cdi) into the config berth gets: device nodes,
+# library mounts and the hook. Every podman command runs where /etc/cdi is $T/cdi, so the
+# rootless pause process, whose namespaces later commands join, sees it as well.
+if command -v podman >/dev/null && command -v conmon >/dev/null; then
+  podman_config
+  # Podman hands conmon, and so the runtime, none of its caller's environment: the runtime
+  # it runs is a script that sets BERTH_CONFIG (an admin would use /etc/berth/config.json).
+  printf '#!/bin/sh\nBERTH_CONFIG=%s exec %s "$@"\n' "$T/berth.json" "$URT" >"$T/bin/berth-gpu"
+  chmod 0755 "$T/bin/berth-gpu"
+  gpm() { DEV_VIEW=1 in_cdi_ns podman --runtime "$T/bin/berth-gpu" "$@"; }
+  tar --numeric-owner --owner=0 --group=0 -C "$B/rootfs.orig" -cf "$T/gpu.tar" . && chmod 644 "$T/gpu.tar"
+  assert_ok "podman: import the image (busybox, the loader, libc, ldconfig)" \
+    gpm import --change 'CMD=["/bin/sh"]' "$T/gpu.tar" localhost/gpu
+  caps=NVIDIA_DRIVER_CAPABILITIES=utility,compute
+  o=$(out gpm run --rm --network none -e NVIDIA_VISIBLE_DEVICES=0 -e $caps localhost/gpu sh -c "$probe")
+  assert_contains "podman env gpu 0: the fake nvidia-smi lists GPU 0" "$o" "GPU 0: NVIDIA Fake A100 (UUID: GPU-00000000-0000-0000-0000-000000000000)"
+  assert_contains "podman env gpu 0: nvidia-smi exits 0" "$o" "smi rc 0"
+  assert_not_contains "podman env gpu 0: nvidia-smi does not list GPU 1" "$o" "GPU-00000000-0000-0000-0000-000000000001"
+  assert_contains "podman env gpu 0: /dev/nvidia0 opens (to the absent driver)" "$o" "can't open '/dev/nvidia0': No such device or address"
+  assert_contains "podman env gpu 0: no /dev/nvidia1" "$o" "can't open '/dev/nvidia1': No such file or directory"
+  assert_contains "podman env gpu 0: libcuda bound" "$o" "libcuda.so.$ver"
+  assert_contains "podman env gpu 0: ldconfig -p finds libcuda.so.1" "$o" "libcuda.so.1 (libc6,x86-64) => /usr/lib/x86_64-linux-gnu/libcuda.so.1"
+  o=$(out gpm run --rm --network none --device nvidia.com/gpu=0 -e $caps localhost/gpu sh -c "$probe")
+  assert_contains "podman --device nvidia.com/gpu=0 (CDI): nvidia-smi lists GPU 0" "$o" "GPU 0: NVIDIA Fake A100 (UUID: GPU-00000000-0000-0000-0000-000000000000)"
+  assert_contains "podman CDI gpu=0: nvidia-smi exits 0" "$o" "smi rc 0"
+  assert_contains "podman CDI gpu=0: /dev/nvidia0 and /dev/nvidiactl" "$o" " nvidia0 nvidiactl "
+  assert_contains "podman CDI gpu=0: no /dev/nvidia1" "$o" "can't open '/dev/nvidia1': No such file or directory"
+  assert_contains "podman CDI gpu=0: /dev/nvidia0 opens (to the absent driver)" "$o" "can't open '/dev/nvidia0': No such device or address"
+  assert_contains "podman CDI gpu=0: libnvidia-ml bound" "$o" "libnvidia-ml.so.$ver"
+  assert_contains "podman CDI gpu=0: the libraries are read-only" "$o" "Read-only file system"
+  assert_contains "podman CDI gpu=0: ldconfig -p finds libcuda.so.1" "$o" "libcuda.so.1 (libc6,x86-64) => /usr/lib/x86_64-linux-gnu/libcuda.so.1"
+  assert_eq "podman: no container left" "" "$(gpm ps -aq 2>&1)"
+else
+  echo "# podman part skipped: podman or conmon not installed"
+fi
 
 # --- nothing written outside the container ----------------------------------------------
 assert_eq "the driver tree is unchanged" "$tree_before" "$(tree_sum)"

@@ -12,31 +12,10 @@ source "$(dirname "$0")/user.sh"
 make_test_user 1300000 p
 
 H=$T/home
-install -d -o "$RU" -g "$RU" "$H/.config/containers" "$H/vol"
-cat >"$H/.config/containers/containers.conf" <<CONF
-[containers]
-default_ulimits = ["nofile=1024:1024"]
-pids_limit = 0
-
-[engine]
-cgroup_manager = "cgroupfs"
-events_logger = "file"
-events_logfile_path = "$H/events.log"
-CONF
-cat >"$H/.config/containers/storage.conf" <<CONF
-[storage]
-driver = "vfs"
-graphroot = "$H/storage"
-runroot = "$RXDG/containers"
-CONF
-printf 'unqualified-search-registries = []\n' >"$H/.config/containers/registries.conf"
-chown -R "$RU:$RU" "$H/.config"
-keep_log "$H/events.log"
-
-pm() { as_user podman --runtime "$URT" "$@"; }
+install -d -o "$RU" -g "$RU" "$H/vol"
+podman_config
 prun() { pm run --network none "$@"; }
 status_of() { pm inspect --format '{{.State.Status}}' "$1" 2>&1; }
-defer "pm rm --all --force --time 0"
 
 make_rootfs_tar "$T/bb.tar"
 chmod 644 "$T/bb.tar"

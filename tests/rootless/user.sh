@@ -49,6 +49,35 @@ user_bundle() {
   cp "$b/config.json" "$b/config.json.orig"
 }
 
+# podman_config: rootless Podman's configuration in the user's home: the cgroupfs manager
+# and file events (no systemd on the host), vfs storage in the home, its run root under
+# XDG_RUNTIME_DIR, no registries. Defines pm ARGS... (podman --runtime $URT as the user).
+podman_config() {
+  local h=$T/home
+  install -d -o "$RU" -g "$RU" "$h/.config" "$h/.config/containers"
+  cat >"$h/.config/containers/containers.conf" <<CONF
+[containers]
+default_ulimits = ["nofile=1024:1024"]
+pids_limit = 0
+
+[engine]
+cgroup_manager = "cgroupfs"
+events_logger = "file"
+events_logfile_path = "$h/events.log"
+CONF
+  cat >"$h/.config/containers/storage.conf" <<CONF
+[storage]
+driver = "vfs"
+graphroot = "$h/storage"
+runroot = "$RXDG/containers"
+CONF
+  printf 'unqualified-search-registries = []\n' >"$h/.config/containers/registries.conf"
+  chown -R "$RU:$RU" "$h/.config"
+  keep_log "$h/events.log"
+  defer "pm rm --all --force --time 0"
+}
+pm() { as_user podman --runtime "$URT" "$@"; }
+
 as_user() {
   runuser -u "$RU" -- env -i PATH=/usr/local/bin:/usr/bin:/bin:/usr/sbin:/sbin HOME="$T/home" USER="$RU" \
     LOGNAME="$RU" XDG_RUNTIME_DIR="$RXDG" "$@"

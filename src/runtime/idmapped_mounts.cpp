@@ -44,6 +44,9 @@ UniqueFd make_user_namespace(const std::string& uid_map, const std::string& gid_
     try {
         const std::string proc = fmt::format("/proc/{}", pid);
         fs::write_file(proc + "/uid_map", uid_map);
+        // Without CAP_SETGID (rootless) the kernel takes a gid_map only after setgroups
+        // "deny"; nothing runs in this namespace that would call setgroups.
+        fs::write_file(proc + "/setgroups", "deny");
         fs::write_file(proc + "/gid_map", gid_map);
         UniqueFd ns(::open((proc + "/ns/user").c_str(), O_RDONLY | O_CLOEXEC));
         if (!ns) throw_errno("idmap mount: open the user namespace");
@@ -72,6 +75,13 @@ std::vector<UniqueFd> prepare_idmapped_mounts(child::LaunchPlan& plan) {
             if (host_bind_trees_apply(plan)) continue;
             UniqueFd tree(::open_tree(AT_FDCWD, op.source.c_str(),
                                       OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | (op.recursive ? AT_RECURSIVE : 0)));
+            if (!tree && errno == EPERM && ::geteuid() != 0)
+                // Not even the kernel of the user's own user namespace idmaps a host
+                // filesystem: it wants CAP_SYS_ADMIN where the filesystem was mounted.
+                // runc 1.1.5 ignores the mapping instead; crun 1.8.1 fails writing gid_map.
+                throw_error("uidMappings: an idmapped bind of \"{}\" needs root (CAP_SYS_ADMIN over its "
+                            "filesystem); without root, map ids with the container's own user namespace",
+                            op.source);
             if (!tree) throw_errno("open_tree \"{}\"", op.source);
             if (!sys::set_bind_tree_attrs(tree.get(), op, ns.get())) throw_errno("mount_setattr \"{}\"", op.source);
             op.prepared_tree_fd = tree.get();

@@ -132,4 +132,15 @@ set_args true '.process.oomScoreAdj = -100'
 o=$(out rt run -b "$B" c8)
 assert_fails "a negative oomScoreAdj: refused" rt run -b "$B" c8
 is_berth && assert_contains "a negative oomScoreAdj: names the field" "$o" ".process.oomScoreAdj"
+# An idmapped bind of a host directory: the kernel idmaps a mount only for CAP_SYS_ADMIN
+# over its filesystem, which no user namespace of the user's gives.
+install -d -m 0755 "$T/idm" && touch "$T/idm/f" && chown 1000:1000 "$T/idm/f"
+mkdir -p "$B/rootfs/m"
+set_args 'stat -c %u /m/f' ".mounts += [{destination: \"/m\", type: \"bind\", source: \"$T/idm\", options: [\"rbind\"],
+   uidMappings: [{containerID: 1000, hostID: $RUID, size: 1}], gidMappings: [{containerID: 1000, hostID: $RGID, size: 1}]}]"
+o=$(out rt run -b "$B" c13)
+known_gap runc "runc 1.1.5 ignores a mount's uidMappings: the bind is not idmapped (65534 inside)"
+assert_fails "an idmapped bind of a host directory: refused" rt run -b "$B" c13
+is_berth && assert_eq "an idmapped bind of a host directory: one line naming the field and why" 1 \
+  "$(grep -c 'uidMappings: an idmapped bind of .* needs root (CAP_SYS_ADMIN over its filesystem)' <<<"$o")"
 assert_eq "refusals leave no state behind" "" "$(ls -A "$RXDG/$(basename "$RUNTIME")" 2>&1)"

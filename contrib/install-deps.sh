@@ -23,8 +23,10 @@ sanitize=(clang libclang-rt-14-dev)
 # tests/kubernetes/ (the same containerd and CRI client, the manifests parsed as YAML)
 engines=(podman conmon netavark containerd docker.io curl iptables
   protobuf-compiler python3-grpcio python3-protobuf python3-yaml)
-# vm: tests/vm/ boots Debian's kernel under qemu with AppArmor, SELinux and systemd
-vm=(qemu-system-x86 apparmor checkpolicy systemd dbus cpio)
+# vm: tests/vm/ boots Debian's kernel under qemu with AppArmor, SELinux and systemd, and
+# runs rootless Podman's networking there (guest-rootless-net.sh; podman is in engines)
+vm=(qemu-system-x86 apparmor checkpolicy systemd dbus cpio
+  slirp4netns passt)
 # bench: tests/bench/ (lifecycle_bench.sh plots with gnuplot)
 bench=(hyperfine gnuplot-nox)
 # package: contrib/package.sh and its test in a debootstrap chroot (tests/package/)

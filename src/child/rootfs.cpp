@@ -148,8 +148,18 @@ bool cgroup_mount(const sys::MountOp& op, int root_fd, Failure& f) noexcept {
     char path[32];
     fd_path(path, target.fd);
     if (op.cgroups.empty()) {
-        if (::mount("cgroup2", path, "cgroup2", op.flags, nullptr) < 0) return fail(f, "mount", op.display.c_str());
-        return true;
+        if (::mount("cgroup2", path, "cgroup2", op.flags, nullptr) == 0) return true;
+        // A user namespace whose cgroup namespace the kernel will not mount from (EPERM), or
+        // a target inside the host's /sys bound read-only (EBUSY: rootless Podman's
+        // container with a network namespace Podman made, for slirp4netns): the host's
+        // cgroup2 tree, read-only, as for v1 above (runc binds it too, on EPERM and EBUSY).
+        if (errno != EPERM && errno != EBUSY) return fail(f, "mount", op.display.c_str());
+        Fd tree(::open_tree(AT_FDCWD, "/sys/fs/cgroup", OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_RECURSIVE));
+        if (tree.fd < 0 ||
+            ::move_mount(tree.fd, "", target.fd, "", MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH) < 0)
+            return fail(f, "bind cgroup", op.display.c_str());
+        return set_attrs(tree.fd, AT_RECURSIVE, op.attr_set | MOUNT_ATTR_RDONLY, 0, 0, -1) ||
+               fail(f, "mount_setattr", op.display.c_str());
     }
     if (::mount("tmpfs", path, "tmpfs", op.flags & ~MS_RDONLY, "mode=755") < 0)
         return fail(f, "mount", op.display.c_str());

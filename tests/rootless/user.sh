@@ -5,6 +5,7 @@
 # is removed at exit, whatever the exit path. Sets RU (name), RUID, RGID, SUB (first
 # subordinate id), RXDG. as_user CMD... runs CMD as that user with a clean environment.
 need_cmd useradd userdel usermod runuser newuidmap newgidmap
+source "$(dirname "${BASH_SOURCE[0]}")/../vm/podman-rootless-conf.sh"
 
 make_test_user() {
   local base=$1
@@ -51,28 +52,12 @@ user_bundle() {
 
 # podman_config: rootless Podman's configuration in the user's home: the cgroupfs manager
 # and file events (no systemd on the host), vfs storage in the home, its run root under
-# XDG_RUNTIME_DIR, no registries. Defines pm ARGS... (podman --runtime $URT as the user).
+# XDG_RUNTIME_DIR, no registries (tests/vm/podman-rootless-conf.sh, which the qemu guest
+# shares). Defines pm ARGS... (podman --runtime $URT as the user).
 podman_config() {
   local h=$T/home
-  install -d -o "$RU" -g "$RU" "$h/.config" "$h/.config/containers"
-  cat >"$h/.config/containers/containers.conf" <<CONF
-[containers]
-default_ulimits = ["nofile=1024:1024"]
-pids_limit = 0
-
-[engine]
-cgroup_manager = "cgroupfs"
-events_logger = "file"
-events_logfile_path = "$h/events.log"
-CONF
-  cat >"$h/.config/containers/storage.conf" <<CONF
-[storage]
-driver = "vfs"
-graphroot = "$h/storage"
-runroot = "$RXDG/containers"
-CONF
-  printf 'unqualified-search-registries = []\n' >"$h/.config/containers/registries.conf"
-  chown -R "$RU:$RU" "$h/.config"
+  podman_conf_files "$h" "$RXDG"
+  chown -R "$RU:$RU" "$h/.config" "$h/tmp"
   keep_log "$h/events.log"
   defer "pm rm --all --force --time 0"
 }

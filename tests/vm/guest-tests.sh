@@ -89,6 +89,8 @@ else
   . "$(dirname "${BASH_SOURCE[0]}")/guest-apparmor.sh"
   # CRIU once, on this boot only: its checks do not depend on the LSM.
   . "$(dirname "${BASH_SOURCE[0]}")/guest-criu.sh"
+  # Rootless Podman's networking (slirp4netns, pasta) with berth and runc, on this boot only.
+  . "$(dirname "${BASH_SOURCE[0]}")/guest-rootless-net.sh"
 fi
 
 check "no cgroups left behind" eq "$(find $cg -mindepth 1 -type d)" ""

@@ -56,6 +56,11 @@ assert_eq "exec: returns the exit status" 7 "$?"
 pid=$(rt state c2 | jq -r .pid)
 known_gap runc "runc ps needs a cgroup: 'unable to get all container pids'"
 assert_contains "ps lists the init" "$(out rt ps c2)" "$pid"
+o=$(out rt pause c2)
+assert_contains "pause without a cgroup: refused, saying why" "$o" "cannot toggle freezer"
+known_gap runc "runc 1.1.5 adds a warning line: 'runc pause may fail if you don't have the full access to cgroups'"
+assert_eq "pause without a cgroup: one line" 1 "$(wc -l <<<"$o")"
+assert_contains "pause without a cgroup: still running" "$(out rt state c2)" '"running"'
 assert_ok "kill KILL" rt kill c2 KILL
 wait_for 5 eval 'rt state c2 | grep -q stopped'
 assert_contains "state after kill" "$(out rt state c2)" '"stopped"'

@@ -191,7 +191,7 @@ void run(const GlobalOptions& global, std::vector<std::string> args, const std::
 }
 
 std::vector<std::string> common_args(const CriuCommonOptions& o, bool restore) {
-    // runc's default, soft, for both; restore.cpp moves the tree into the new cgroup after.
+    // runc's default, soft, for both; restore rebases the dumped cgroup paths with --cgroup-root.
     std::string mode = o.manage_cgroups_mode.empty() ? "soft" : o.manage_cgroups_mode;
     std::vector<std::string> a{"-v4", "--manage-cgroups=" + mode};
     if (o.tcp_established) a.emplace_back("--tcp-established");

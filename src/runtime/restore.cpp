@@ -22,9 +22,6 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
-#include <algorithm>
-#include <cstring>
-
 namespace berth::runtime {
 namespace {
 
@@ -78,7 +75,10 @@ void make_mountpoints(const child::LaunchPlan& plan) {
 }
 
 // --cgroup-root for each hierarchy criu sees itself in (/proc/self/cgroup): the cgroup
-// berth moved it to, so the restored tasks land in the container's cgroup.
+// berth moved it to, so the restored tasks land in the container's cgroup. CRIU rebases
+// the dumped paths (and a cgroup namespace's root) onto it; without it the tasks go back
+// to the checkpointed container's path, remade (runc 1.1 passes none on v2, 1.2 does).
+// ":PATH" names cgroup v2 (controller ""), as runc 1.2's CgRoot with Ctrl "" does.
 std::vector<std::string> cgroup_roots() {
     std::vector<std::string> out;
     std::string unified;
@@ -89,7 +89,7 @@ std::vector<std::string> cgroup_roots() {
         if (controllers.empty()) unified = path;
         else out.insert(out.end(), {"--cgroup-root", controllers + ":" + path});
     }
-    if (!unified.empty()) out.insert(out.end(), {"--cgroup-root", unified});
+    if (!unified.empty()) out.insert(out.end(), {"--cgroup-root", ":" + unified});
     return out;
 }
 
@@ -138,30 +138,6 @@ std::vector<std::string> restore_args(const RestoreInputs& in, std::vector<Uniqu
     if (!o.lsm_profile.empty()) a.insert(a.end(), {"--lsm-profile", o.lsm_profile});
     if (!o.lsm_mount_context.empty()) a.insert(a.end(), {"--lsm-mount-context", o.lsm_mount_context});
     return a;
-}
-
-// criu 3.17 on cgroup v2 puts the restored tasks back in the checkpointed container's
-// cgroup path (remade if that container is gone), whatever --cgroup-root and
-// --manage-cgroups say. So the restored tree (the tasks in the init's pid namespace) is
-// moved into this container's cgroup, and the cgroup criu left is removed once empty; a
-// live container's cgroup (restore of a --leave-running image) keeps its own tasks.
-void adopt_restored_tree(cgroup::Manager& cg, pid_t init) {
-    std::string where;
-    for (const auto& line : text::split(fs::read_file(fmt::format("/proc/{}/cgroup", init)), '\n'))
-        if (line.starts_with("0::")) where = line.substr(3);
-    auto pids = cg.pids();
-    if (where.empty() || std::find(pids.begin(), pids.end(), init) != pids.end()) return;
-    std::string dir = "/sys/fs/cgroup" + where;
-    struct stat init_ns{};
-    if (::stat(fmt::format("/proc/{}/ns/pid", init).c_str(), &init_ns) < 0) throw_errno("stat pid namespace of {}", init);
-    for (const auto& entry : text::split(fs::read_file(dir + "/cgroup.procs"), '\n')) {
-        auto pid = text::to_integer(entry);
-        struct stat ns{};
-        if (!pid || ::stat(fmt::format("/proc/{}/ns/pid", *pid).c_str(), &ns) < 0 || ns.st_ino != init_ns.st_ino) continue;
-        cg.add_process(static_cast<pid_t>(*pid));
-    }
-    if (::rmdir(dir.c_str()) < 0 && errno != EBUSY && errno != ENOTEMPTY && errno != ENOENT)
-        log::warn("remove cgroup \"{}\" criu made: {}", dir, std::strerror(errno));
 }
 
 // The restored init, running in its cgroup; throws with nothing left behind.
@@ -221,7 +197,6 @@ CreatedContainer restore_container(const GlobalOptions& global, const RestoreOpt
     UniqueFd pidfd(static_cast<int>(::syscall(SYS_pidfd_open, pid, 0)));
     if (!pidfd) throw_errno("pidfd_open of the restored init {}", pid);
     rollback.add("kill restored init", [pid] { ::kill(pid, SIGKILL); });
-    adopt_restored_tree(*cg, pid);
     std::string saved = cg->saved_form();  // the systemd driver's scope started with criu
     record.cgroup = saved;
     record.pid = pid;

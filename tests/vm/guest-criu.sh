@@ -19,7 +19,9 @@ mkdir -p /tmp/cr-data
 ip netns add berth-cr
 # No cgroup mount: over the host's /sys that a joined network namespace brings, berth's
 # cgroup2 mount fails with EBUSY on this guest (runc falls back to a bind there).
-netns='.linux.namespaces |= map(if .type == "network" then .path = "/run/netns/berth-cr" else . end) | .mounts |= map(select(.type != "cgroup"))'
+# A cgroup namespace, as Podman gives every container on v2: CRIU records its root (the
+# cgns prefix) and restore must rebase it onto the new container's cgroup.
+netns='.linux.namespaces |= map(if .type == "network" then .path = "/run/netns/berth-cr" else . end) | .linux.namespaces += [{"type":"cgroup"}] | .mounts |= map(select(.type != "cgroup"))'
 d=$(bundle cr1 "$netns"' | .process.args=["sh","-c","echo hello > /scratch/t; i=0; while :; do i=$((i+1)); echo $i; echo $i > /data/count; sleep 0.1; done"] | .mounts += [{"destination":"/data","type":"bind","source":"/tmp/cr-data","options":["rbind","rw"]},{"destination":"/scratch","type":"tmpfs","source":"tmpfs","options":["nosuid","size=1m"]}]')
 # stdout is an anonymous pipe, as conmon and containerd's shim pass it (a named fifo on
 # the host's filesystem would be a file outside the container's mounts, which CRIU refuses).
@@ -49,8 +51,12 @@ $berth delete --force cr1 2>/dev/null
 wait $reader1
 last=$(tail -n1 /tmp/cr1.out1)
 
-# Restore under a new id, the original gone, stdout a new pipe (as conmon passes one).
-{ $berth restore -d --image-path /tmp/cr-img --pid-file /tmp/cr1b.pid -b $d cr1b < /dev/null 2>/tmp/cr1b.err
+# Restore under a new id, the original gone, stdout a new pipe (as conmon passes one), from
+# a bundle of its own with the same rootfs: its cgroupsPath names the new container's
+# cgroup (as an engine's new container's does), not the checkpointed one's.
+mkdir -p /tmp/b-cr1b
+jq '.linux.cgroupsPath="/berth-vm/cr1b" | .root.path="'$d'/rootfs"' $d/config.json > /tmp/b-cr1b/config.json
+{ $berth restore -d --image-path /tmp/cr-img --pid-file /tmp/cr1b.pid -b /tmp/b-cr1b cr1b < /dev/null 2>/tmp/cr1b.err
   echo $? > /tmp/cr1b.rc; } | cat > /tmp/cr1.out2 &
 reader2=$!
 waitrc /tmp/cr1b.rc > /dev/null
@@ -60,14 +66,13 @@ echo "# $(grep -m3 Error /tmp/cr-img/restore.log)" >> $tap.part
 pid=$($berth state cr1b | jq -r .pid)
 check "restored: state running" eq "$($berth state cr1b | jq -r .status)" running
 check "restored: --pid-file is the init" eq "$(cat /tmp/cr1b.pid 2>&1)" "${pid:-none}"
-# Known gap, a TAP TODO (expected failure, shown as such): criu 3.17 restores the tasks into
-# the checkpointed container's cgroup path (/berth-vm/cr1, remade) on v2 whatever
-# --cgroup-root and --manage-cgroups say, and berth's move of the restored tree after
-# restore (restore.cpp adopt_restored_tree) does not take effect yet.
-todo() { local what=$1; shift; if "$@"; then ok "$what"; else nok "$what # TODO criu restores into the old cgroup path" "failed: $*"; fi; }
-echo "# init cgroup: $(cat /proc/$pid/cgroup 2>&1); cr1b procs: $(tr '\n' ' ' < $cg/cr1b/cgroup.procs 2>&1)" >> $tap.part
-todo "restored: the init is in the new container's cgroup" eq "$(cat /proc/$pid/cgroup)" "0::/berth-vm/cr1b"
-todo "restored: no cgroup remade for the old id" test ! -e $cg/cr1
+# criu records the cgroup path of the dump (/berth-vm/cr1); restore must rebase it onto
+# the new container's cgroup, the one berth made from the bundle.
+echo "# init cgroup: $(cat /proc/$pid/cgroup 2>&1)" >> $tap.part
+check "restored: the init is in the new container's cgroup" eq "$(cat /proc/$pid/cgroup)" "0::/berth-vm/cr1b"
+check "restored: the new cgroup lists the counter" grep -qx "$pid" $cg/cr1b/cgroup.procs
+check "restored: no cgroup remade for the old id" test ! -e $cg/cr1
+check "restored: its cgroup namespace is rooted at its cgroup" eq "$($berth exec cr1b cat /proc/self/cgroup 2>&1)" "0::/"
 check "restored: in the pod's network namespace again" eq "$(stat -L -c %i /proc/$pid/ns/net)" "$(stat -L -c %i /run/netns/berth-cr)"
 sleep 1
 check "restored: counting on from where it was (bind mount)" test -n "$pid" -a "$(count)" -gt "$c1"
@@ -105,5 +110,4 @@ cp -a $d/rootfs/. $d2/rootfs/
 restore_refused "wrong bundle" cr3 "criu restore failed" --image-path /tmp/cr-img -b $d2
 check "no restored process left" eq "$(pgrep -c -f 'echo hello > /scratch/t')" 0
 ip netns del berth-cr
-rmdir $cg/cr1 2>/dev/null  # the cgroup criu remade (see the TODO above)
 crdone

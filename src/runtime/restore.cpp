@@ -1,6 +1,7 @@
 // `restore`: a new container from CRIU images and a bundle, as runc does it: berth makes
 // the state and the cgroup, then `criu restore --restore-sibling` makes the restored init
 // berth's own child, in that cgroup, with the bundle's rootfs as its root.
+#include "child/child_util.hpp"
 #include "oci/parse.hpp"
 #include "runtime/container.hpp"
 #include "runtime/criu.hpp"
@@ -14,11 +15,9 @@
 #include "util/text.hpp"
 
 #include <fcntl.h>
-#include <linux/openat2.h>
 #include <sched.h>
 #include <sys/mount.h>
 #include <sys/signalfd.h>
-#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -49,28 +48,18 @@ std::vector<std::string> read_descriptors(const std::string& image) {
 }
 
 // runc's prepareCriuRestoreMounts: a bind's mountpoint that the rootfs lacks (a fresh copy
-// of the image) is made, a directory or an empty file as its source is, resolved inside
-// the rootfs. CRIU makes the mountpoints of the filesystems it restores by content.
+// of the image, as Podman's restore --import makes) is made, with its missing parents
+// (/run for /run/.containerenv in a busybox image), a directory or an empty file as its
+// source is, resolved inside the rootfs. CRIU makes the mountpoints of the filesystems it
+// restores by content, but not a bind's: "Can't stat mountpoint".
 void make_mountpoints(const child::LaunchPlan& plan) {
+    UniqueFd root(::open(plan.rootfs.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC));
+    if (!root) throw_errno("open rootfs \"{}\"", plan.rootfs);
     for (const auto& op : plan.mounts) {
         if (op.kind != sys::MountKind::bind) continue;
-        std::string parent = op.target.substr(0, op.target.rfind('/') == std::string::npos ? 0 : op.target.rfind('/'));
-        std::string name = op.target.substr(parent.empty() ? 0 : parent.size() + 1);
-        UniqueFd root(::open(plan.rootfs.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC));
-        if (!root) throw_errno("open rootfs \"{}\"", plan.rootfs);
-        open_how how{};
-        how.flags = O_PATH | O_DIRECTORY | O_CLOEXEC;
-        how.resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS;
-        UniqueFd dir(static_cast<int>(::syscall(SYS_openat2, root.get(), parent.empty() ? "." : parent.c_str(), &how, sizeof how)));
-        if (!dir) continue;  // CRIU reports a missing parent itself
-        struct stat st{};
-        if (::fstatat(dir.get(), name.c_str(), &st, AT_SYMLINK_NOFOLLOW) == 0 || errno != ENOENT) continue;
-        if (op.source_is_dir) {
-            if (::mkdirat(dir.get(), name.c_str(), 0755) < 0 && errno != EEXIST) throw_errno("mkdir \"{}\"", op.display);
-        } else {
-            UniqueFd f(::openat(dir.get(), name.c_str(), O_CREAT | O_EXCL | O_WRONLY | O_CLOEXEC | O_NOFOLLOW, 0644));
-            if (!f && errno != EEXIST) throw_errno("create \"{}\"", op.display);
-        }
+        int fd = child::ensure_in_root(root.get(), op.target.c_str(), op.source_is_dir);
+        if (fd < 0) throw Error(fmt::format("make mountpoint \"{}\"", op.display), -fd);
+        ::close(fd);
     }
 }
 

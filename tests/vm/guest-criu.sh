@@ -111,3 +111,4 @@ restore_refused "wrong bundle" cr3 "criu restore failed" --image-path /tmp/cr-im
 check "no restored process left" eq "$(pgrep -c -f 'echo hello > /scratch/t')" 0
 ip netns del berth-cr
 crdone
+. "$(dirname "${BASH_SOURCE[0]}")/guest-criu-podman.sh"

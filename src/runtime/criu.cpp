@@ -134,6 +134,10 @@ Availability availability(const GlobalOptions& global) {
 }
 
 void require_usable(const GlobalOptions& global) {
+    // runc 1.1 only warns ("untested with rootless containers") and lets criu fail; criu
+    // 3.17 runs without root only with --unprivileged and CAP_CHECKPOINT_RESTORE, which
+    // berth does not set up.
+    if (global.rootless) throw Error("checkpoint/restore needs root: berth does not run criu unprivileged");
     Availability a = availability(global);
     if (!a.usable) throw Error(a.detail);
 }

@@ -61,6 +61,14 @@ assert_contains "pause without a cgroup: refused, saying why" "$o" "cannot toggl
 known_gap runc "runc 1.1.5 adds a warning line: 'runc pause may fail if you don't have the full access to cgroups'"
 assert_eq "pause without a cgroup: one line" 1 "$(wc -l <<<"$o")"
 assert_contains "pause without a cgroup: still running" "$(out rt state c2)" '"running"'
+# checkpoint without root: criu 3.17 needs root (or --unprivileged with
+# CAP_CHECKPOINT_RESTORE). runc 1.1 only warns and lets criu fail; berth refuses in one
+# line, before running criu, and the container keeps running either way.
+o=$(rt checkpoint --image-path "$B/img" c2 2>&1)
+assert_eq "checkpoint as the user: refused" 1 "$([[ $? -ne 0 ]] && echo 1)"
+is_berth && assert_eq "checkpoint as the user: in one line, saying it needs root" \
+  "1 1" "$(wc -l <<<"$o") $(grep -c 'checkpoint "c2": checkpoint/restore needs root' <<<"$o")"
+assert_contains "checkpoint as the user: the container keeps running" "$(out rt state c2)" '"running"'
 assert_ok "kill KILL" rt kill c2 KILL
 wait_for 5 eval 'rt state c2 | grep -q stopped'
 assert_contains "state after kill" "$(out rt state c2)" '"stopped"'

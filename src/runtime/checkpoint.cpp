@@ -1,13 +1,17 @@
 // `checkpoint`: `criu dump` (or pre-dump) of a running container, as runc does it.
+#include "cgroup/layout.hpp"
 #include "runtime/container.hpp"
 #include "runtime/criu.hpp"
 #include "runtime/launch.hpp"
 #include "util/error.hpp"
 #include "util/fs.hpp"
 #include "util/json_string.hpp"
+#include "util/text.hpp"
 
 #include <sys/stat.h>
 #include <unistd.h>
+
+#include <algorithm>
 
 namespace berth::runtime {
 namespace {
@@ -33,11 +37,34 @@ std::uint64_t ns_inode(pid_t pid, const char* ns) {
     return st.st_ino;
 }
 
+// The container's cgroup in the freezer hierarchy (v1's "freezer", or cgroup2 on a unified
+// host): runc hands it to CRIU always, which then freezes the tree through it instead of
+// seizing each task, and puts it back as it found it: a paused container stays paused
+// after --leave-running or --pre-dump. "" when there is none.
+std::string freezer_dir(pid_t pid) {
+    cgroup::HostView host = cgroup::discover_host();
+    for (const auto& line : text::split(fs::read_file(fmt::format("/proc/{}/cgroup", pid)), '\n')) {
+        auto c1 = line.find(':'), c2 = line.find(':', c1 + 1);
+        if (c1 == std::string::npos || c2 == std::string::npos) continue;
+        std::string controllers = line.substr(c1 + 1, c2 - c1 - 1), path = line.substr(c2 + 1);
+        if (controllers.empty() && host.layout == cgroup::Layout::unified && host.unified)
+            return host.unified->mount + path;
+        auto names = text::split(controllers, ',');
+        if (std::find(names.begin(), names.end(), "freezer") == names.end()) continue;
+        for (const auto& h : host.v1)
+            if (std::find(h.controllers.begin(), h.controllers.end(), "freezer") != h.controllers.end())
+                return h.mount + path;
+    }
+    return "";
+}
+
 std::vector<std::string> dump_args(const CheckpointOptions& o, const oci::Config& config, const child::LaunchPlan& plan,
                                    pid_t pid, const std::string& image, const std::string& work) {
     std::vector<std::string> a{o.pre_dump ? "pre-dump" : "dump", "-t", std::to_string(pid), "-D", image, "-W", work,
                                "-o", "dump.log"};
     for (auto& c : criu::common_args(o.criu, false)) a.push_back(std::move(c));
+    std::string freezer = freezer_dir(pid);
+    if (!freezer.empty()) a.insert(a.end(), {"--freeze-cgroup", freezer});
     // Memory tracking lets the next dump write only the pages changed since this one.
     if (o.pre_dump) a.emplace_back("--track-mem");
     if (!o.parent_path.empty()) a.insert(a.end(), {"--prev-images-dir", o.parent_path, "--track-mem"});
@@ -76,8 +103,10 @@ int checkpoint(const GlobalOptions& global, const CheckpointOptions& o) {
         {
             ContainerLock lock(store, o.id);
             oci::Status status = derive_status(store, record);
-            if (status != oci::Status::running)
-                throw_error("container is {}: only a running container can be checkpointed", oci::to_string(status));
+            // runc checkpoints a paused container too (CRIU freezes through the cgroup).
+            if (status != oci::Status::running && status != oci::Status::paused)
+                throw_error("container is {}: only a running or paused container can be checkpointed",
+                            oci::to_string(status));
             PlanInputs in{&*config, o.id, record.bundle, store.dir(o.id), global.root + "/.seccomp-cache",
                           global.rootless, false, false, 0};
             child::LaunchPlan plan = build_launch_plan(in);

@@ -39,8 +39,15 @@ check "checkpoint --leave-running" eq "$err" ""
 c1=$(count); sleep 1
 check "--leave-running: still running and counting" test "$($berth state cr1 | jq -r .status)" = running -a "$(count)" -gt "$c1"
 check "--leave-running wrote an image" test -s /tmp/cr-lr/inventory.img
+# A paused container, as runc allows: CRIU freezes it through its cgroup and leaves it as
+# it found it. The final dump is of the paused container too.
+$berth pause cr1
+err=$($berth checkpoint --leave-running --image-path /tmp/cr-lrp cr1 2>&1)
+check "checkpoint --leave-running of a paused container" eq "$err" ""
+c1=$(count); sleep 1
+check "paused: still paused after the checkpoint, not counting" test "$($berth state cr1 | jq -r .status)" = paused -a "$(count)" = "$c1"
 err=$($berth checkpoint --image-path /tmp/cr-img --parent-path ../cr-pre cr1 2>&1)
-check "checkpoint on top of the pre-dump (--parent-path)" eq "$err" ""
+check "checkpoint of the paused container on top of the pre-dump (--parent-path)" eq "$err" ""
 check "the dump used the pre-dump's pages (parent link)" test -L /tmp/cr-img/parent
 c1=$(count); sleep 1
 check "checkpoint stopped the counter" eq "$(count)" "$c1"

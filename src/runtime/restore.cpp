@@ -2,10 +2,12 @@
 // the state and the cgroup, then `criu restore --restore-sibling` makes the restored init
 // berth's own child, in that cgroup, with the bundle's rootfs as its root.
 #include "child/child_util.hpp"
+#include "oci/json.hpp"
 #include "oci/parse.hpp"
 #include "runtime/container.hpp"
 #include "runtime/criu.hpp"
 #include "runtime/foreground.hpp"
+#include "runtime/hooks.hpp"
 #include "runtime/launch.hpp"
 #include "runtime/lsm.hpp"
 #include "util/error.hpp"
@@ -129,6 +131,19 @@ std::vector<std::string> restore_args(const RestoreInputs& in, std::vector<Uniqu
     return a;
 }
 
+// The hooks runc runs on restore: prestart and createRuntime, in berth's namespaces, with
+// the restored init's pid (runc at CRIU's setup-namespaces notification, before the tasks
+// run; berth's criu command line has no such stop, so here they run once CRIU is done).
+// Not createContainer, startContainer or poststart: the process is not created or
+// started again. poststop runs at delete, as for any container. A failure fails the
+// restore and the rollback kills the restored tree.
+void run_restore_hooks(const oci::Config& config, const ContainerRecord& record) {
+    if (!config.hooks) return;
+    std::string state = oci::to_json(oci_state(record, oci::Status::creating));
+    run_hooks(config.hooks->prestart, {"prestart", record.bundle}, state);
+    run_hooks(config.hooks->create_runtime, {"createRuntime", record.bundle}, state);
+}
+
 // The restored init, running in its cgroup; throws with nothing left behind.
 CreatedContainer restore_container(const GlobalOptions& global, const RestoreOptions& o) {
     validate_id(o.id);
@@ -186,6 +201,8 @@ CreatedContainer restore_container(const GlobalOptions& global, const RestoreOpt
     UniqueFd pidfd(static_cast<int>(::syscall(SYS_pidfd_open, pid, 0)));
     if (!pidfd) throw_errno("pidfd_open of the restored init {}", pid);
     rollback.add("kill restored init", [pid] { ::kill(pid, SIGKILL); });
+    record.pid = pid;
+    run_restore_hooks(config, record);
     std::string saved = cg->saved_form();  // the systemd driver's scope started with criu
     record.cgroup = saved;
     record.pid = pid;

@@ -62,7 +62,11 @@ last=$(tail -n1 /tmp/cr1.out1)
 # a bundle of its own with the same rootfs: its cgroupsPath names the new container's
 # cgroup (as an engine's new container's does), not the checkpointed one's.
 mkdir -p /tmp/b-cr1b
-jq '.linux.cgroupsPath="/berth-vm/cr1b" | .root.path="'$d'/rootfs"' $d/config.json > /tmp/b-cr1b/config.json
+# Hooks of every stage, each logging its name and the state's pid: runc runs prestart and
+# createRuntime on restore, with the restored init's pid; poststop at delete.
+hook() { echo '{"path":"/bin/sh","args":["sh","-c","echo '$1' $(jq -r .pid) >> /tmp/cr-hooks"]}'; }
+hooks="{$(for h in prestart createRuntime createContainer startContainer poststart poststop; do echo -n "\"$h\":[$(hook $h)],"; done | sed 's/,$//')}"
+jq '.linux.cgroupsPath="/berth-vm/cr1b" | .root.path="'$d'/rootfs" | .hooks='"$hooks" $d/config.json > /tmp/b-cr1b/config.json
 { $berth restore -d --image-path /tmp/cr-img --pid-file /tmp/cr1b.pid -b /tmp/b-cr1b cr1b < /dev/null 2>/tmp/cr1b.err
   echo $? > /tmp/cr1b.rc; } | cat > /tmp/cr1.out2 &
 reader2=$!
@@ -73,6 +77,8 @@ echo "# $(grep -m3 Error /tmp/cr-img/restore.log)" >> $tap.part
 pid=$($berth state cr1b | jq -r .pid)
 check "restored: state running" eq "$($berth state cr1b | jq -r .status)" running
 check "restored: --pid-file is the init" eq "$(cat /tmp/cr1b.pid 2>&1)" "${pid:-none}"
+check "restored: prestart and createRuntime ran, with the restored init's pid" eq "$(cat /tmp/cr-hooks 2>&1 | tr '\n' ' ')" "prestart $pid createRuntime $pid "
+# A paused container's checkpoint restores running (criu keeps no cgroup v2 freeze state).
 # criu records the cgroup path of the dump (/berth-vm/cr1); restore must rebase it onto
 # the new container's cgroup, the one berth made from the bundle.
 echo "# init cgroup: $(cat /proc/$pid/cgroup 2>&1)" >> $tap.part
@@ -92,6 +98,7 @@ for i in $(seq 50); do [[ $($berth state cr1b 2>/dev/null | jq -r .status) == ru
 check "restored: kill stops it" eq "$($berth state cr1b 2>&1 | jq -r .status)" stopped
 check "restored: delete" $berth delete cr1b
 check "restored: delete removed the cgroup" test ! -e $cg/cr1b
+check "restored: poststop ran at delete, no other hook" eq "$(cat /tmp/cr-hooks 2>&1 | tr '\n' ' ')" "prestart $pid createRuntime $pid poststop null "
 $berth delete --force cr1b 2>/dev/null; kill $reader2 2>/dev/null
 wait $reader2
 first=$(head -n1 /tmp/cr1.out2)
@@ -115,6 +122,11 @@ restore_refused "missing image" cr2 "no checkpoint there" --image-path /tmp/cr-n
 d2=$(bundle cr3 "$netns | .process.args=$(jq -c .process.args $d/config.json)")
 cp -a $d/rootfs/. $d2/rootfs/
 restore_refused "wrong bundle" cr3 "criu restore failed" --image-path /tmp/cr-img -b $d2
+# A terminal: criu 3.17 hands a restored pty master back only over its RPC socket
+# (orphan-pts-master, cr-service.c), never on its command line, so there is nothing to
+# send to --console-socket: refused before anything is made.
+d4=$(bundle cr4 '.process.terminal=true')
+restore_refused "terminal" cr4 "process.terminal" --image-path /tmp/cr-img -b $d4 --console-socket /tmp/none.sock
 check "no restored process left" eq "$(pgrep -c -f 'echo hello > /scratch/t')" 0
 ip netns del berth-cr
 crdone

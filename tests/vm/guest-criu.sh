@@ -30,7 +30,8 @@ reader1=$!
 waitrc() { for i in $(seq 600); do [[ -s $1 ]] && break; sleep 0.1; done; cat $1 2>/dev/null; }
 [[ $(waitrc /tmp/cr1.rc) == 0 ]] && $berth start cr1
 sleep 1
-count() { cat /tmp/cr-data/count 2>/dev/null; }
+# The counter's `echo $i > count` truncates before it writes: an empty read is retried.
+count() { local v k; for k in 1 2 3 4 5; do v=$(cat /tmp/cr-data/count 2>/dev/null); [[ -n $v ]] && break; sleep 0.05; done; echo "$v"; }
 err=$($berth checkpoint --pre-dump --image-path /tmp/cr-pre cr1 2>&1)
 check "checkpoint --pre-dump" eq "$err" ""
 check "pre-dump leaves it running" eq "$($berth state cr1 | jq -r .status)" running

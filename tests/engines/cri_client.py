@@ -29,22 +29,32 @@ import grpc
 SVC = "/runtime.v1.RuntimeService/"
 
 
-def main() -> int:
-    sock, gen, cmd, args = sys.argv[1], sys.argv[2], sys.argv[3], sys.argv[4:]
+def connect(sock, gen):
+    """The generated CRI messages module and call(method, request, response_type[, timeout]),
+    a RuntimeService call on one channel to SOCKET (also used by tests/kubernetes)."""
     sys.path.insert(0, gen)
     import api_pb2 as pb  # noqa: E402  (generated at test time)
-    from google.protobuf import json_format
 
     chan = grpc.insecure_channel("unix://" + sock)
 
-    def call(method, req, resp_type):
+    def call(method, req, resp_type, timeout=120):
         fn = chan.unary_unary(SVC + method, request_serializer=req.SerializeToString,
                               response_deserializer=resp_type.FromString)
-        return fn(req, timeout=120)
+        return fn(req, timeout=timeout)
+    return pb, call
 
-    def sandbox_config(logdir):
-        with open(logdir + "/sandbox.json") as f:
-            return json_format.Parse(f.read(), pb.PodSandboxConfig())
+
+def sandbox_config(pb, logdir):
+    """The PodSandboxConfig `runp` kept in LOGDIR/sandbox.json."""
+    from google.protobuf import json_format
+    with open(logdir + "/sandbox.json") as f:
+        return json_format.Parse(f.read(), pb.PodSandboxConfig())
+
+
+def main() -> int:
+    sock, gen, cmd, args = sys.argv[1], sys.argv[2], sys.argv[3], sys.argv[4:]
+    pb, call = connect(sock, gen)
+    from google.protobuf import json_format
 
     if cmd == "version":
         r = call("Version", pb.VersionRequest(version="v1"), pb.VersionResponse)
@@ -74,7 +84,7 @@ def main() -> int:
             command=argv[:1], args=argv[1:], log_path=name + ".log",
             linux=pb.LinuxContainerConfig(resources=pb.LinuxContainerResources(memory_limit_in_bytes=mem)))
         r = call("CreateContainer", pb.CreateContainerRequest(
-            pod_sandbox_id=pod, config=cfg, sandbox_config=sandbox_config(logdir)),
+            pod_sandbox_id=pod, config=cfg, sandbox_config=sandbox_config(pb, logdir)),
             pb.CreateContainerResponse)
         print(r.container_id)
     elif cmd == "start":
@@ -114,9 +124,14 @@ def main() -> int:
     return 0
 
 
-if __name__ == "__main__":
+def run(entry):
+    """Exits with entry()'s status; a gRPC error prints its details and exits 1."""
     try:
-        sys.exit(main())
+        sys.exit(entry())
     except grpc.RpcError as e:
         print("cri: %s: %s" % (e.code().name, e.details()), file=sys.stderr)
         sys.exit(1)
+
+
+if __name__ == "__main__":
+    run(main)

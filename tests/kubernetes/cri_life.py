@@ -210,6 +210,8 @@ def bench(pb, call, json_format, create, exec_sync, args):
     def pod_start(h, name):
         cfg = json_format.Parse(pod_json, pb.PodSandboxConfig())
         cfg.metadata.name = cfg.metadata.uid = name
+        cfg.log_directory = os.path.join(cfg.log_directory, name)
+        os.makedirs(cfg.log_directory, exist_ok=True)
         t0 = time.monotonic_ns()
         pod = call("RunPodSandbox", pb.RunPodSandboxRequest(config=cfg, runtime_handler=h),
                    pb.RunPodSandboxResponse).pod_sandbox_id

@@ -13,6 +13,7 @@ that tests/engines/cri_client.py has no command for, on one gRPC channel per run
   stop ID GRACE                  StopContainer; "elapsed=S"
   exec ID STDIN CMD...           streaming Exec through the URL containerd returns: sends
                                  STDIN, prints what each channel carried
+  exec_tty ID STDIN CMD...       the same on a terminal (kubectl exec -it; no stderr)
   attach ID STDIN UNTIL          streaming Attach: sends STDIN, reads stdout until UNTIL
   reopen ID                      ReopenContainerLog
   podstart POD_JSON CTR_JSON N HANDLER...
@@ -178,10 +179,10 @@ def main() -> int:
         call("StopContainer", pb.StopContainerRequest(container_id=args[0], timeout=int(args[1])),
              pb.StopContainerResponse)
         print(f"elapsed={time.monotonic() - t0:.2f}")
-    elif cmd == "exec":
-        cid, stdin, argv = args[0], args[1], args[2:]
-        r = call("Exec", pb.ExecRequest(container_id=cid, cmd=argv, stdin=bool(stdin), stdout=True, stderr=True),
-                 pb.ExecResponse)
+    elif cmd in ("exec", "exec_tty"):
+        cid, stdin, argv, tty = args[0], args[1], args[2:], cmd == "exec_tty"
+        r = call("Exec", pb.ExecRequest(container_id=cid, cmd=argv, stdin=bool(stdin), stdout=True,
+                                        stderr=not tty, tty=tty), pb.ExecResponse)
         got = stream(r.url, stdin)
         status = json.loads(got[3] or b"{}")
         codes = [c.get("message") for c in status.get("details", {}).get("causes", []) if c.get("reason") == "ExitCode"]

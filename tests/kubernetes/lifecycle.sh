@@ -123,6 +123,11 @@ assert_eq "streaming Exec: stdin, stdout, stderr and the exit code over the webs
   "stdout='got-ping\n' stderr='to-err\n' status=Failure exit=5" \
   "$(out life exec "$c1" $'ping\n' sh -c 'read l; echo got-$l; echo to-err >&2; exit 5')"
 assert_eq "streaming Exec: success" "stdout='ok\n' stderr='' status=Success exit=0" "$(out life exec "$c1" "" echo ok)"
+# (the terminal echoes what was typed, before or after the first line: not compared)
+o=$(life exec_tty "$c1" $'typed\n' sh -c 'echo tty $(tty); read l; echo got-$l' 2>&1)
+if [[ $o == "stdout='"*"tty /dev/pts/"[0-9]*"\r\n"*"got-typed\r\n' stderr='' status=Success exit=0" ]]; then
+  _ok "streaming Exec on a terminal (kubectl exec -it): a pty, CRLF line ends"
+else _not_ok "streaming Exec on a terminal (kubectl exec -it): a pty, CRLF line ends" "$o"; fi
 
 c2=$(run_ctr p1 c2 c2.log '{stdin: true}' sh -c 'while read l; do echo "echo-$l"; done' 2>&1)
 must_id "c2 (stdin open) created and started" "$c2"

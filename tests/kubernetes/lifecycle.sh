@@ -11,7 +11,8 @@
 #    grace, measured from its log); kubelet's restart (a new container, attempt 1, same
 #    sandbox); StopPodSandbox + RemovePodSandbox leave no runtime state, cgroup (every
 #    hierarchy), mount or process; containerd killed and started again on the same root
-#    and state while pods run: they are still listed, exec-able and stoppable;
+#    and state while pods run: they are still listed, exec-able and stoppable, and a
+#    container that exited meanwhile is reported with its exit status;
 #  - a GPU pod on the fake driver (tests/engines/gpu_lib.sh): a cdi.k8s.io annotation
 #    (the entry's container_annotations) and NVIDIA_VISIBLE_DEVICES, the device nodes,
 #    libraries and the fake nvidia-smi seen inside. berth resolves both itself (CDI specs
@@ -218,9 +219,16 @@ assert_eq "no runtime state, cgroup, mount, process or shim left of p2" "" "$(le
 assert_eq "no container of p2 is listed" "" "$(cri list | grep -e "$c0" -e "$cr" -e "$cterm")"
 
 # --- containerd killed and started again on the same root and state, p1 still running --
+# c4 exits (status 7) while containerd is down, once the host drops /tmp/go into its rootfs.
+c4=$(run_ctr p1 c4 c4.log '{}' sh -c 'while [ ! -e /tmp/go ]; do sleep 0.1; done; exit 7' 2>&1)
+must_id "c4 (exits on a signal file) created and started" "$c4"
+c4_pid=$(pid_of "$c4")
 ctrd=$(<"$T/containerd.pid")
 kill -KILL "$ctrd" && wait "$ctrd" 2>/dev/null
 assert_contains "p1's containers outlive containerd (their shim runs on)" "$(rt list 2>&1)" "$c1"
+touch "/proc/$c4_pid/root/tmp/go"
+c4_gone() { [[ ! -d /proc/$c4_pid ]]; }
+assert_ok "c4 exits while containerd is down" wait_for 10 c4_gone
 start_daemon containerd "$T/containerd-restarted.log" containerd --config "$d/config.toml"
 if wait_for 30 ctr --address "$CTR_SOCK" version; then _ok "containerd starts again"; else
   _not_ok "containerd starts again" "$(tail -n 30 "$T/containerd-restarted.log")"
@@ -230,6 +238,9 @@ assert_eq "after the restart p1 is listed ready" "$p1 SANDBOX_READY" "$(cri list
 assert_eq "after the restart its containers are listed running" \
   "$(printf '%s CONTAINER_RUNNING\n' "$c1" "$c2" | sort)" "$(cri list | grep RUNNING | sort)"
 assert_eq "ExecSync after the restart" $'alive\nexit=0' "$(out cri exec "$c1" echo alive)"
+wait_for 10 exited "$c4"
+assert_eq "the exit while containerd was down is reported after the restart" "CONTAINER_EXITED exit=7" \
+  "$(life status "$c4" | cut -d' ' -f1-2)"
 assert_contains "Attach after the restart" "$(out life attach "$c2" $'again\n' echo-again)" "echo-again"
 assert_ok "StopContainer after the restart" cri stop "$c1" 10
 assert_eq "it exited on its TERM trap" "CONTAINER_EXITED exit=0" "$(life status "$c1" | cut -d' ' -f1-2)"

@@ -104,7 +104,8 @@ counts() {  # what an ExecSync may leak, from the host's side
 before=$(counts)
 echo "$before" | sed 's/^/# before: /'
 assert_eq "200 ExecSync probes in a row all succeed" "ok=200 failed=0" "$(life probes "$c1" 200 cat /proc/self/stat | cut -d' ' -f1-2)"
-sleep 0.5
+same_counts() { [[ $(counts) == "$before" ]]; }
+wait_for 5 same_counts  # a leak never settles; a busy daemon's passing fd does
 assert_eq "200 ExecSyncs leaked no fd, process or mount" "$before" "$(counts)"
 
 # The exec'd process itself sleeps: containerd SIGKILLs that process at the deadline, then
@@ -112,9 +113,9 @@ assert_eq "200 ExecSyncs leaked no fd, process or mount" "$before" "$(counts)"
 # would hold open until it ends, with runc as with berth.
 o=$(life exec_timeout "$c1" 2 sleep 61)
 el=$(sed -n 's/^elapsed=//p' <<<"$o")
-if [[ $o == *error=DEADLINE_EXCEEDED* ]] && awk -v e="$el" 'BEGIN { exit !(e >= 2 && e < 5) }'; then
+if [[ $o == *error=DEADLINE_EXCEEDED* ]] && awk -v e="$el" 'BEGIN { exit !(e >= 2 && e < 10) }'; then
   _ok "ExecSync with timeout 2 s returns DeadlineExceeded after ${el}s"
-else _not_ok "ExecSync with timeout 2 s returns DeadlineExceeded after 2-5 s" "$o"; fi
+else _not_ok "ExecSync with timeout 2 s returns DeadlineExceeded after 2-10 s" "$o"; fi
 procs_matching() { local p; for p in $(<"$(cgroup_file "$cid_pid" pids cgroup.procs)"); do tr '\0' ' ' <"/proc/$p/cmdline"; echo; done 2>/dev/null | grep -c "$1"; }
 no_sleep() { [[ $(procs_matching 'sleep 61') == 0 ]]; }
 if wait_for 5 no_sleep; then _ok "the timed-out exec's process is killed"
@@ -155,24 +156,25 @@ assert_ok "StopContainer c3" cri stop "$c3" 0
 p2=$(pod p2 2>&1)
 must_id "RunPodSandbox p2" "$p2"
 # A TERM handler that only logs, and a loop that outlives it: only the KILL after the
-# grace ends it. The log's timestamps measure the grace from inside.
+# grace ends it. The log's timestamps measure the grace from inside (less the time the
+# line took to reach the log, hence 2.5 s: an early KILL would show as ~0).
 cterm=$(run_ctr p2 term term.log '{}' sh -c \
   'trap "echo got-term" TERM; echo ready; while :; do sleep 1 & wait $!; done' 2>&1)
 must_id "a container that ignores SIGTERM" "$cterm"
 wait_log "$T/p2/term.log" ready
 o=$(life stop "$cterm" 3)
 el=${o#elapsed=}
-if awk -v e="$el" 'BEGIN { exit !(e >= 3 && e < 6) }'; then _ok "StopContainer with grace 3 s returns after ${el}s"
-else _not_ok "StopContainer with grace 3 s returns after 3-6 s" "$o"; fi
+if awk -v e="$el" 'BEGIN { exit !(e >= 3 && e < 10) }'; then _ok "StopContainer with grace 3 s returns after ${el}s"
+else _not_ok "StopContainer with grace 3 s returns after 3-10 s" "$o"; fi
 assert_eq "it was killed by SIGKILL (exit 137)" "CONTAINER_EXITED exit=137" "$(life status "$cterm" | cut -d' ' -f1-2)"
 term_at=$(awk '/ stdout F got-term/ { print $1; exit }' "$T/p2/term.log")
 finished=$(life status "$cterm" | sed -n 's/.*finished=//p')
 grace=$("$PYTHON" -c 'import sys, datetime as d
 t = d.datetime.fromisoformat(sys.argv[1][:26].rstrip("Z"))
 print("%.2f" % (int(sys.argv[2]) / 1e9 - t.replace(tzinfo=d.timezone.utc).timestamp()))' "${term_at:-1970-01-01T00:00:00.000000Z}" "${finished:-0}")
-if [[ -n $term_at ]] && awk -v g="$grace" 'BEGIN { exit !(g >= 2.9 && g < 5) }'; then
+if [[ -n $term_at ]] && awk -v g="$grace" 'BEGIN { exit !(g >= 2.5 && g < 8) }'; then
   _ok "SIGTERM first, SIGKILL ${grace}s later (not before the 3 s grace)"
-else _not_ok "SIGTERM first, SIGKILL 3-5 s later" "got-term at '$term_at', finished '$finished', grace '$grace'"; fi
+else _not_ok "SIGTERM first, SIGKILL 2.5-8 s later" "got-term at '$term_at', finished '$finished', grace '$grace'"; fi
 
 # kubelet's restart: the exited container stays, a new one with attempt 1 joins the
 # sandbox, each attempt logging to <name>/<attempt>.log.

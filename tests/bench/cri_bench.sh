@@ -11,6 +11,7 @@ BUILD=$(readlink -f "${1:-$(dirname "$0")/../../build}")
 N=${2:-20}
 OUT=$(readlink -f "${3:-$BUILD/bench-results}")
 export RUNTIME=$BUILD/src/berth
+# shellcheck source=../engines/lib.sh
 source "$(dirname "$0")/../engines/lib.sh"
 
 eng_init cri-bench

@@ -19,11 +19,13 @@
 #    from the cdiSpecDirs of $BERTH_CONFIG); runc gets them from berth-nvidia-hook as a
 #    prestart hook in the entry's base_runtime_spec, the way a runc user configures it.
 #   RUNTIME=/usr/sbin/runc NVIDIA_HOOK=build/hooks/berth-nvidia-hook tests/kubernetes/lifecycle.sh
+# shellcheck source=../engines/lib.sh
 source "$(dirname "$0")/../engines/lib.sh"
 
 eng_init k8s-life
 need_cmd containerd ctr containerd-shim-runc-v2 jq
 cri_client_init
+# shellcheck source=../engines/gpu_lib.sh
 source "$ENG_DIR/gpu_lib.sh"
 life() { "$PYTHON" "$ENG_TOP/tests/kubernetes/cri_life.py" "$CTR_SOCK" "$T/gen" "$@"; }
 

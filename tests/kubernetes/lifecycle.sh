@@ -103,6 +103,10 @@ counts() {  # what an ExecSync may leak, from the host's side
   echo "host-mounts=$(grep -c "$T" /proc/self/mountinfo) container-mounts=$(wc -l <"/proc/$cid_pid/mountinfo")"
   echo "runtime-procs=$(pgrep -fc "^$RUNTIME ")"
 }
+# The exec'd process gets stdio only (a runtime fd left open there is CVE-2024-21626's kind);
+# the 4th is ls's own directory.
+assert_eq "an ExecSync'd process holds only fds 0, 1 and 2" $'0 1 2 3 \nexit=0' \
+  "$(out cri exec "$c1" sh -c 'ls /proc/self/fd | tr "\n" " "; echo')"
 before=$(counts)
 echo "$before" | sed 's/^/# before: /'
 assert_eq "200 ExecSync probes in a row all succeed" "ok=200 failed=0" "$(life probes "$c1" 200 cat /proc/self/stat | cut -d' ' -f1-2)"

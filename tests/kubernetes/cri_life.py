@@ -4,6 +4,8 @@ that tests/engines/cri_client.py has no command for, on one gRPC channel per run
 
     cri_life.py SOCKET GEN_DIR COMMAND ARGS...
 
+  runp LOGDIR HANDLER JSON       RunPodSandbox with a PodSandboxConfig given as JSON, kept
+                                 in LOGDIR/sandbox.json (as cri_client.py runp does)
   create POD LOGDIR JSON         CreateContainer with a ContainerConfig given as JSON (the
                                  sandbox config from LOGDIR/sandbox.json, as cri_client.py
                                  runp wrote it); prints the id
@@ -148,7 +150,14 @@ def main() -> int:
         return call("ExecSync", pb.ExecSyncRequest(container_id=cid, cmd=argv, timeout=timeout),
                     pb.ExecSyncResponse, timeout=timeout + 60)
 
-    if cmd == "create":
+    if cmd == "runp":
+        logdir, handler, cfg = args[0], args[1], json_format.Parse(args[2], pb.PodSandboxConfig())
+        cfg.log_directory = logdir
+        with open(logdir + "/sandbox.json", "w") as f:
+            f.write(json_format.MessageToJson(cfg))
+        print(call("RunPodSandbox", pb.RunPodSandboxRequest(config=cfg, runtime_handler=handler),
+                   pb.RunPodSandboxResponse).pod_sandbox_id)
+    elif cmd == "create":
         print(create(args[0], sandbox_config(pb, args[1]), args[2]))
     elif cmd == "status":
         s = call("ContainerStatus", pb.ContainerStatusRequest(container_id=args[0]),

@@ -9,7 +9,7 @@
 #    P/F; ReopenContainerLog after kubelet's rename;
 #  - lifecycle: StopContainer's grace on a process that ignores SIGTERM (killed after the
 #    grace, measured from its log); kubelet's restart (a new container, attempt 1, same
-#    sandbox); StopPodSandbox + RemovePodSandbox leave no runtime state, cgroup (every
+#    sandbox); with shareProcessNamespace a stopped container's orphans go; StopPodSandbox + RemovePodSandbox leave no runtime state, cgroup (every
 #    hierarchy), mount or process; containerd killed and started again on the same root
 #    and state while pods run: they are still listed, exec-able and stoppable, and a
 #    container that exited meanwhile is reported with its exit status;
@@ -52,11 +52,14 @@ make_oci_archive "$T/images.tar" 'localhost/bb:latest=["/bin/sh"]' \
 assert_ok "import the busybox and pause images into k8s.io" \
   ctr --address "$CTR_SOCK" --namespace k8s.io images import "$T/images.tar"
 
-# pod NAME: a host-network pod sandbox on handler berth, logs in $T/NAME, its id kept in
-# $T/NAME/pod.id; prints its id.
+# pod NAME [PID_MODE]: a host-network pod sandbox on handler berth with kubelet's namespace
+# options (a pid namespace per container unless PID_MODE is POD: shareProcessNamespace),
+# logs in $T/NAME, its id kept in $T/NAME/pod.id; prints its id.
 pod() {
   mkdir -p "$T/$1"
-  cri runp "$1" berth "/$cg_parent/$1" "$T/$1" | tee "$T/$1/pod.id"
+  life runp "$T/$1" berth "$(jq -nc --arg n "$1" --arg cg "/$cg_parent/$1" --arg pid "${2:-CONTAINER}" \
+    '{metadata: {name: $n, uid: ($n + "-uid"), namespace: "berth-test"}, linux: {cgroupParent: $cg,
+      securityContext: {namespaceOptions: {network: "NODE", pid: $pid, ipc: "POD"}}}}')" | tee "$T/$1/pod.id"
 }
 # run_ctr POD NAME LOG EXTRA_JQ CMD...: creates and starts a busybox container in the pod
 # named POD (the ContainerConfig's fields merged with EXTRA_JQ, e.g. '{stdin: true}');
@@ -201,6 +204,25 @@ assert_eq "both attempts are listed" "$(printf '%s CONTAINER_EXITED\n%s CONTAINE
 assert_eq "ExecSync in attempt 1 shares the sandbox's network namespace" \
   "$(readlink /proc/"$(pid_of "$p2")"/ns/net)" "$(readlink /proc/"$(pid_of "$cr")"/ns/net)"
 
+# A pod with one pid namespace (shareProcessNamespace): a container's init is not its pid
+# 1, so its children outlive it unless the shim, seeing the init exit, kills the rest of
+# its cgroup (`kill --all` on the stopped container), as kubelet relies on.
+p3=$(pod p3 POD 2>&1)
+must_id "RunPodSandbox p3 (one pid namespace for the pod)" "$p3"
+cs=$(run_ctr p3 shared shared.log '{}' sh -c \
+  'sleep 2147483646 & sleep 2147483645 & trap "exit 0" TERM; echo ready; wait' 2>&1)
+must_id "a container whose init has children, in the shared pid namespace" "$cs"
+wait_log "$T/p3/shared.log" ready
+assert_eq "its init is not pid 1 (the pod's pause is)" $'1\nexit=0' "$(out cri exec "$cs" sh -c 'cat /proc/1/cmdline | tr "\0" " " | grep -c "^/bin/sleep 2147483647"')"
+kids=$(cat "$(cgroup_file "$(pid_of "$cs")" pids cgroup.procs)")
+assert_ok "StopContainer: its init exits on TERM" cri stop "$cs" 10
+# (a zombie is dead: the test's pause, busybox sleep, reaps no orphans as kubelet's pause does)
+alive() { local p n=0; for p in $kids; do [[ $(awk '{ print $3 }' "/proc/$p/stat" 2>/dev/null) == [A-Y] ]] && n=$((n + 1)); done; ((n > 0)); }
+if wait_for 5 eval '! alive'; then _ok "the init's children are gone with it ($(wc -w <<<"$kids") processes)"
+else _not_ok "the init's children are gone with it" "left: $(for p in $kids; do [[ -d /proc/$p ]] && tr '\0' ' ' <"/proc/$p/cmdline"; done)"; fi
+assert_ok "StopPodSandbox p3" cri stopp "$p3"
+assert_ok "RemovePodSandbox p3" cri rmp "$p3"
+
 # What the pod left, from the host: runtime state, cgroups in every hierarchy, mounts, processes.
 ids=("$p2" "$cterm" "$c0" "$cr")
 pids=$(cat "$(cgroup_file "$(pid_of "$p2")" pids cgroup.procs)" "$(cgroup_file "$(pid_of "$cr")" pids cgroup.procs)")
@@ -238,7 +260,8 @@ touch "/proc/$c4_pid/root/tmp/go"
 c4_gone() { [[ ! -d /proc/$c4_pid ]]; }
 assert_ok "c4 exits while containerd is down" wait_for 10 c4_gone
 start_daemon containerd "$T/containerd-restarted.log" containerd --config "$d/config.toml"
-if wait_for 30 ctr --address "$CTR_SOCK" version; then _ok "containerd starts again"; else
+# (its CRI plugin answers once it has recovered its pods, after the daemon's own API)
+if wait_for 30 cri listp; then _ok "containerd starts again"; else
   _not_ok "containerd starts again" "$(tail -n 30 "$T/containerd-restarted.log")"
   exit 1
 fi

@@ -274,8 +274,7 @@ void FsManager::create_where_permitted() {
     dirs_ = std::move(kept);
 }
 
-int FsManager::unified_fd() const {
-    if (layout_ != Layout::unified) return -1;
+int FsManager::open_unified_dir() const {
     if (!unified_fd_) {
         const Dir* u = unified_dir();
         if (!u) return -1;
@@ -283,6 +282,27 @@ int FsManager::unified_fd() const {
         if (!unified_fd_) throw_errno("open cgroup \"{}\"", u->path);
     }
     return unified_fd_.get();
+}
+
+int FsManager::unified_fd() const { return layout_ == Layout::unified ? open_unified_dir() : -1; }
+
+Placement FsManager::placement() const {
+    if (emulated_) return Manager::placement();  // regular files: only add_process() writes them
+    Placement p;
+    p.clone_into = open_unified_dir();
+    for (const auto& d : dirs_) {
+        if (d.hierarchy.unified) continue;
+        std::string tasks = d.path + "/tasks";
+        UniqueFd fd(::open(tasks.c_str(), O_WRONLY | O_CLOEXEC));
+        // A delegated cgroup (rootless) may give its user cgroup.procs and not tasks:
+        // add_process() then, as before.
+        if (!fd && (errno == EACCES || errno == EPERM)) return Manager::placement();
+        if (!fd) throw_errno("open \"{}\"", tasks);
+        p.self_join.push_back(std::move(fd));
+        p.self_join_paths.push_back(std::move(tasks));
+    }
+    p.complete = true;
+    return p;
 }
 
 void FsManager::add_process(pid_t pid) {

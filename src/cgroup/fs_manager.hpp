@@ -39,6 +39,9 @@ public:
     void create_where_permitted();
     void apply(const oci::Resources& resources) override;
     int unified_fd() const override;
+    // cgroup2 (unified or hybrid's tree) by CLONE_INTO_CGROUP, each v1 hierarchy by the
+    // process itself through its "tasks"; complete. A test's tree (emulated): the default.
+    Placement placement() const override;
     void add_process(pid_t pid) override;
     void add_process(pid_t pid, const SubCgroup& sub) override;
     void freeze(bool frozen) override;
@@ -73,6 +76,8 @@ private:
     // "<what>: cannot ..." for a controller without a directory: left out, or absent.
     [[noreturn]] void throw_unavailable(const std::string& what, const std::string& controller) const;
     void create_dir(const Dir& dir);
+    // O_PATH fd of the cgroup2 directory (kept in unified_fd_), or -1 without one.
+    int open_unified_dir() const;
     void init_dir(const Dir& dir, const std::string& path) const;
     void enable_controllers(const std::vector<std::string>& controllers, const std::string& path) const;
     // Writes to `target`, or to the directory of the setting's controller when null.

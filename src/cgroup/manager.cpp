@@ -26,6 +26,13 @@ std::unique_ptr<Manager> load_manager(const std::string& saved_form) {
 
 Stats read_stats(const Manager& manager) { return manager.stats(); }
 
+Placement Manager::placement() const {
+    Placement p;
+    p.clone_into = unified_fd();
+    p.complete = p.clone_into >= 0;
+    return p;
+}
+
 void Manager::undo_create() noexcept {
     try {
         kill_all(SIGKILL);

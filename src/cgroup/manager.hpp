@@ -3,8 +3,10 @@
 //
 // Lifecycle as the runtime uses it:
 //   create:  auto m = make_manager({...}); m->create(); m->apply(resources);
-//            clone the init with CLONE_INTO_CGROUP into m->unified_fd() where that is >= 0,
-//            otherwise m->add_process(pid) before the child runs container code;
+//            auto p = m->placement(); clone the init with CLONE_INTO_CGROUP into
+//            p.clone_into where that is >= 0, the init writes "0" to each of p.self_join
+//            first thing, and unless p.complete m->add_process(pid) before the child runs
+//            container code;
 //            save m->saved_form() in the container's state directory.
 //   later:   auto m = load_manager(saved, layout); m->freeze(true); m->pids(); m->kill_all(SIGKILL);
 //   delete:  m->destroy()  (kills nothing; the runtime empties the cgroup first)
@@ -16,6 +18,7 @@
 #include "cgroup/stats.hpp"
 #include "cgroup/sub_cgroup.hpp"
 #include "oci/config.hpp"
+#include "util/unique_fd.hpp"
 
 #include <sys/types.h>
 
@@ -39,6 +42,21 @@ struct ManagerOptions {
     std::map<std::string, std::string> annotations;
 };
 
+// How a new process joins the container's cgroup without its parent writing its pid to a
+// cgroup.procs file. Such a write moves a whole thread group, which takes the kernel's
+// global cgroup_threadgroup_rwsem for writing, and its first writer after a quiet spell
+// waits an RCU grace period (rcu_sync_enter: ~7.5 ms here, the largest single cost of a
+// create on a v1 host). Clone3's CLONE_INTO_CGROUP (cgroup2 only) takes it for reading;
+// a single-threaded process writing "0" (itself) to a v1 hierarchy's "tasks" moves one
+// thread, which the kernel does without it (5.19+, "cgroup: Optimize single thread
+// migration"; older kernels take it, so they are only as slow as before).
+struct Placement {
+    int clone_into = -1;              // for CLONE_INTO_CGROUP (owned by the manager), or -1
+    std::vector<UniqueFd> self_join;  // "tasks" files opened O_WRONLY; the process writes "0"
+    std::vector<std::string> self_join_paths;  // the same files' paths, for errors
+    bool complete = false;            // false: the caller still calls add_process(pid)
+};
+
 class Manager {
 public:
     virtual ~Manager() = default;
@@ -50,6 +68,9 @@ public:
     // An O_PATH|O_DIRECTORY fd of the cgroup2 directory for clone3(CLONE_INTO_CGROUP),
     // or -1 where that cannot place the process in every hierarchy (v1 and hybrid).
     virtual int unified_fd() const = 0;
+    // How a process about to be cloned joins the cgroup (Placement). The default: into
+    // unified_fd() when that is >= 0, otherwise by add_process().
+    virtual Placement placement() const;
     // Moves a process into the container's cgroup in every hierarchy.
     virtual void add_process(pid_t pid) = 0;
     // exec --cgroup: the same, but into the existing sub-cgroup `sub` in the hierarchies it

@@ -72,6 +72,21 @@ bool receive_bind_trees(const LaunchPlan& plan, int sync_fd, Failure& f) noexcep
     return true;
 }
 
+// Writing "0" to a v1 "tasks" file moves the writing thread, which is the whole init: it
+// has no other thread. The kernel moves a thread that moves itself without taking the
+// global cgroup_threadgroup_rwsem for writing, whose first writer waits an RCU grace
+// period (cgroup/manager.hpp, Placement). The parent opened the files, and the kernel
+// checks the opener's credentials, not the init's.
+bool join_cgroups(const LaunchPlan& plan, Failure& f) noexcept {
+    for (std::size_t i = 0; i < plan.cgroup_join_fds.size(); ++i) {
+        bool ok = write_all(plan.cgroup_join_fds[i], "0", 1);
+        int err = errno;
+        ::close(plan.cgroup_join_fds[i]);
+        if (!ok) return fail(f, "join cgroup", plan.cgroup_join_paths[i].c_str(), err);
+    }
+    return true;
+}
+
 // Files berth creates (devices, mount targets) need ids mapped in the user namespace.
 bool become_namespace_root(Failure& f) noexcept {
     if (::setresgid(0, 0, 0) < 0 || ::setresuid(0, 0, 0) < 0) return fail(f, "become user namespace root", "");
@@ -224,6 +239,12 @@ void container_init(const LaunchPlan& plan, int sync_fd) noexcept {
     ::sigaction(SIGPIPE, &ign, nullptr);
     if (!receive_bind_trees(plan, sync_fd, f)) report_and_exit(sync_fd, f);
     if (!wait_message(sync_fd, MsgType::go, go, f)) report_and_exit(sync_fd, f);
+    // Into the container's cgroups before anything else: before the init allocates
+    // anything that a controller accounts for (the mounts' kernel memory, the pids it
+    // forks for hooks), before it unshares the cgroup namespace (rooted where it then is),
+    // and long before it execs the container's process. After `go` rather than before,
+    // so that a failure here is reported on a socket the parent reads.
+    if (!join_cgroups(plan, f)) report_and_exit(sync_fd, f);
     // A parent without root stats and joins /proc/<init>/ns/* for the createContainer
     // hooks; the kernel refuses that for a non-dumpable process whose memory was made
     // outside the user namespace (until execve). Nothing of the container runs before

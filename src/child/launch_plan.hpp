@@ -60,6 +60,10 @@ struct LaunchPlan {
     int console_socket_fd = -1;      // connected by the parent; receives the pty master
     bool bind_console = true;        // bind the pty slave over /dev/console (init, not exec)
     int state_dir_fd = -1;           // O_PATH of <root>/<id>: exec.fifo is opened through it
+    // The "tasks" files of the container's v1 cgroups, opened O_WRONLY by the parent
+    // (cgroup::Placement): the init writes "0" to each to join them itself, and closes them.
+    std::vector<int> cgroup_join_fds;
+    std::vector<std::string> cgroup_join_paths;  // the same files, for errors
     int lock_fd = -1;                // the parent's flock: the init's copy would hold it
     bool report_steps = false;       // --debug: send MsgType::step after each stage
 };

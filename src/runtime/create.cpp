@@ -321,20 +321,28 @@ CreatedContainer create_container(const GlobalOptions& global, const CreateOptio
         if (::socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, pair) < 0) throw_errno("socketpair");
         sync = UniqueFd(pair[0]);
         UniqueFd child_sync(pair[1]);
-        // The cgroup namespace must be rooted at the container's cgroup: without
-        // CLONE_INTO_CGROUP the init unshares it after it was moved there.
-        int cgroup_fd = cg->unified_fd();
-        if (cgroup_fd < 0 && plan.ns.new_cgroup && (plan.ns.clone_flags & CLONE_NEWCGROUP)) {
+        // No cgroup.procs write where the kernel offers a way around it (cgroup::Placement):
+        // the init is cloned into the cgroup2 directory and joins each v1 hierarchy itself,
+        // right after `go` and before it does anything else (child/init.cpp).
+        cgroup::Placement placement = cg->placement();
+        for (const auto& fd : placement.self_join) plan.cgroup_join_fds.push_back(fd.get());
+        plan.cgroup_join_paths = placement.self_join_paths;
+        // The cgroup namespace must be rooted at the container's cgroup: unless
+        // CLONE_INTO_CGROUP placed the init everywhere, it unshares it after it joined.
+        const int cgroup_fd = placement.clone_into;
+        if ((cgroup_fd < 0 || !placement.self_join.empty()) && plan.ns.new_cgroup &&
+            (plan.ns.clone_flags & CLONE_NEWCGROUP)) {
             plan.ns.clone_flags &= ~static_cast<unsigned long>(CLONE_NEWCGROUP);
             plan.ns.unshare_flags |= CLONE_NEWCGROUP;
         }
         CloneResult init = clone_init(plan, child_sync.get(), sync.get(), cgroup_fd);
         child_sync.reset();
+        placement.self_join.clear();
         pid_t pid = init.pid;
         timeline.step("init cloned, pid {}", pid);
         // By pid: the init is our unreaped child, so the pid cannot be reused meanwhile.
         rollback.add("kill container init", [pid] { kill_and_reap(pid, -1); });
-        if (cgroup_fd < 0) {
+        if (!placement.complete) {
             cg->add_process(pid);
             // The systemd driver starts its scope with the first process: saved again so that
             // delete, even after a berth killed from here on, stops the unit it now owns.
@@ -344,7 +352,7 @@ CreatedContainer create_container(const GlobalOptions& global, const CreateOptio
                 store.save(record);
             }
         }
-        timeline.step("init in the cgroup");
+        if (!placement.complete) timeline.step("init in the cgroup");
         if (plan.ns.new_user) sys::write_id_maps(pid, plan.ns);
         send_host_bind_trees(plan, pid, sync.get());
         if (plan.process.oom_score_adj) sys::write_oom_score_adj(pid, *plan.process.oom_score_adj);

@@ -320,3 +320,38 @@ BOOST_AUTO_TEST_CASE(bad_memory_policy_is_refused_naming_the_field) {
     BOOST_TEST(r.status != 0);
     BOOST_TEST(std::count(r.err.begin(), r.err.end(), '\n') == 1, r.err);
 }
+
+// The init joins its v1 cgroups itself (writing "0" to each hierarchy's tasks: no RCU grace
+// period for berth to wait) and is cloned into the cgroup2 one: it must still be in the
+// container's cgroup in every hierarchy, as the host sees it, and its cgroup namespace,
+// unshared only after it joined, must be rooted there, as the container sees it.
+BOOST_AUTO_TEST_CASE(init_is_in_its_cgroup_everywhere_and_roots_its_cgroup_namespace) {
+    Bundle b;
+    if (!b.config.linux_->has_namespace(berth::oci::NamespaceType::cgroup))
+        b.config.linux_->namespaces.push_back({berth::oci::NamespaceType::cgroup, ""});
+    b.config.root->readonly = false;  // the container writes what it sees to /cgroups.txt
+    const std::string inner = "/" + unique_name("place");
+    OwnCgroup own(inner, {});
+    configure(b, {"/bin/sh", "-c", "cat /proc/self/cgroup > /cgroups.txt; exec sleep 100"}, inner);
+    Result r = run_detached(b);
+    BOOST_TEST_REQUIRE(r.status == 0, r.err);
+    for (int i = 0; i < 100 && trim(read_file(b.rootfs() + "/cgroups.txt")).empty(); ++i) ::usleep(20000);
+    Result st = b.berth({"state", b.id()});
+    const auto at = st.out.find("\"pid\": ");
+    BOOST_TEST_REQUIRE(at != std::string::npos, st.out);
+    const std::string init = std::to_string(std::atoi(st.out.c_str() + at + 7));
+    std::istringstream seen_by_host(read_file("/proc/" + init + "/cgroup"));
+    int lines = 0;
+    for (std::string line; std::getline(seen_by_host, line); ++lines)
+        BOOST_TEST(line.substr(line.find(':', line.find(':') + 1) + 1) == inner, line);
+    // Every hierarchy the test itself is in (each v1 one and the cgroup2 tree beside them).
+    const std::string mine = read_file("/proc/self/cgroup");
+    BOOST_TEST(lines == std::count(mine.begin(), mine.end(), '\n'));
+    std::istringstream seen_inside(read_file(b.rootfs() + "/cgroups.txt"));
+    int inside = 0;
+    for (std::string line; std::getline(seen_inside, line); ++inside)
+        BOOST_TEST(line.substr(line.find(':', line.find(':') + 1) + 1) == "/", line);
+    BOOST_TEST(inside == lines);
+    BOOST_TEST(b.berth({"delete", "--force", b.id()}).status == 0);
+    BOOST_TEST(!left_anywhere(inner));
+}

@@ -221,7 +221,7 @@ int main(int argc, char** argv) {
         std::fprintf(stderr, "%s\n", e.what());
         return 1;
     }
-    // Only the commands that put a process into a container pay for the copy.
+    // Only the commands that put a process into a container pay for the re-exec.
     if (parsed.command == "create" || parsed.command == "run" || parsed.command == "exec") {
         try {
             sys::ensure_sealed_exe(argv);

@@ -5,7 +5,9 @@
 # podman's default seccomp profile, and N containers created, started and deleted at once.
 # tests/bench/report.py prints medians, p90s and ratios and writes a latency plot (PNG).
 # Not a test.
-#   tests/bench/lifecycle_bench.sh [BUILD_DIR] [N] [OUT_DIR]
+#   [BERTH_BASE=/path/to/older/berth] tests/bench/lifecycle_bench.sh [BUILD_DIR] [N] [OUT_DIR]
+# BERTH_BASE adds an earlier build as runtime "berth-base", for before/after numbers
+# taken in the same interleaved run.
 # crun refuses this hybrid host ("cgroups in hybrid mode not supported"), so every
 # runtime runs inside one private mount namespace where cgroup.controllers of the
 # unified hierarchy is covered by an empty file (the same conditions for all of them).
@@ -69,4 +71,4 @@ mv "$work/c.json" "$work/seccomp/config.json"
     echo "# crun $(/usr/bin/crun --version | head -1)"
 } > "$OUT/machine.txt"
 "$DRIVER" --bundle "$work/bundle" --seccomp-bundle "$work/seccomp" --maxrss "$MAXRSS" --work "$work" --n "$N" \
-    berth="$BERTH" crun=/usr/bin/crun runc=/usr/sbin/runc floor="$FLOOR" > "$OUT/samples.csv"
+    berth="$BERTH" ${BERTH_BASE:+berth-base="$BERTH_BASE"} crun=/usr/bin/crun runc=/usr/sbin/runc floor="$FLOOR" > "$OUT/samples.csv"

@@ -97,6 +97,12 @@ struct Options {
 
 bool g_record = true;  // false while warming up
 
+// A container id no other run or runtime uses: berth names its cgroups /berth/<id>
+// whatever --root is, so two builds of berth in one run, or two runs on one machine,
+// would otherwise share (and kill) each other's containers.
+const std::string g_run = std::to_string(::getpid());
+std::string cid(const Runtime& rt, const std::string& name) { return rt.name + "-" + g_run + "-" + name; }
+
 void emit(const std::string& rt, const char* op, const Sample& s) {
     if (g_record) std::printf("%s,%s,%lld,%ld,%d\n", rt.c_str(), op, s.ns, s.rss_kib, s.status);
 }
@@ -107,7 +113,7 @@ void lifecycle_once(const Options& o, const Runtime& rt, int i) {
         emit(rt.name, "run", spawn_wait({rt.path, o.bundle + "/rootfs", "/bin/true"}));
         return;
     }
-    const std::string root = o.work + "/root-" + rt.name, id = "b" + std::to_string(i);
+    const std::string root = o.work + "/root-" + rt.name, id = cid(rt, "b" + std::to_string(i));
     emit(rt.name, "run", spawn_wait({rt.path, "--root", root, "run", "-b", o.bundle, id}));
     const std::string pid_file = o.work + "/pid-" + rt.name;
     emit(rt.name, "create",
@@ -127,7 +133,7 @@ void at_once(const Options& o, const Runtime& rt, int round) {
     for (int w = 0; w < o.n; ++w) {
         const pid_t pid = ::fork();
         if (pid == 0) {
-            const std::string id = "o" + std::to_string(round) + "-" + std::to_string(w);
+            const std::string id = cid(rt, "o" + std::to_string(round) + "-" + std::to_string(w));
             const std::string pid_file = o.work + "/once-pid-" + rt.name + id;
             int bad = spawn_wait({rt.path, "--root", root, "create", "-b", o.bundle, "--pid-file", pid_file, id}).status;
             bad |= spawn_wait({rt.path, "--root", root, "start", id}).status;
@@ -155,19 +161,19 @@ void exec_samples(const Options& o, const std::vector<Runtime>& rts) {
     for (const auto& rt : rts) {
         if (rt.name == "floor") continue;
         const std::string root = o.work + "/root-" + rt.name;
-        spawn_wait({rt.path, "--root", root, "delete", "--force", "sleeper"});
-        spawn_wait({rt.path, "--root", root, "run", "-d", "-b", o.work + "/sleeper", "sleeper"});
+        spawn_wait({rt.path, "--root", root, "delete", "--force", cid(rt, "sleeper")});
+        spawn_wait({rt.path, "--root", root, "run", "-d", "-b", o.work + "/sleeper", cid(rt, "sleeper")});
     }
     for (int i = 0; i < o.n; ++i)
         for (size_t k = 0; k < rts.size(); ++k) {
             const Runtime& rt = rts[(k + static_cast<size_t>(i)) % rts.size()];
             if (rt.name == "floor") continue;
             emit(rt.name, "exec",
-                 spawn_wait({rt.path, "--root", o.work + "/root-" + rt.name, "exec", "sleeper", "/bin/true"}));
+                 spawn_wait({rt.path, "--root", o.work + "/root-" + rt.name, "exec", cid(rt, "sleeper"), "/bin/true"}));
         }
     for (const auto& rt : rts)
         if (rt.name != "floor")
-            spawn_wait({rt.path, "--root", o.work + "/root-" + rt.name, "delete", "--force", "sleeper"});
+            spawn_wait({rt.path, "--root", o.work + "/root-" + rt.name, "delete", "--force", cid(rt, "sleeper")});
 }
 
 // Peak RSS of each runtime process, through the small `maxrss` program (a process
@@ -190,7 +196,7 @@ void rss_samples(const Options& o, const std::vector<Runtime>& rts) {
                 measure(rt, "rss-run", {rt.path, o.bundle + "/rootfs", "/bin/true"});
                 continue;
             }
-            const std::string root = o.work + "/rss-" + rt.name, id = "r" + std::to_string(i);
+            const std::string root = o.work + "/rss-" + rt.name, id = cid(rt, "r" + std::to_string(i));
             const std::string pid_file = o.work + "/rss-pid-" + rt.name;
             const std::vector<std::string> base = {rt.path, "--root", root};
             auto cmd = [&](std::vector<std::string> tail) {
@@ -203,9 +209,9 @@ void rss_samples(const Options& o, const std::vector<Runtime>& rts) {
             measure(rt, "rss-start", cmd({"start", id}));
             wait_exited(pid_file);
             measure(rt, "rss-delete", cmd({"delete", id}));
-            spawn_wait(cmd({"run", "-d", "-b", o.work + "/sleeper", "sleeper"}));
-            measure(rt, "rss-exec", cmd({"exec", "sleeper", "/bin/true"}));
-            spawn_wait(cmd({"delete", "--force", "sleeper"}));
+            spawn_wait(cmd({"run", "-d", "-b", o.work + "/sleeper", cid(rt, "sleeper")}));
+            measure(rt, "rss-exec", cmd({"exec", cid(rt, "sleeper"), "/bin/true"}));
+            spawn_wait(cmd({"delete", "--force", cid(rt, "sleeper")}));
         }
 }
 

@@ -12,7 +12,9 @@ import sys
 from collections import defaultdict
 
 OPS = ["run", "create", "start", "delete", "exec", "run-seccomp", "at-once"]
-RUNTIMES = ["berth", "crun", "runc", "floor"]
+# berth-base: an earlier build of berth, when lifecycle_bench.sh is given one (BERTH_BASE).
+ALL_RUNTIMES = ["berth", "berth-base", "crun", "runc", "floor"]
+RUNTIMES = ALL_RUNTIMES
 
 
 def quantile(values, q):
@@ -37,27 +39,37 @@ def main(path, out_dir):
                 rss[key] = max(rss[key], int(row["rss_kib"]))
             else:
                 ns[key].append(int(row["ns"]) / 1e6)
+    global RUNTIMES
+    RUNTIMES = [rt for rt in ALL_RUNTIMES if rt != "berth-base" or any(r == rt for r, _ in ns)]
     med = {k: quantile(v, 0.5) for k, v in ns.items()}
     p90 = {k: quantile(v, 0.9) for k, v in ns.items()}
 
     machine = os.path.join(os.path.dirname(path), "machine.txt")
     if os.path.exists(machine):
         print(open(machine).read().rstrip())
-    print(f"{'op (ms)':<12}" + "".join(f"{rt + ' med/p90':>22}" for rt in RUNTIMES) + f"{'berth/crun':>12}")
+    base = "berth-base" in RUNTIMES
+    print(f"{'op (ms)':<12}" + "".join(f"{rt + ' med/p90':>22}" for rt in RUNTIMES) + f"{'berth/crun':>12}"
+          + (f"{'base/crun':>12}" if base else ""))
     for op in OPS:
         cells = []
         for rt in RUNTIMES:
             k = (rt, op)
             cells.append(f"{med[k]:>10.2f} /{p90[k]:>8.2f}" + ("!" if failures[k] else " ") if k in med else f"{'-':>22}")
-        ratio = med[("berth", op)] / med[("crun", op)] if ("berth", op) in med and ("crun", op) in med else None
-        print(f"{op:<12}" + "".join(f"{c:>22}" for c in cells) + (f"{ratio:>11.2f}x" if ratio else f"{'-':>12}"))
+        line = f"{op:<12}" + "".join(f"{c:>22}" for c in cells)
+        for rt in ["berth"] + (["berth-base"] if base else []):
+            ratio = med[(rt, op)] / med[("crun", op)] if (rt, op) in med and ("crun", op) in med else None
+            line += f"{ratio:>11.2f}x" if ratio else f"{'-':>12}"
+        print(line)
     for op in OPS[:5]:
         k = "rss-" + op
         if not any((rt, k) in rss for rt in RUNTIMES):
             continue
         cells = "".join(f"{rss[(rt, k)]:>21} " if (rt, k) in rss else f"{'-':>22}" for rt in RUNTIMES)
-        ratio = rss[("berth", k)] / rss[("crun", k)] if ("berth", k) in rss and ("crun", k) in rss else None
-        print(f"{'RSS ' + op:<12}" + cells + (f"{ratio:>11.2f}x" if ratio else f"{'-':>12}"))
+        line = f"{'RSS ' + op:<12}" + cells
+        for rt in ["berth"] + (["berth-base"] if base else []):
+            ratio = rss[(rt, k)] / rss[("crun", k)] if (rt, k) in rss and ("crun", k) in rss else None
+            line += f"{ratio:>11.2f}x" if ratio else f"{'-':>12}"
+        print(line)
     peak = {rt: max((v for (r, _), v in rss.items() if r == rt), default=0) for rt in RUNTIMES}
     if peak["berth"] and peak["crun"]:
         print(f"peak RSS of every berth process: {peak['berth']} KiB, crun {peak['crun']} KiB: "

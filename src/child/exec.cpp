@@ -58,6 +58,9 @@ void exec_child(const ExecPlan& plan, int sync_fd) noexcept {
     ign.sa_handler = SIG_IGN;
     ::sigaction(SIGPIPE, &ign, nullptr);
     if (!wait_go(sync_fd, f)) report_and_exit(sync_fd, f);
+    // Into the container's v1 cgroups first (the parent cloned it into the cgroup2 one),
+    // before it joins the cgroup namespace or allocates anything a controller accounts for.
+    if (!join_cgroups(lp, f)) report_and_exit(sync_fd, f);
     if (!new_session(f)) report_and_exit(sync_fd, f);
     if (!cloexec_inherited_fds(p.preserve_fds, f)) report_and_exit(sync_fd, f);
     if (p.has_affinity_initial && ::sched_setaffinity(0, sizeof p.affinity_initial, &p.affinity_initial) < 0)

@@ -29,9 +29,10 @@ struct ExecPlan {
     std::int64_t init_pid = 0;  // host pid of the container's init: names its keyring
 };
 
-// Child: waits for MsgType::go on `sync_fd` (the parent moved it into the cgroup), joins
-// the namespaces, sets up the terminal, limits, seccomp, identity, cwd and execs. Never
-// returns: a failure is one Message{error} on `sync_fd`, then _exit; EOF means execve.
+// Child: waits for MsgType::go on `sync_fd`, joins the v1 cgroups in
+// plan.launch.cgroup_join_fds (the parent placed it in the others), the namespaces, sets
+// up the terminal, limits, seccomp, identity, cwd and execs. Never returns: a failure is
+// one Message{error} on `sync_fd`, then _exit; EOF means execve.
 [[noreturn]] void exec_child(const ExecPlan& plan, int sync_fd) noexcept;
 
 }  // namespace berth::child

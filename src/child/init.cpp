@@ -72,21 +72,6 @@ bool receive_bind_trees(const LaunchPlan& plan, int sync_fd, Failure& f) noexcep
     return true;
 }
 
-// Writing "0" to a v1 "tasks" file moves the writing thread, which is the whole init: it
-// has no other thread. The kernel moves a thread that moves itself without taking the
-// global cgroup_threadgroup_rwsem for writing, whose first writer waits an RCU grace
-// period (cgroup/manager.hpp, Placement). The parent opened the files, and the kernel
-// checks the opener's credentials, not the init's.
-bool join_cgroups(const LaunchPlan& plan, Failure& f) noexcept {
-    for (std::size_t i = 0; i < plan.cgroup_join_fds.size(); ++i) {
-        bool ok = write_all(plan.cgroup_join_fds[i], "0", 1);
-        int err = errno;
-        ::close(plan.cgroup_join_fds[i]);
-        if (!ok) return fail(f, "join cgroup", plan.cgroup_join_paths[i].c_str(), err);
-    }
-    return true;
-}
-
 // Files berth creates (devices, mount targets) need ids mapped in the user namespace.
 bool become_namespace_root(Failure& f) noexcept {
     if (::setresgid(0, 0, 0) < 0 || ::setresuid(0, 0, 0) < 0) return fail(f, "become user namespace root", "");

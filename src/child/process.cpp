@@ -22,6 +22,21 @@
 
 namespace berth::child {
 
+// Writing "0" to a v1 "tasks" file moves the writing thread, which is the whole process:
+// the init and the exec child have no other thread. The kernel moves a thread that moves
+// itself without taking the global cgroup_threadgroup_rwsem for writing, whose first
+// writer waits an RCU grace period (cgroup/manager.hpp, Placement). The parent opened the
+// files, and the kernel checks the opener's credentials, not the child's.
+bool join_cgroups(const LaunchPlan& plan, Failure& f) noexcept {
+    for (std::size_t i = 0; i < plan.cgroup_join_fds.size(); ++i) {
+        bool ok = write_all(plan.cgroup_join_fds[i], "0", 1);
+        int err = errno;
+        ::close(plan.cgroup_join_fds[i]);
+        if (!ok) return fail(f, "join cgroup", plan.cgroup_join_paths[i].c_str(), err);
+    }
+    return true;
+}
+
 bool apply_limits(const LaunchPlan& plan, Failure& f) noexcept {
     const auto& p = plan.process;
     for (const auto& r : p.rlimits)

@@ -9,6 +9,10 @@
 
 namespace berth::child {
 
+// Joins the container's v1 cgroups: writes "0" to each of plan.cgroup_join_fds and
+// closes them (cgroup::Placement). First thing after `go`, in the init and the exec child.
+bool join_cgroups(const LaunchPlan& plan, Failure& f) noexcept;
+
 // rlimits, scheduler, I/O priority, personality (before the user switch: raising some
 // of them needs privileges the final user lacks).
 bool apply_limits(const LaunchPlan& plan, Failure& f) noexcept;

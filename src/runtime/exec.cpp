@@ -2,9 +2,11 @@
 //
 // Design (the simplest one that keeps the process berth's own child, for its exit
 // status): berth opens the init's /proc/<pid>/ns/* files, joins the container's pid
-// namespace for its children only (pid_for_children) around one clone3; berth moves
-// the child into the container's cgroup (add_process) before it sends `go`. The child joins the other namespaces (user first, mount last), then runs
-// the init's own steps (child/process.hpp) and execs. No second fork is needed: the
+// namespace for its children only (pid_for_children) around one clone3, into the
+// container's cgroup2 directory; after `go` the child joins the v1 hierarchies itself
+// (cgroup::Placement; add_process before `go` where that cannot be used), then the other
+// namespaces (user first, mount last), runs the init's own steps (child/process.hpp) and
+// execs. No second fork is needed: the
 // clone already happened inside the pid namespace.
 #include "child/exec.hpp"
 #include "child/protocol.hpp"
@@ -283,10 +285,16 @@ int exec_in(const GlobalOptions& global, const ExecOptions& o) {
     }
     auto cg = container_cgroup(record);
     if (sub && !cg) throw_error("--cgroup \"{}\": the container has no cgroup", o.cgroup);
-    // Not CLONE_INTO_CGROUP: on a hybrid host a loaded manager's unified fd left the
-    // child in the v1 roots now and then. add_process before `go` is as safe: the child
-    // runs nothing of the container until then.
-    int cgroup_fd = -1;
+    // As the init (cgroup::Placement): cloned into the cgroup2 directory, the child joins
+    // each v1 hierarchy itself after `go`, so no exec waits an RCU grace period in a
+    // cgroup.procs write. --cgroup, and a child the user-namespace helper clones
+    // (rootless), are moved by add_process before `go`: the child runs nothing of the
+    // container until then.
+    cgroup::Placement placement;
+    if (cg && !sub && !ns.user) placement = cg->placement();
+    for (const auto& fd : placement.self_join) plan.launch.cgroup_join_fds.push_back(fd.get());
+    plan.launch.cgroup_join_paths = placement.self_join_paths;
+    const int cgroup_fd = placement.clone_into;
     int pair[2];
     if (::socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, pair) < 0) throw_errno("socketpair");
     UniqueFd sync(pair[0]), child_sync(pair[1]);
@@ -296,10 +304,11 @@ int exec_in(const GlobalOptions& global, const ExecOptions& o) {
     CreatedContainer c = clone_exec(plan, ns.user.get(), ns.pid.get(), child_sync.get(), sync.get(), cgroup_fd);
     child_sync.reset();
     console.reset();
+    placement.self_join.clear();
     timeline.step("child cloned, pid {}", c.pid);
     try {
         if (sub) cg->add_process(c.pid, *sub);
-        else if (cg) cg->add_process(c.pid);
+        else if (cg && !placement.complete) cg->add_process(c.pid);
         // Before `go`: the child runs nothing of the container until then.
         if (plan.launch.process.oom_score_adj) sys::write_oom_score_adj(c.pid, *plan.launch.process.oom_score_adj);
         ListenerTarget listener;

@@ -64,7 +64,7 @@ std::int64_t parse_bytes(const std::string& flag, const std::string& text) {
     if (!unit.empty()) {
         auto at = kUnits.find(static_cast<char>(std::tolower(static_cast<unsigned char>(unit.front()))));
         if (at != std::string_view::npos) {
-            multiplier = std::pow(1024.0, static_cast<double>(at + 1));
+            for (std::size_t k = 0; k <= at; ++k) multiplier *= 1024;  // not std::pow: util/math_shim.cpp
             unit.erase(0, 1);
         }
         if (!unit.empty() && (unit.front() == 'i' || unit.front() == 'I')) unit.erase(0, 1);

@@ -96,10 +96,14 @@ UniqueFd sealed_copy() {
 
 void ensure_sealed_exe(char** argv) {
     if (is_protected()) return;
-    UniqueFd image = read_only_bind();
-    if (!image) image = sealed_copy();
-    ::syscall(SYS_execveat, image.get(), "", argv, environ, AT_EMPTY_PATH);
-    throw_errno("re-execute berth from a protected image");
+    if (UniqueFd bind = read_only_bind()) {
+        ::syscall(SYS_execveat, bind.get(), "", argv, environ, AT_EMPTY_PATH);
+        // Still here: something refused to exec a file on a detached mount (an LSM policy
+        // that wants a connected path); the copy has none.
+    }
+    UniqueFd copy = sealed_copy();
+    ::syscall(SYS_execveat, copy.get(), "", argv, environ, AT_EMPTY_PATH);
+    throw_errno("re-execute berth from a sealed copy");
 }
 
 }  // namespace berth::sys

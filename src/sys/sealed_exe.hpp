@@ -11,7 +11,8 @@ namespace berth::sys {
 // container). Otherwise re-executes berth, with the same argv and environment, from a
 // detached read-only bind of itself (open_tree + mount_setattr), or from a sealed memfd
 // copy where the kernel or berth's privileges refuse the bind (rootless: open_tree needs
-// CAP_SYS_ADMIN over the mount namespace; kernels before 5.12 lack mount_setattr).
+// CAP_SYS_ADMIN over the mount namespace; kernels before 5.12 lack mount_setattr) or the
+// exec from it fails.
 // Fds the caller passed (--preserve-fds, console socket) survive. Throws on failure.
 void ensure_sealed_exe(char** argv);
 

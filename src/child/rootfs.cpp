@@ -142,25 +142,36 @@ bool cgroup_hierarchy(const sys::CgroupHierarchy& h, int dir_fd, const sys::Moun
            fail(f, "mount_setattr", h.name.c_str());
 }
 
+// A pure v2 host's cgroup2 at `path`. In a user namespace two refusals have a way round
+// (runc binds the host's tree on both): EBUSY, where `path` is the root of the host's
+// cgroup2 mount already (the host's /sys bound: no network namespace, or one rootless
+// Podman made for slirp4netns) and the kernel will not stack the same filesystem on its
+// own root: a tmpfs in between, then cgroup2 over it, so a container with its own cgroup
+// namespace still sees its own cgroup (memory.max at the top); EPERM, a user namespace that
+// does not own the cgroup namespace: the host's hierarchy bound read-only instead.
+bool cgroup2_mount(const sys::MountOp& op, const char* path, Failure& f) noexcept {
+    if (::mount("cgroup2", path, "cgroup2", op.flags, nullptr) == 0) return true;
+    if (errno == EBUSY) {
+        if (::mount("tmpfs", path, "tmpfs", (op.flags & ~MS_RDONLY) | MS_NOSUID | MS_NODEV | MS_NOEXEC, "mode=755") < 0)
+            return fail(f, "mount", op.display.c_str());
+        if (::mount("cgroup2", path, "cgroup2", op.flags, nullptr) == 0) return true;
+    }
+    if (errno != EPERM) return fail(f, "mount", op.display.c_str());
+    Fd tree(::open_tree(AT_FDCWD, "/sys/fs/cgroup", OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_RECURSIVE));
+    Fd target(::open(path, O_PATH | O_DIRECTORY | O_CLOEXEC));
+    if (tree.fd < 0 || target.fd < 0 ||
+        ::move_mount(tree.fd, "", target.fd, "", MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH) < 0)
+        return fail(f, "bind cgroup", op.display.c_str());
+    return set_attrs(tree.fd, AT_RECURSIVE, op.attr_set | MOUNT_ATTR_RDONLY, 0, 0, -1) ||
+           fail(f, "mount_setattr", op.display.c_str());
+}
+
 bool cgroup_mount(const sys::MountOp& op, int root_fd, Failure& f) noexcept {
     Fd target(ensure_in_root(root_fd, op.target.c_str(), true));
     if (target.fd < 0) return fail(f, "mount target", op.display.c_str(), -target.fd);
     char path[32];
     fd_path(path, target.fd);
-    if (op.cgroups.empty()) {
-        if (::mount("cgroup2", path, "cgroup2", op.flags, nullptr) == 0) return true;
-        // A user namespace whose cgroup namespace the kernel will not mount from (EPERM), or
-        // a target inside the host's /sys bound read-only (EBUSY: rootless Podman's
-        // container with a network namespace Podman made, for slirp4netns): the host's
-        // cgroup2 tree, read-only, as for v1 above (runc binds it too, on EPERM and EBUSY).
-        if (errno != EPERM && errno != EBUSY) return fail(f, "mount", op.display.c_str());
-        Fd tree(::open_tree(AT_FDCWD, "/sys/fs/cgroup", OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_RECURSIVE));
-        if (tree.fd < 0 ||
-            ::move_mount(tree.fd, "", target.fd, "", MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH) < 0)
-            return fail(f, "bind cgroup", op.display.c_str());
-        return set_attrs(tree.fd, AT_RECURSIVE, op.attr_set | MOUNT_ATTR_RDONLY, 0, 0, -1) ||
-               fail(f, "mount_setattr", op.display.c_str());
-    }
+    if (op.cgroups.empty()) return cgroup2_mount(op, path, f);
     if (::mount("tmpfs", path, "tmpfs", op.flags & ~MS_RDONLY, "mode=755") < 0)
         return fail(f, "mount", op.display.c_str());
     Fd top(resolve_in_root(root_fd, op.target.c_str()));

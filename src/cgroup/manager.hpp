@@ -34,6 +34,9 @@ struct ManagerOptions {
     std::string container_id;
     std::string cgroups_path;  // linux.cgroupsPath, possibly empty
     bool systemd = false;      // --systemd-cgroup: cgroupsPath is "slice:prefix:name"
+    // Rootless (global.rootless): the systemd driver talks to the caller's own manager over
+    // the user bus and places the scope in its delegated tree, as runc does.
+    bool rootless = false;
     // The hierarchies to use; unset (always, outside tests): discover_host(). Unit tests
     // pass a fake tree's view here.
     std::optional<HostView> host;

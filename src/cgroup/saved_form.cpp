@@ -49,6 +49,13 @@ const std::string& SavedForm::get(const std::string& key) const {
     throw_error("load cgroup state: no \"{}\"", key);
 }
 
+std::string SavedForm::get_or(const std::string& key, const std::string& fallback) const {
+    for (const auto& [k, v] : items_) {
+        if (k == key) return v;
+    }
+    return fallback;
+}
+
 std::string SavedForm::encode() const {
     std::string out = kTag;
     for (const auto& [k, v] : items_) out += " " + k + "=" + escape(v);

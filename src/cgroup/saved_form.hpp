@@ -16,6 +16,8 @@ public:
     void add(std::string key, std::string value) { items_.emplace_back(std::move(key), std::move(value)); }
     // The value of the first `key`; throws berth::Error when absent.
     const std::string& get(const std::string& key) const;
+    // The value of the first `key`, or `fallback` when absent (a key newer than the state).
+    std::string get_or(const std::string& key, const std::string& fallback) const;
     const std::vector<std::pair<std::string, std::string>>& items() const { return items_; }
 
     std::string encode() const;

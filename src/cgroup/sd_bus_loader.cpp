@@ -36,6 +36,13 @@ extern "C" {
 
 int sd_bus_open_system(sd_bus** ret) { return BERTH_SD_FN(sd_bus_open_system)(ret); }
 
+int sd_bus_open_user(sd_bus** ret) { return BERTH_SD_FN(sd_bus_open_user)(ret); }
+
+int sd_bus_get_property_string(sd_bus* bus, const char* destination, const char* path, const char* interface,
+                               const char* member, sd_bus_error* ret_error, char** ret) {
+    return BERTH_SD_FN(sd_bus_get_property_string)(bus, destination, path, interface, member, ret_error, ret);
+}
+
 sd_bus* sd_bus_flush_close_unref(sd_bus* bus) { return BERTH_SD_FN(sd_bus_flush_close_unref)(bus); }
 
 int sd_bus_process(sd_bus* bus, sd_bus_message** r) { return BERTH_SD_FN(sd_bus_process)(bus, r); }

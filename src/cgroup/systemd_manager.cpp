@@ -10,6 +10,7 @@
 #include <systemd/sd-bus.h>
 #include <time.h>
 
+#include <cstdlib>
 #include <cstring>
 
 namespace berth::cgroup {
@@ -33,10 +34,34 @@ void check(int r, const char* what) {
     if (r < 0) throw Error(std::string("systemd: ") + what, -r);
 }
 
-Bus open_bus() {
+Bus open_bus(bool user) {
     sd_bus* bus = nullptr;
-    check(sd_bus_open_system(&bus), "connect to the system bus");
+    if (!user) {
+        check(sd_bus_open_system(&bus), "connect to the system bus");
+        return Bus(bus);
+    }
+    // sd-bus authenticates with EXTERNAL and no uid, so the bus daemon takes the socket's
+    // credentials: this works from inside rootless Podman's user namespace too.
+    const int r = sd_bus_open_user(&bus);
+    if (r < 0)
+        throw Error("systemd: connect to the user bus (rootless --systemd-cgroup needs the user's systemd --user "
+                    "manager and its bus: DBUS_SESSION_BUS_ADDRESS or XDG_RUNTIME_DIR/bus)",
+                    -r);
     return Bus(bus);
+}
+
+// The manager's own cgroup ("/user.slice/user-1000.slice/user@1000.service" for a user's).
+std::string manager_cgroup(sd_bus* bus) {
+    sd_bus_error error = SD_BUS_ERROR_NULL;
+    char* value = nullptr;
+    const int r = sd_bus_get_property_string(bus, kDest, kPath, kIface, "ControlGroup", &error, &value);
+    const std::string text = error.message ? error.message : "";
+    sd_bus_error_free(&error);
+    if (r < 0) throw Error(fmt::format("systemd: read the manager's ControlGroup: {}", text), -r);
+    std::string out = value ? value : "";
+    ::free(value);
+    if (out == "/") out.clear();
+    return out;
 }
 
 void append_property(sd_bus_message* m, const Property& p) {
@@ -104,16 +129,20 @@ void wait_for_job(sd_bus* bus, const std::string& job, const std::string& unit) 
 
 }  // namespace
 
-SystemdManager::SystemdManager(SystemdUnit unit, std::unique_ptr<FsManager> fs, std::vector<Property> extra, bool started)
-    : unit_(std::move(unit)), fs_(std::move(fs)), extra_(std::move(extra)), started_(started) {}
+SystemdManager::SystemdManager(SystemdUnit unit, std::unique_ptr<FsManager> fs, std::vector<Property> extra, bool started,
+                               bool user_bus)
+    : unit_(std::move(unit)), fs_(std::move(fs)), extra_(std::move(extra)), started_(started), user_bus_(user_bus) {}
 
 std::unique_ptr<SystemdManager> SystemdManager::make(const ManagerOptions& options) {
-    SystemdUnit unit = parse_systemd_path(options.cgroups_path, options.container_id);
+    SystemdUnit unit =
+        parse_systemd_path(options.cgroups_path, options.container_id, options.rootless ? "user.slice" : "system.slice");
     ManagerOptions fs_options = options;
     fs_options.systemd = false;
-    fs_options.cgroups_path = unit.cgroup_path();
+    // The system manager's units sit at the hierarchy's root; a user manager's below its own
+    // cgroup (runc asks for ControlGroup the same way).
+    fs_options.cgroups_path = (options.rootless ? manager_cgroup(open_bus(true).get()) : "") + unit.cgroup_path();
     return std::make_unique<SystemdManager>(std::move(unit), FsManager::make(fs_options),
-                                            annotation_properties(options.annotations), false);
+                                            annotation_properties(options.annotations), false, options.rootless);
 }
 
 std::vector<Property> SystemdManager::limits_for(const oci::Resources& r) const {
@@ -160,7 +189,7 @@ void SystemdManager::apply(const oci::Resources& resources) {
         pending_ = resources;
         return;
     }
-    Bus bus = open_bus();
+    Bus bus = open_bus(user_bus_);
     Message m;
     sd_bus_message* raw = nullptr;
     check(sd_bus_message_new_method_call(bus.get(), &raw, kDest, kPath, kIface, "SetUnitProperties"), "build message");
@@ -181,10 +210,15 @@ void SystemdManager::apply(const oci::Resources& resources) {
 
 void SystemdManager::add_process(pid_t pid) {
     if (started_) {
-        fs_->add_process(pid);
+        try {
+            fs_->add_process(pid);
+        } catch (const Error& e) {
+            if (!user_bus_ || (e.error_number() != EACCES && e.error_number() != EPERM)) throw;
+            attach_through_manager(pid);
+        }
         return;
     }
-    Bus bus = open_bus();
+    Bus bus = open_bus(user_bus_);
     sd_bus_message* raw = nullptr;
     check(sd_bus_message_new_method_call(bus.get(), &raw, kDest, kPath, kIface, "StartTransientUnit"), "build message");
     Message m(raw);
@@ -212,6 +246,22 @@ void SystemdManager::add_process(pid_t pid) {
     pending_.reset();
 }
 
+void SystemdManager::attach_through_manager(pid_t pid) const {
+    Bus bus = open_bus(user_bus_);
+    sd_bus_message* raw = nullptr;
+    check(sd_bus_message_new_method_call(bus.get(), &raw, kDest, kPath, kIface, "AttachProcessesToUnit"),
+          "build message");
+    Message m(raw);
+    const std::uint32_t pids[] = {static_cast<std::uint32_t>(pid)};
+    check(sd_bus_message_append(raw, "ss", unit_.unit.c_str(), ""), "build message");
+    check(sd_bus_message_append_array(raw, 'u', pids, sizeof pids), "build message");
+    sd_bus_error error = SD_BUS_ERROR_NULL;
+    const int r = sd_bus_call(bus.get(), raw, 0, &error, nullptr);
+    const std::string text = error.message ? error.message : "";
+    sd_bus_error_free(&error);
+    if (r < 0) throw Error(fmt::format("systemd: attach pid {} to unit \"{}\": {}", pid, unit_.unit, text), -r);
+}
+
 void SystemdManager::add_process(pid_t pid, const SubCgroup& sub) {
     // Only `exec` places a process below the container's cgroup, after create started the
     // scope: the sub-cgroup lives in the scope's delegated tree, which cgroupfs reaches.
@@ -221,7 +271,7 @@ void SystemdManager::add_process(pid_t pid, const SubCgroup& sub) {
 
 void SystemdManager::destroy() {
     if (started_) {
-        Bus bus = open_bus();
+        Bus bus = open_bus(user_bus_);
         sd_bus_error error = SD_BUS_ERROR_NULL;
         sd_bus_message* reply = nullptr;
         const int r = sd_bus_call_method(bus.get(), kDest, kPath, kIface, "StopUnit", &error, &reply, "ss",
@@ -245,6 +295,7 @@ std::string SystemdManager::saved_form() const {
     form.add("slice", unit_.slice);
     form.add("unit", unit_.unit);
     form.add("started", started_ ? "1" : "0");
+    if (user_bus_) form.add("bus", "user");
     fs_->add_to_saved_form(form);
     return form.encode();
 }
@@ -252,7 +303,7 @@ std::string SystemdManager::saved_form() const {
 std::unique_ptr<SystemdManager> SystemdManager::load(const SavedForm& form) {
     SystemdUnit unit{form.get("slice"), form.get("unit")};
     return std::make_unique<SystemdManager>(std::move(unit), FsManager::load(form), std::vector<Property>{},
-                                            form.get("started") == "1");
+                                            form.get("started") == "1", form.get_or("bus", "system") == "user");
 }
 
 }  // namespace berth::cgroup

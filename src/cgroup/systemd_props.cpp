@@ -87,14 +87,15 @@ std::string expand_slice(const std::string& slice) {
     return path;
 }
 
-SystemdUnit parse_systemd_path(const std::string& cgroups_path, const std::string& container_id) {
-    if (cgroups_path.empty()) return {"system.slice", fmt::format("berth-{}.scope", container_id)};
+SystemdUnit parse_systemd_path(const std::string& cgroups_path, const std::string& container_id,
+                               const std::string& default_slice) {
+    if (cgroups_path.empty()) return {default_slice, fmt::format("berth-{}.scope", container_id)};
     const auto parts = text::split(cgroups_path, ':');
     if (parts.size() != 3 || parts[2].empty() || parts[2].find('/') != std::string::npos) {
         throw_error(".linux.cgroupsPath: expected \"slice:prefix:name\" with the systemd driver, got \"{}\"", cgroups_path);
     }
     SystemdUnit u;
-    u.slice = parts[0].empty() ? "system.slice" : parts[0];
+    u.slice = parts[0].empty() ? default_slice : parts[0];
     validate_slice(u.slice);
     // runc: a name that is itself a slice is used as is (the container gets a slice unit).
     if (ends_with(parts[2], ".slice")) {

@@ -24,10 +24,12 @@ struct SystemdUnit {
 };
 
 // runtime-spec config-linux.md#cgroups-path leaves the systemd form to runtimes; runc's is
-// "slice:prefix:name" (an empty slice is "system.slice"; an empty cgroupsPath is
-// "system.slice:berth:<id>"). Throws `.linux.cgroupsPath: …` for any other shape or for a
-// slice name systemd would refuse.
-SystemdUnit parse_systemd_path(const std::string& cgroups_path, const std::string& container_id);
+// "slice:prefix:name" (an empty slice is `default_slice`; an empty cgroupsPath is
+// "<default_slice>:berth:<id>"). runc's default slice is "system.slice", "user.slice" for a
+// rootless container (in the user's manager). Throws `.linux.cgroupsPath: …` for any other
+// shape or for a slice name systemd would refuse.
+SystemdUnit parse_systemd_path(const std::string& cgroups_path, const std::string& container_id,
+                               const std::string& default_slice = "system.slice");
 
 // "a-b-c.slice" → "/a.slice/a-b.slice/a-b-c.slice" (systemd.slice(5) nesting); "-.slice" → "".
 std::string expand_slice(const std::string& slice);

@@ -14,6 +14,7 @@
 
 #include <array>
 #include <cstdio>
+#include <cstdlib>
 #include <exception>
 #include <optional>
 
@@ -73,13 +74,20 @@ struct GlobalFlags {
     std::string root_problem;      // why there is no default --root (rootless.hpp)
 };
 
-// runc's "auto" (shouldUseRootlessCgroupManager): never with systemd, which delegates;
-// otherwise rootless when not root, or when root only inside a user namespace (rootless
-// podman runs the runtime so), where cgroup writes may be refused.
+// runc's "auto" (shouldUseRootlessCgroupManager, runc 1.1): rootless when not root, with or
+// without systemd (a user's --systemd-cgroup then talks to the user's own manager), or when
+// root only inside a user namespace (rootless Podman runs the runtime so). There, with
+// systemd, runc asks the user bus for its owner (busctl --user status) and takes root on
+// any error, mostly an unset DBUS_SESSION_BUS_ADDRESS; berth takes a named user bus as the
+// sign (root in a system container's user namespace has none).
 bool resolve_rootless(const std::optional<bool>& requested, bool systemd_cgroup) {
     if (requested) return *requested;
-    if (systemd_cgroup) return false;
-    return ::geteuid() != 0 || sys::running_in_user_namespace();
+    if (::geteuid() != 0) return true;
+    if (!sys::running_in_user_namespace()) return false;
+    if (!systemd_cgroup) return true;
+    const char* address = std::getenv("DBUS_SESSION_BUS_ADDRESS");
+    const char* xdg = std::getenv("XDG_RUNTIME_DIR");
+    return (address && *address) || (xdg && *xdg && ::access((std::string(xdg) + "/bus").c_str(), F_OK) == 0);
 }
 
 constexpr std::string_view kUsage = "berth [global options] <command> [command options] [arguments...]";

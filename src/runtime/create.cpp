@@ -78,6 +78,7 @@ std::unique_ptr<cgroup::Manager> make_cgroup(const oci::Config& config, const Gl
     o.container_id = id;
     if (config.linux_) o.cgroups_path = config.linux_->cgroups_path;
     o.systemd = global.systemd_cgroup;
+    o.rootless = global.rootless;
     o.annotations = config.annotations;
     return cgroup::make_manager(o);
 }

@@ -195,13 +195,19 @@ BOOST_AUTO_TEST_CASE(annotations_become_typed_properties) {
     expect_error([] { annotation_properties({{"org.systemd.property.TimeoutSec", "soon"}}); }, "cannot type");
 }
 
-BOOST_AUTO_TEST_CASE(manager_defers_the_scope_to_the_first_process) {
-    cgtest::FakeTree t(cgtest::FakeTree::unified);
+// The systemd driver's options for container c1 at `path` in the fake tree `t`.
+static ManagerOptions systemd_options(const cgtest::FakeTree& t, const std::string& path) {
     ManagerOptions o;
     o.container_id = "c1";
-    o.cgroups_path = "machine.slice:berth:c1";
+    o.cgroups_path = path;
     o.systemd = true;
     o.host = t.host();
+    return o;
+}
+
+BOOST_AUTO_TEST_CASE(manager_defers_the_scope_to_the_first_process) {
+    cgtest::FakeTree t(cgtest::FakeTree::unified);
+    ManagerOptions o = systemd_options(t, "machine.slice:berth:c1");
     o.annotations = {{"org.systemd.property.CollectMode", "'inactive-or-failed'"}};
     auto m = make_manager(o);
     auto* sd = dynamic_cast<SystemdManager*>(m.get());
@@ -228,6 +234,17 @@ BOOST_AUTO_TEST_CASE(manager_defers_the_scope_to_the_first_process) {
     BOOST_TEST(loaded->saved_form() == saved);
     BOOST_TEST(dynamic_cast<SystemdManager&>(*loaded).unit().unit == "berth-c1.scope");
     BOOST_TEST(saved.find(t.root() + "/machine.slice/berth-c1.scope") != std::string::npos);
+    BOOST_TEST(saved.find("bus=") == std::string::npos);  // the system manager's
+}
+
+// Rootless: runc's default slice in the user's manager, and a state that keeps the user bus.
+BOOST_AUTO_TEST_CASE(rootless_scope_defaults_to_user_slice_and_keeps_the_user_bus) {
+    BOOST_TEST((parse_systemd_path("", "c9", "user.slice") == SystemdUnit{"user.slice", "berth-c9.scope"}));
+    BOOST_TEST(parse_systemd_path(":libpod:c9", "c9", "user.slice").slice == "user.slice");
+    BOOST_TEST(parse_systemd_path("app.slice:libpod:c9", "c9", "user.slice").slice == "app.slice");
+    cgtest::FakeTree t(cgtest::FakeTree::unified);
+    const std::string saved = make_manager(systemd_options(t, "user.slice:berth:c1"))->saved_form() + " bus=user";
+    BOOST_TEST(load_manager(saved)->saved_form().find(" bus=user") != std::string::npos);
 }
 
 BOOST_AUTO_TEST_SUITE_END()

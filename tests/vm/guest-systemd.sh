@@ -172,4 +172,7 @@ else
 fi
 
 check "no berth units left" eq "$(systemctl list-units --all --plain --no-legend 'berth-*.scope' 2>&1)" ""
+# Without root, in a user's systemd --user manager (pure v2 only: user@.service delegates
+# controllers on cgroup v2 alone).
+$v2 && . "$(dirname "${BASH_SOURCE[0]}")/guest-rootless-systemd.sh"
 stamp "tests done"

@@ -54,7 +54,7 @@ script=$here/${BERTH_VM_SCRIPT:-guest-tests.sh}
 cgroup_args="cgroup_no_v1=all systemd.unified_cgroup_hierarchy=1"
 pid1_args=
 if [[ ${BERTH_VM_PID1:-script} == systemd ]]; then
-  script=$here/guest-systemd.sh
+  script=$here/${BERTH_VM_SCRIPT:-guest-systemd.sh}
   pid1_args="berth.pid1=systemd systemd.unit=berth-tests.target"
   case ${BERTH_VM_CGROUP:-unified} in
     hybrid) cgroup_args="systemd.unified_cgroup_hierarchy=0" ;;

@@ -26,7 +26,8 @@ engines=(podman conmon netavark containerd docker.io curl iptables
 # vm: tests/vm/ boots Debian's kernel under qemu with AppArmor, SELinux and systemd, and
 # runs rootless Podman's networking there (guest-rootless-net.sh; podman is in engines)
 vm=(qemu-system-x86 apparmor checkpolicy systemd dbus cpio
-  slirp4netns passt)
+  slirp4netns passt
+  dbus-user-session)  # the user bus of the guest's systemd --user (guest-rootless-systemd.sh)
 # bench: tests/bench/ (lifecycle_bench.sh plots with gnuplot)
 bench=(hyperfine gnuplot-nox)
 # package: contrib/package.sh and its test in a debootstrap chroot (tests/package/)

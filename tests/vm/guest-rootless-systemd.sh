@@ -11,7 +11,8 @@
 #   berth-tests.service (system.slice), outside the user's tree, as from a login session.
 # - the cgroupfs driver on the delegated subtree (cgroupsPath below user@UID.service), run
 #   from a cgroup inside that tree (where `systemd-run --user --scope` would put it).
-# - rootless Podman with cgroup_manager=systemd and --runtime berth (rp_* checks).
+# - a bundle without a cgroup namespace; no user bus (one-line error, no state).
+# - rootless Podman with cgroup_manager=systemd and --runtime berth.
 # Uses guest-systemd.sh's helpers (check, eq, ok, nok, stamp) and its $BERTH.
 ruid=2000
 rname=brl
@@ -38,7 +39,14 @@ install -d -m 0755 -o $ruid -g $ruid $rhome $rhome/bin
 # The berth under test where the user may run it (the checkout may be private).
 install -m 0755 "$BERTH" $rhome/bin/berth
 ub=$rhome/bin/berth
-check "rootless: start user@$ruid.service" systemctl start user@$ruid.service
+# Bounded: once in seven boots on the loaded 2-core machine this start never returned, and
+# the rest of the boot then reported nothing.
+if ! timeout 150 systemctl start user@$ruid.service; then
+  mapfile -t why < <(systemctl status --no-pager -n 6 user@$ruid.service user-runtime-dir@$ruid.service 2>&1 | tail -n 16)
+  nok "rootless: start user@$ruid.service (the rootless checks are left out)" "${why[@]}"
+  return
+fi
+ok "rootless: start user@$ruid.service"
 stamp "rootless: user manager started"
 
 # as_user CMD...: CMD as the user, with the environment a login session gives it.

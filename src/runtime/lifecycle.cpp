@@ -188,7 +188,7 @@ void delete_container(const GlobalOptions& global, const std::string& id, bool f
     if (config && config->hooks && !config->hooks->poststop.empty())
         run_hooks(config->hooks->poststop, {"poststop", record.bundle, 0, true},
                   oci::to_json(oci_state(record, oci::Status::stopped)));
-    store.remove(id);
+    store.remove(id, true);
 }
 
 int remove(const GlobalOptions& global, const DeleteOptions& options) {

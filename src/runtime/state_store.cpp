@@ -10,12 +10,14 @@
 #include <dirent.h>
 #include <fcntl.h>
 #include <pwd.h>
+#include <stdio.h>
 #include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <cctype>
+#include <memory>
 #include <cstdlib>
 #include <ctime>
 
@@ -31,8 +33,44 @@ void validate_id(const std::string& id) {
     }
 }
 
+namespace {
+
+// Takes an empty directory from <root>/kFreeDirs as `target`: true when one was taken,
+// false when none was left. RENAME_NOREPLACE: an existing container is never replaced.
+bool take_free_dir(const std::string& root, const std::string& target, const std::string& id) {
+    const std::string pool = root + "/" + kFreeDirs;
+    std::unique_ptr<DIR, int (*)(DIR*)> d(::opendir(pool.c_str()), ::closedir);
+    if (!d) return false;
+    while (const dirent* e = ::readdir(d.get())) {
+        const std::string name = e->d_name;
+        if (name == "." || name == "..") continue;
+        const std::string from = pool + "/" + name;
+        if (::renameat2(AT_FDCWD, from.c_str(), AT_FDCWD, target.c_str(), RENAME_NOREPLACE) == 0) return true;
+        if (errno == EEXIST) throw_error("container \"{}\" already exists", id);
+        // ENOENT: another create took it first; anything else: leave the pool to mkdir.
+        if (errno != ENOENT) return false;
+    }
+    return false;
+}
+
+// The entries of `dir` go; `dir` itself stays.
+void empty_dir(const std::string& dir) {
+    std::unique_ptr<DIR, int (*)(DIR*)> d(::opendir(dir.c_str()), ::closedir);
+    if (!d) throw_errno("open \"{}\"", dir);
+    while (const dirent* e = ::readdir(d.get())) {
+        const std::string name = e->d_name;
+        if (name == "." || name == "..") continue;
+        if (::unlinkat(dirfd(d.get()), e->d_name, 0) == 0 || errno == ENOENT) continue;
+        if (errno != EISDIR && errno != EPERM) throw_errno("remove \"{}/{}\"", dir, name);
+        fs::remove_tree(dir + "/" + name);
+    }
+}
+
+}  // namespace
+
 void StateStore::create_dir(const std::string& id) const {
     fs::make_dirs(root_, 0711);
+    if (take_free_dir(root_, dir(id), id)) return;
     if (::mkdir(dir(id).c_str(), 0711) < 0) {
         if (errno == EEXIST) throw_error("container \"{}\" already exists", id);
         throw_errno("mkdir \"{}\"", dir(id));
@@ -130,7 +168,8 @@ std::vector<std::string> StateStore::ids() const {
     }
     while (dirent* e = ::readdir(d)) {
         std::string name = e->d_name;
-        if (name == "." || name == ".." || name == kSeccompCacheDir || e->d_type != DT_DIR) continue;
+        if (name == "." || name == ".." || name == kSeccompCacheDir || name == kFreeDirs || e->d_type != DT_DIR)
+            continue;
         out.push_back(name);
     }
     ::closedir(d);
@@ -138,7 +177,24 @@ std::vector<std::string> StateStore::ids() const {
     return out;
 }
 
-void StateStore::remove(const std::string& id) const { fs::remove_tree(dir(id)); }
+void StateStore::remove(const std::string& id, bool keep_for_reuse) const {
+    if (!keep_for_reuse) return fs::remove_tree(dir(id));
+    try {
+        empty_dir(dir(id));
+    } catch (const Error&) {
+        if (!fs::exists(dir(id))) return;
+        throw;
+    }
+    // A unique name in the pool; a pool that cannot take it (not made yet, full disk,
+    // another file system) leaves the directory to rmdir.
+    const std::string pool = root_ + "/" + kFreeDirs;
+    const std::string slot = fmt::format("{}/{}.{}", pool, ::getpid(), now_rfc3339());
+    if (::renameat2(AT_FDCWD, dir(id).c_str(), AT_FDCWD, slot.c_str(), RENAME_NOREPLACE) == 0) return;
+    if (errno == ENOENT && ::mkdir(pool.c_str(), 0711) == 0 &&
+        ::renameat2(AT_FDCWD, dir(id).c_str(), AT_FDCWD, slot.c_str(), RENAME_NOREPLACE) == 0)
+        return;
+    fs::remove_tree(dir(id));
+}
 
 ContainerLock::ContainerLock(const StateStore& store, const std::string& id) {
     fd_.reset(::open(store.dir(id).c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
@@ -147,6 +203,10 @@ ContainerLock::ContainerLock(const StateStore& store, const std::string& id) {
         throw_errno("open \"{}\"", store.dir(id));
     }
     if (::flock(fd_.get(), LOCK_EX) < 0) throw_errno("lock \"{}\"", store.dir(id));
+    struct stat locked{}, now{};
+    if (::fstat(fd_.get(), &locked) < 0) throw_errno("stat \"{}\"", store.dir(id));
+    if (::stat(store.dir(id).c_str(), &now) < 0 || now.st_ino != locked.st_ino || now.st_dev != locked.st_dev)
+        throw_error("container \"{}\" does not exist", id);
 }
 
 std::uint64_t process_start_time(pid_t pid) {

@@ -37,6 +37,9 @@ void validate_id(const std::string& id);
 // The compiled seccomp filters under the state root (sys/seccomp_cache.hpp): a
 // directory beside the containers', never one of them.
 inline constexpr const char* kSeccompCacheDir = ".seccomp-cache";
+// Emptied container directories kept for the next create: on a disk-backed root rmdir(2)
+// costs 1-1.6 ms here (ext4) and mkdir(2) 0.15 ms, a rename 0.01 ms. Never a container's.
+inline constexpr const char* kFreeDirs = ".free";
 
 class StateStore {
 public:
@@ -45,7 +48,8 @@ public:
     const std::string& root() const { return root_; }
     std::string dir(const std::string& id) const { return root_ + "/" + id; }
 
-    // Makes <root>/<id> (0711); throws `container "id" already exists`.
+    // Makes <root>/<id> (0711), or takes an empty one from kFreeDirs; throws
+    // `container "id" already exists`.
     void create_dir(const std::string& id) const;
     // Atomic (temp file + rename).
     void save(const ContainerRecord& record) const;
@@ -53,15 +57,20 @@ public:
     std::optional<ContainerRecord> load(const std::string& id) const;
     // load() that throws `container "id" does not exist`.
     ContainerRecord require(const std::string& id) const;
-    // The containers' ids: every directory but kSeccompCacheDir.
+    // The containers' ids: every directory but kSeccompCacheDir and kFreeDirs.
     std::vector<std::string> ids() const;
-    void remove(const std::string& id) const;
+    // Removes <root>/<id>: its content, then the directory itself, which goes to
+    // kFreeDirs when `keep_for_reuse` (a delete) rather than rmdir'd (a failed create,
+    // which leaves nothing behind).
+    void remove(const std::string& id, bool keep_for_reuse = false) const;
 
 private:
     std::string root_;
 };
 
-// An exclusive flock on <root>/<id>, held while the object lives.
+// An exclusive flock on <root>/<id>, held while the object lives. Throws `container "id"
+// does not exist` when, once locked, the directory is no longer <root>/<id> (a delete
+// that held the lock removed it, and a create may have reused it for another id).
 class ContainerLock {
 public:
     ContainerLock(const StateStore& store, const std::string& id);

@@ -119,6 +119,8 @@ HostSnapshot snapshot_host(const Bundle& b, const std::vector<std::string>& deco
     HostSnapshot s;
     s.mounts = host_mounts(b.dir());
     s.state = dir_entries(b.state_root());
+    // The emptied directories a delete keeps for the next create (runtime/state_store.hpp).
+    std::erase(s.state, ".free");
     std::vector<std::string> needles = cgroup_needles;
     needles.push_back(b.id());
     std::istringstream dirs(run_command({"/usr/bin/find", "/sys/fs/cgroup", "-maxdepth", "4", "-type", "d"}).out);

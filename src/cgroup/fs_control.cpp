@@ -145,7 +145,13 @@ void FsManager::kill_all(int signal) {
         }
         if (can_freeze) freeze(false);
         if (signal != SIGKILL) return;
-        for (int wait = 0; wait < 20 && !pids().empty(); ++wait) std::this_thread::sleep_for(milliseconds(5));
+        // Killed tasks leave the cgroup as they exit, mostly within a fraction of a
+        // millisecond: short, growing sleeps (0.1 ms doubling up to 5 ms, ~100 ms in all)
+        // rather than fixed 5 ms steps, the least a delete --force paid on a v1 host.
+        std::chrono::microseconds waited{0};
+        for (std::chrono::microseconds step{100}; waited < milliseconds(100) && !pids().empty();
+             waited += step, step = std::min(step * 2, std::chrono::microseconds(5000)))
+            std::this_thread::sleep_for(step);
         if (pids().empty()) return;
     }
     throw_error("kill cgroup: processes are left after SIGKILL");

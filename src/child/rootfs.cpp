@@ -183,30 +183,61 @@ bool cgroup_mount(const sys::MountOp& op, int root_fd, Failure& f) noexcept {
     return true;
 }
 
-bool make_device(const sys::DeviceOp& d, int root_fd, bool bind, Failure& f) noexcept {
+// The directory the last node went into, kept open: the default devices and symlinks all
+// live in /dev, resolved once (openat2 RESOLVE_IN_ROOT) instead of once per node. Nothing
+// of the container runs yet, and each node is made by name in the directory the fd holds.
+struct NodeDir {
+    Fd dir{-1};
+    const char* path = nullptr;  // a plan string: the key is its first `len` bytes
+    std::size_t len = 0;
+    NodeDir() = default;
+    NodeDir(const NodeDir&) = delete;
+    NodeDir& operator=(const NodeDir&) = delete;
+
+    // The parent directory's fd of `rel` (owned here) and the name's offset, or -errno.
+    int open(int root_fd, const char* rel, std::size_t& name_at) noexcept {
+        std::size_t slash = 0;
+        for (std::size_t i = 0; rel[i] != '\0'; ++i)
+            if (rel[i] == '/') slash = i + 1;
+        if (dir.fd >= 0 && slash > 0 && slash == len && __builtin_memcmp(path, rel, len) == 0) {
+            name_at = slash;
+            return dir.fd;
+        }
+        int fd = parent_in_root(root_fd, rel, name_at);
+        if (fd < 0) return fd;
+        if (dir.fd >= 0) ::close(dir.fd);
+        dir.fd = fd;
+        // Kept for the next node only where the name follows the last '/' as expected.
+        path = rel;
+        len = name_at == slash ? slash : 0;
+        return fd;
+    }
+};
+
+bool make_device(const sys::DeviceOp& d, int root_fd, bool bind, NodeDir& nodes, Failure& f) noexcept {
     std::size_t name_at = 0;
-    Fd dir(parent_in_root(root_fd, d.path.c_str(), name_at));
-    if (dir.fd < 0) return fail(f, "device directory", d.path.c_str(), -dir.fd);
+    const int dir = nodes.open(root_fd, d.path.c_str(), name_at);  // owned by `nodes`
+    if (dir < 0) return fail(f, "device directory", d.path.c_str(), -dir);
     const char* name = d.path.c_str() + name_at;
     if (bind) {
         // mknod is not allowed in a user namespace: bind the host's node instead.
-        int file = ::openat(dir.fd, name, O_CREAT | O_WRONLY | O_NOFOLLOW | O_CLOEXEC, 0600);
+        int file = ::openat(dir, name, O_CREAT | O_WRONLY | O_NOFOLLOW | O_CLOEXEC, 0600);
         if (file < 0) return fail(f, "create device", d.path.c_str());
         ::close(file);
-        Fd target(::openat(dir.fd, name, O_PATH | O_NOFOLLOW | O_CLOEXEC));
+        Fd target(::openat(dir, name, O_PATH | O_NOFOLLOW | O_CLOEXEC));
         Fd tree(::open_tree(AT_FDCWD, d.host_path.c_str(), OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC));
         if (target.fd < 0 || tree.fd < 0 ||
             ::move_mount(tree.fd, "", target.fd, "", MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH) < 0)
             return fail(f, "bind device", d.host_path.c_str());
         return true;
     }
-    if (::mknodat(dir.fd, name, d.mode, d.dev) < 0) {
+    if (::mknodat(dir, name, d.mode, d.dev) < 0) {
         if (errno != EEXIST) return fail(f, "mknod", d.path.c_str());
         // A node already there (an image's /dev) is replaced so its type and number are ours.
-        if (::unlinkat(dir.fd, name, 0) < 0 || ::mknodat(dir.fd, name, d.mode, d.dev) < 0)
+        if (::unlinkat(dir, name, 0) < 0 || ::mknodat(dir, name, d.mode, d.dev) < 0)
             return fail(f, "mknod", d.path.c_str());
     }
-    if (::fchownat(dir.fd, name, d.uid, d.gid, AT_SYMLINK_NOFOLLOW) < 0) return fail(f, "chown", d.path.c_str());
+    if (::fchownat(dir, name, d.uid, d.gid, AT_SYMLINK_NOFOLLOW) < 0) return fail(f, "chown", d.path.c_str());
     return true;
 }
 
@@ -219,13 +250,14 @@ bool setup_dev(const LaunchPlan& plan, int root_fd, Failure& f) noexcept {
         if (::mount("tmpfs", fd_path(path, dev.fd), "tmpfs", MS_NOSUID | MS_STRICTATIME, dp.dev_tmpfs_data.c_str()) < 0)
             return fail(f, "mount", "/dev");
     }
+    NodeDir nodes;
     for (const auto& d : dp.devices)
-        if (!make_device(d, root_fd, dp.bind_devices, f)) return false;
+        if (!make_device(d, root_fd, dp.bind_devices, nodes, f)) return false;
     for (const auto& l : dp.symlinks) {
         std::size_t name_at = 0;
-        Fd dir(parent_in_root(root_fd, l.path.c_str(), name_at));
-        if (dir.fd < 0) return fail(f, "symlink", l.path.c_str(), -dir.fd);
-        if (::symlinkat(l.target.c_str(), dir.fd, l.path.c_str() + name_at) < 0 && errno != EEXIST)
+        const int dir = nodes.open(root_fd, l.path.c_str(), name_at);
+        if (dir < 0) return fail(f, "symlink", l.path.c_str(), -dir);
+        if (::symlinkat(l.target.c_str(), dir, l.path.c_str() + name_at) < 0 && errno != EEXIST)
             return fail(f, "symlink", l.path.c_str());
     }
     return true;

@@ -108,7 +108,7 @@ HostView parse_mountinfo(std::string_view mountinfo) {
 }
 
 HostView discover_host() {
-    HostView host = parse_mountinfo(fs::read_file("/proc/self/mountinfo"));
+    HostView host = parse_mountinfo(fs::self_mountinfo());
     if (host.unified) {
         const auto list = fs::read_file_if_exists(host.unified->mount + "/cgroup.controllers");
         if (list) host.unified->controllers = split(list->substr(0, list->find('\n')), ' ');

@@ -158,7 +158,7 @@ namespace {
 // The host's cgroup hierarchies from /proc/self/mountinfo, for a `cgroup` mount.
 std::vector<CgroupHierarchy> host_cgroup_hierarchies() {
     std::vector<CgroupHierarchy> out;
-    for (const auto& line : text::split(fs::read_file("/proc/self/mountinfo"), '\n')) {
+    for (const auto& line : text::split(fs::self_mountinfo(), '\n')) {
         auto dash = line.find(" - ");
         if (dash == std::string::npos) continue;
         const auto pre = text::fields(std::string_view(line).substr(0, dash));

@@ -50,6 +50,11 @@ std::optional<std::string> read_file_if_exists(const std::string& path) {
     return read_all(fd.get(), path);
 }
 
+const std::string& self_mountinfo() {
+    static const std::string text = read_file("/proc/self/mountinfo");
+    return text;
+}
+
 std::string read_file(const std::string& path) {
     auto content = read_file_if_exists(path);
     if (!content) throw Error(fmt::format("open \"{}\"", path), ENOENT);

@@ -14,6 +14,10 @@ std::string read_file(const std::string& path);
 // As read_file, but throws `"<path>": not a regular file` for a FIFO, device or
 // directory instead of blocking on it or reading a device.
 std::string read_regular_file(const std::string& path);
+// /proc/self/mountinfo, read at the first call and kept for the process: a create reads
+// the host's cgroup hierarchies for its cgroups and for a `cgroup` mount, and both then see
+// one snapshot of the table, read once. berth changes no mount of its own namespace.
+const std::string& self_mountinfo();
 // Like read_file, but std::nullopt when the file does not exist (ENOENT).
 std::optional<std::string> read_file_if_exists(const std::string& path);
 // Everything left to read from `fd` (a pipe, a socket or a file); `name` is for errors.

@@ -39,13 +39,19 @@ install -d -m 0755 -o $ruid -g $ruid $rhome $rhome/bin
 # The berth under test where the user may run it (the checkout may be private).
 install -m 0755 "$BERTH" $rhome/bin/berth
 ub=$rhome/bin/berth
-# Bounded: once in seven boots on the loaded 2-core machine this start never returned, and
-# the rest of the boot then reported nothing.
-if ! timeout 150 systemctl start user@$ruid.service; then
+# Bounded, and tried twice: once in seven boots on the loaded 2-core machine this start
+# never returned, and the rest of the boot then reported nothing. The cause is not known;
+# a second start after a stop and reset-failed is what an admin would try.
+start_user_manager() { timeout 150 systemctl start user@$ruid.service; }
+if ! start_user_manager; then
+  timeout 60 systemctl stop user@$ruid.service user-runtime-dir@$ruid.service
+  systemctl reset-failed user@$ruid.service user-runtime-dir@$ruid.service 2>/dev/null
+  start_user_manager
+fi || {
   mapfile -t why < <(systemctl status --no-pager -n 6 user@$ruid.service user-runtime-dir@$ruid.service 2>&1 | tail -n 16)
-  nok "rootless: start user@$ruid.service (the rootless checks are left out)" "${why[@]}"
+  nok "rootless: start user@$ruid.service, twice (the rootless checks are left out)" "${why[@]}"
   return
-fi
+}
 ok "rootless: start user@$ruid.service"
 stamp "rootless: user manager started"
 

@@ -96,7 +96,7 @@ is_berth && assert_contains "a memory limit, memory not delegated: names the fie
   ".linux.resources.memory.limit: the container has no memory cgroup (\"$(v1_mount memory)/$D/c3\" was not writable"
 assert_eq "a refused limit leaves no cgroup in the delegated hierarchies" "" \
   "$(ls -d "$(v1_mount pids)/$D/c3" "$(v1_mount cpu)/$D/c3" 2>/dev/null)"
-assert_eq "a refused limit leaves no state" "" "$(ls -A "$RXDG/$(basename "$RUNTIME")" 2>/dev/null)"
+assert_eq "a refused limit leaves no state" "" "$(state_left "$RXDG/$(basename "$RUNTIME")")"
 
 # --- freezer delegated too: pause and resume --------------------------------------------
 delegate freezer
@@ -116,4 +116,4 @@ assert_eq "freezer.state THAWED" THAWED "$(cat "$(v1_mount freezer)/$D/c4/freeze
 rt delete -f c4 >/dev/null 2>&1
 assert_eq "delete -f removed the cgroups of all three hierarchies" "" \
   "$(ls -d "$(v1_mount pids)/$D/c4" "$(v1_mount cpu)/$D/c4" "$(v1_mount freezer)/$D/c4" 2>/dev/null)"
-assert_eq "no state is left" "" "$(ls -A "$RXDG/$(basename "$RUNTIME")" 2>/dev/null)"
+assert_eq "no state is left" "" "$(state_left "$RXDG/$(basename "$RUNTIME")")"

@@ -36,8 +36,7 @@ assert_contains "run: /dev has the default devices" "$(sed -n 8p <<<"$o")" "null
 assert_contains "run: /dev/null is writable" "$o" devnull-ok
 assert_contains "run: /proc/keys is masked (empty)" "$o" $'\n0\n'
 assert_contains "run: /proc/sys is read-only" "$o" "sys=1"
-# .free: the emptied state directories a delete keeps for the next create (src/runtime/state_store.hpp).
-assert_eq "run: no state is left" "" "$(ls -A "$RXDG/$(basename "$RUNTIME")" 2>&1 | grep -vx .free)"
+assert_eq "run: no state is left" "" "$(state_left "$RXDG/$(basename "$RUNTIME")")"
 
 # --- create, start, exec, ps, list, state, kill, delete ------------------------------
 set_args 'echo $$ >/dev/shm/pid; exec sleep 1000'
@@ -157,4 +156,4 @@ known_gap runc "runc 1.1.5 ignores a mount's uidMappings: the bind is not idmapp
 assert_fails "an idmapped bind of a host directory: refused" rt run -b "$B" c13
 is_berth && assert_eq "an idmapped bind of a host directory: one line naming the field and why" 1 \
   "$(grep -c 'uidMappings: an idmapped bind of .* needs root (CAP_SYS_ADMIN over its filesystem)' <<<"$o")"
-assert_eq "refusals leave no state behind" "" "$(ls -A "$RXDG/$(basename "$RUNTIME")" 2>&1 | grep -vx .free)"
+assert_eq "refusals leave no state behind" "" "$(state_left "$RXDG/$(basename "$RUNTIME")")"

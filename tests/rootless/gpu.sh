@@ -88,7 +88,7 @@ assert_contains "env gpu 0: the libraries are read-only" "$o" "Read-only file sy
 assert_contains "env gpu 0: ldconfig -p finds libcuda.so.1" "$o" "libcuda.so.1 (libc6,x86-64) => /usr/lib/x86_64-linux-gnu/libcuda.so.1"
 assert_contains "env gpu 0: ldconfig -p finds libnvidia-ml.so.1" "$o" "libnvidia-ml.so.1 (libc6,x86-64) => /usr/lib/x86_64-linux-gnu/libnvidia-ml.so.1"
 assert_eq "env gpu 0: no cgroup of berth's (so no device rules)" 0 "$(tail -n 1 <<<"$o")"
-assert_eq "env gpu 0: no state is left" "" "$(ls -A "$RXDG/berth" 2>&1 | grep -vx .free)"
+assert_eq "env gpu 0: no state is left" "" "$(state_left "$RXDG/berth")"
 
 # brand from the fake NVML, asked in a child as the user.
 bundle 'nvidia-smi | grep -c GPU-' NVIDIA_VISIBLE_DEVICES=all NVIDIA_REQUIRE_BRAND=brand=tesla
@@ -107,7 +107,7 @@ chmod 0666 "$driver/dev/nvidia1"
 assert_contains "a 0600 root node: refused, naming the node and why" "$o" \
   "nvidia: device node '/dev/nvidia1': '$driver/dev/nvidia1' is not readable and writable by uid $RUID (mode 0600, owner 0:0)"
 assert_eq "a 0600 root node: one line" 1 "$(wc -l <<<"$o")"
-assert_eq "refusals leave no state behind" "" "$(ls -A "$RXDG/berth" 2>&1 | grep -vx .free)"
+assert_eq "refusals leave no state behind" "" "$(state_left "$RXDG/berth")"
 
 # --- CDI: the spec in /etc/cdi (berth's default dirs), seen only by this test -------------
 # /etc/cdi is a private bind of $T/cdi in a mount namespace of the one berth command; an
@@ -143,7 +143,7 @@ assert_not_contains "cdi gpu=1: nvidia-smi does not list GPU 0" "$o" "GPU-000000
 assert_contains "cdi gpu=1: /dev/nvidia1 opens (to the absent driver)" "$o" "can't open '/dev/nvidia1': No such device or address"
 assert_contains "cdi gpu=1: /dev/nvidiactl opens (to the absent driver)" "$o" "can't open '/dev/nvidiactl': No such device or address"
 assert_contains "cdi gpu=1: ldconfig -p finds libcuda.so.1" "$o" "libcuda.so.1 (libc6,x86-64) => /usr/lib/x86_64-linux-gnu/libcuda.so.1"
-assert_eq "cdi: no state is left" "" "$(ls -A "$RXDG/berth" 2>&1 | grep -vx .free)"
+assert_eq "cdi: no state is left" "" "$(state_left "$RXDG/berth")"
 
 # --- rootless Podman with --runtime berth: the same requests made through Podman --------
 # Podman resolves CDI names itself (from /etc/cdi) into the config berth gets: device nodes,

@@ -50,6 +50,11 @@ user_bundle() {
   cp "$b/config.json" "$b/config.json.orig"
 }
 
+# state_left DIR: what a runtime left in its state root DIR, one entry a line; berth's .free
+# (the emptied state directories a delete keeps for the next create,
+# src/runtime/state_store.hpp) is not a container's.
+state_left() { ls -A "$1" 2>/dev/null | grep -vx .free; }
+
 # podman_config: rootless Podman's configuration in the user's home: the cgroupfs manager
 # and file events (no systemd on the host), vfs storage in the home, its run root under
 # XDG_RUNTIME_DIR, no registries (tests/vm/podman-rootless-conf.sh, which the qemu guest

@@ -204,38 +204,42 @@ as_user sh -c "mkdir -p $rhome/bb/bin $rhome/bb/tmp && cp /bin/busybox $rhome/bb
   for a in sh sleep cat head echo dd; do ln -sf busybox $rhome/bb/bin/\$a; done && tar -C $rhome/bb -cf $rhome/bb.tar ."
 check "rootless podman: import the busybox image" as_user podman import --change 'CMD=["/bin/sh"]' $rhome/bb.tar localhost/bb
 
-# podman_checks RUNTIME NAME: the same checks for berth and, to prove them fair, for runc
+# podman_checks RUNTIME NAME (not n: that is the TAP counter): the same checks for berth and, to prove them fair, for runc
 # and crun (both run rootless on this pure-v2 guest).
 podman_checks() {
-  local rt=$1 n=$2 cid pdir bomb st
+  local rt=$1 rn=$2 cid scope pdir bomb st
   pm() { as_user podman --runtime $rt "$@"; }
-  stamp "rootless: podman on $n"
-  cid=$(pm run -d --name p-$n --network none --memory 32m --pids-limit 20 localhost/bb sleep 1000 2>>$tap.part)
-  pdir=$mgr/user.slice/libpod-$cid.scope
-  check "rootless podman ($n): run -d --memory 32m --pids-limit 20" eq "$(pm inspect --format '{{.State.Status}}' p-$n 2>&1)" running
+  stamp "rootless: podman on $rn"
+  cid=$(pm run -d --name p-$rn --network none --memory 32m --pids-limit 20 localhost/bb sleep 1000 2>>$tap.part)
+  scope=$mgr/user.slice/libpod-$cid.scope
+  check "rootless podman ($rn): run -d --memory 32m --pids-limit 20" eq "$(pm inspect --format '{{.State.Status}}' p-$rn 2>&1)" running
   if [[ -z $cid ]]; then
     echo "# $(pm ps -a 2>&1 | tail -n 3)" >> $tap.part
     return
   fi
-  check "rootless podman ($n): conmon runs $n" grep -q -- "-r $rt" <<<"$(ps -o args= -C conmon -u $ruid)"
-  check "rootless podman ($n): the scope is the user's" eq "$(uprop libpod-$cid.scope ActiveState)" active
-  files_are $pdir "rootless podman ($n): host side" memory.max=33554432 pids.max=20
-  check "rootless podman ($n): inside, memory.max" eq "$(pm exec p-$n cat /sys/fs/cgroup/memory.max 2>&1)" 33554432
-  pm exec p-$n dd if=/dev/zero of=/dev/null bs=48M count=1 >/dev/null 2>&1
-  check "rootless podman ($n): the OOM-killed exec exits 137" eq $? 137
-  check "rootless podman ($n): memory.events counts the OOM kill" test "$(awk '$1=="oom_kill"{print $2}' $pdir/memory.events)" -ge 1
-  bomb=$(pm exec p-$n sh -c 'i=0; while [ $i -lt 40 ]; do sleep 3 & i=$((i+1)); done 2>&1 | grep -c "fork"; wait' 2>&1)
-  check "rootless podman ($n): the fork bomb fails inside" test "${bomb:-0}" -ge 1
-  check "rootless podman ($n): pids.events counts it" test "$(awk '$1=="max"{print $2}' $pdir/pids.events)" -ge 1
-  st=$(pm stats --no-stream --format '{{.MemUsage}}' p-$n 2>&1)
-  check "rootless podman ($n): stats --no-stream shows the limit" grep -q "33.55MB" <<<"$st"
-  check "rootless podman ($n): pause" pm pause p-$n
-  check "rootless podman ($n): paused, cgroup.events frozen" eq "$(pm inspect --format '{{.State.Status}}' p-$n) $(grep frozen $pdir/cgroup.events)" "paused frozen 1"
-  check "rootless podman ($n): unpause" pm unpause p-$n
-  check "rootless podman ($n): running, cgroup.events thawed" eq "$(pm inspect --format '{{.State.Status}}' p-$n) $(grep frozen $pdir/cgroup.events)" "running frozen 0"
-  check "rootless podman ($n): rm -f" pm rm -f -t 0 p-$n
-  check "rootless podman ($n): the scope is gone" uunit_gone libpod-$cid.scope
-  check "rootless podman ($n): its cgroup is gone" test ! -e $pdir
+  # The init's own cgroup: the scope for berth and runc, a "container" cgroup below it for
+  # crun (its default subgroup), where crun writes the limits.
+  pdir=/sys/fs/cgroup$(sed -n 's/^0:://p' /proc/$(pm inspect --format '{{.State.Pid}}' p-$rn)/cgroup)
+  check "rootless podman ($rn): the init is in the scope" test "${pdir#$scope}" != "$pdir"
+  check "rootless podman ($rn): conmon runs $rn" grep -q -- "-r $rt" <<<"$(ps -o args= -C conmon -u $ruid)"
+  check "rootless podman ($rn): the scope is the user's" eq "$(uprop libpod-$cid.scope ActiveState)" active
+  files_are $pdir "rootless podman ($rn): host side" memory.max=33554432 pids.max=20
+  check "rootless podman ($rn): inside, memory.max" eq "$(pm exec p-$rn cat /sys/fs/cgroup/memory.max 2>&1)" 33554432
+  pm exec p-$rn dd if=/dev/zero of=/dev/null bs=48M count=1 >/dev/null 2>&1
+  check "rootless podman ($rn): the OOM-killed exec exits 137" eq $? 137
+  check "rootless podman ($rn): memory.events counts the OOM kill" test "$(awk '$1=="oom_kill"{print $2}' $pdir/memory.events)" -ge 1
+  bomb=$(pm exec p-$rn sh -c 'i=0; while [ $i -lt 40 ]; do sleep 3 & i=$((i+1)); done 2>&1 | grep -c "fork"; wait' 2>&1)
+  check "rootless podman ($rn): the fork bomb fails inside" test "${bomb:-0}" -ge 1
+  check "rootless podman ($rn): pids.events counts it" test "$(awk '$1=="max"{print $2}' $pdir/pids.events)" -ge 1
+  st=$(pm stats --no-stream --format '{{.MemUsage}}' p-$rn 2>&1)
+  check "rootless podman ($rn): stats --no-stream shows the limit" grep -q "33.55MB" <<<"$st"
+  check "rootless podman ($rn): pause" pm pause p-$rn
+  check "rootless podman ($rn): paused, cgroup.events frozen" eq "$(pm inspect --format '{{.State.Status}}' p-$rn) $(grep frozen $pdir/cgroup.events)" "paused frozen 1"
+  check "rootless podman ($rn): unpause" pm unpause p-$rn
+  check "rootless podman ($rn): running, cgroup.events thawed" eq "$(pm inspect --format '{{.State.Status}}' p-$rn) $(grep frozen $pdir/cgroup.events)" "running frozen 0"
+  check "rootless podman ($rn): rm -f" pm rm -f -t 0 p-$rn
+  check "rootless podman ($rn): the scope is gone" uunit_gone libpod-$cid.scope
+  check "rootless podman ($rn): its cgroup is gone" test ! -e $scope
 }
 podman_checks $ub berth
 for ref in /usr/sbin/runc /usr/bin/crun; do

@@ -1,5 +1,6 @@
 #include "runtime/criu.hpp"
 
+#include "runtime/state_store.hpp"
 #include "util/error.hpp"
 #include "util/fs.hpp"
 #include "util/log.hpp"
@@ -112,7 +113,7 @@ Availability availability(const GlobalOptions& global) {
     std::string binary = find_binary(global.criu);
     if (binary.empty()) return {false, fmt::format("criu binary \"{}\" not found (install criu)", global.criu)};
     std::string key = cache_key(binary);
-    std::string cache = global.root + "/.criu-check";
+    std::string cache = global.root + "/" + kCriuCheckCache;
     if (auto text = fs::read_file_if_exists(cache)) {
         // Three lines: the key, "ok" or "no", the detail.
         auto nl1 = text->find('\n');

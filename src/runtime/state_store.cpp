@@ -27,6 +27,9 @@ void validate_id(const std::string& id) {
     if (id.empty()) throw_error("container id must not be empty");
     if (id == "." || id == ".." || id.size() > 1024)
         throw_error("invalid container id \"{}\"", id);
+    // berth's own entries in the state root: runc has none, so it allows these names.
+    if (id == kFreeDirs || id == kSeccompCacheDir || id == kCriuCheckCache)
+        throw_error("invalid container id \"{}\": the name is reserved for berth's state root", id);
     for (unsigned char c : id) {
         bool ok = std::isalnum(c) || c == '_' || c == '+' || c == '-' || c == '.';
         if (!ok) throw_error("invalid container id \"{}\": only letters, digits, '_', '+', '-' and '.' are allowed", id);

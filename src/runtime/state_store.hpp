@@ -40,6 +40,8 @@ inline constexpr const char* kSeccompCacheDir = ".seccomp-cache";
 // Emptied container directories kept for the next create: on a disk-backed root rmdir(2)
 // costs 1-1.6 ms here (ext4) and mkdir(2) 0.15 ms, a rename 0.01 ms. Never a container's.
 inline constexpr const char* kFreeDirs = ".free";
+// The criu check cache, a file (runtime/criu.cpp).
+inline constexpr const char* kCriuCheckCache = ".criu-check";
 
 class StateStore {
 public:

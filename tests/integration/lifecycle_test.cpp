@@ -315,6 +315,13 @@ BOOST_AUTO_TEST_CASE(invalid_ids_are_refused) {
     b.save();
     for (std::string id : {"../x", "a/b", "..", "bad id"})
         BOOST_TEST(b.berth({"create", "--bundle", b.dir(), id}).status != 0);
+    // The state root's own entries: ".free" would be taken for the pool of deleted
+    // containers' directories and hidden from `list`.
+    for (std::string id : {".free", ".seccomp-cache", ".criu-check"}) {
+        auto r = b.berth({"create", "--bundle", b.dir(), id});
+        BOOST_TEST(r.status != 0);
+        BOOST_TEST(contains(r.err, "the name is reserved"), r.err);
+    }
 }
 
 // A delete keeps the emptied state directory in <root>/.free and the next create takes it

@@ -184,21 +184,9 @@ check "rootless, no cgroup namespace: /sys/fs/cgroup is the host's" \
 
 # --- rootless Podman, cgroup_manager=systemd, --runtime berth --------------------------------
 stamp "rootless: podman"
-install -d -o $ruid -g $ruid $rhome/.config $rhome/.config/containers
-cat > $rhome/.config/containers/containers.conf <<CONF
-[engine]
-cgroup_manager = "systemd"
-events_logger = "file"
-events_logfile_path = "$rhome/events.log"
-CONF
-cat > $rhome/.config/containers/storage.conf <<CONF
-[storage]
-driver = "vfs"
-graphroot = "$rhome/storage"
-runroot = "$rxdg/containers"
-CONF
-printf 'unqualified-search-registries = []\n' > $rhome/.config/containers/registries.conf
-chown -R $ruid:$ruid $rhome/.config
+. "$(dirname "${BASH_SOURCE[0]}")/podman-rootless-conf.sh"
+podman_conf_files $rhome $rxdg systemd
+chown -R $ruid:$ruid $rhome/.config $rhome/tmp
 # The image: a busybox-static rootfs, imported (the guest has no network).
 as_user sh -c "mkdir -p $rhome/bb/bin $rhome/bb/tmp && cp /bin/busybox $rhome/bb/bin/ &&
   for a in sh sleep cat head echo dd; do ln -sf busybox $rhome/bb/bin/\$a; done && tar -C $rhome/bb -cf $rhome/bb.tar ."

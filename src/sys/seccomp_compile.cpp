@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include <array>
+#include <cstring>
 #include <memory>
 #include <optional>
 #include <string_view>
@@ -270,6 +271,20 @@ std::vector<sock_filter> export_bpf(const Context& ctx) {
     return program;
 }
 
+// libseccomp's default program compares the syscall number with each rule in turn: for
+// podman's profile, 1125 instructions in three linear chains. When the filter is loaded
+// the kernel runs it once per syscall number of each architecture (the seccomp action
+// cache, which lets a syscall that the filter allows whatever its arguments skip the
+// filter), and a chain makes that ~400 steps per number: 0.63 ms of the 0.80 ms seccomp(2)
+// took here. A binary tree of comparisons decides the same in ~10 steps per number
+// (0.25 ms in all, for 1408 instructions), and the kernel still proves the same syscalls
+// constant-allow. Best effort: libseccomp before 2.5 has no such attribute, and the
+// linear filter decides the same.
+void use_binary_tree(const Context& ctx) {
+    int rc = seccomp_attr_set(ctx.get(), SCMP_FLTATR_CTL_OPTIMIZE, 2);
+    if (rc < 0) log::debug("seccomp: binary tree optimization unavailable: {}", std::strerror(-rc));
+}
+
 // Every syscall name of the profile, whatever its action: the ENOSYS stub's horizon.
 std::vector<std::string> named_syscalls(const oci::Seccomp& seccomp) {
     std::vector<std::string> out;
@@ -279,7 +294,7 @@ std::vector<std::string> named_syscalls(const oci::Seccomp& seccomp) {
 
 }  // namespace
 
-SeccompPlan compile_seccomp(const oci::Seccomp& seccomp) {
+SeccompPlan compile_seccomp(const oci::Seccomp& seccomp, bool binary_tree) {
     std::string default_field = fmt::format("{}.defaultAction", kField);
     std::uint32_t default_action = resolve_action(seccomp.default_action, seccomp.default_errno_ret,
                                                   default_field, fmt::format("{}.defaultErrnoRet", kField));
@@ -290,6 +305,7 @@ SeccompPlan compile_seccomp(const oci::Seccomp& seccomp) {
     Context ctx(seccomp_init(default_action));
     if (!ctx) throw_error("{}: libseccomp cannot create a filter for \"{}\"", default_field, seccomp.default_action);
     std::vector<std::uint32_t> archs = add_architectures(ctx, seccomp);
+    if (binary_tree) use_binary_tree(ctx);
     bool uses_notify = false;
     add_syscall_rules(ctx, seccomp, default_action, uses_notify);
 

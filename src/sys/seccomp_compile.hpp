@@ -7,6 +7,7 @@ namespace berth::sys {
 
 // Parent: validates `seccomp` and compiles it with libseccomp into BPF and seccomp(2)
 // flags. Throws berth::Error naming the field (`.linux.seccomp.syscalls[3].action: …`).
-SeccompPlan compile_seccomp(const oci::Seccomp& seccomp);
+// `binary_tree` false gives libseccomp's linear program, which decides the same (for tests).
+SeccompPlan compile_seccomp(const oci::Seccomp& seccomp, bool binary_tree = true);
 
 }  // namespace berth::sys

@@ -3,6 +3,7 @@
 #include "seccomp_test_util.hpp"
 
 #include "sys/seccomp.hpp"
+#include "sys/seccomp_compile.hpp"
 
 #include <boost/test/unit_test.hpp>
 
@@ -16,6 +17,7 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <map>
 
 using berth::sys::build_seccomp_plan;
 using berth::sys::SeccompPlan;
@@ -258,6 +260,52 @@ BOOST_AUTO_TEST_CASE(x32_calls_get_their_own_limit) {
     });
     BOOST_TEST(exited_with(status, 0), "status " << status);
 }
+
+#if defined(__x86_64__)
+// The binary tree libseccomp makes for berth (sys/seccomp_compile.cpp) decides every
+// syscall number of every ABI, and the argument values the rules look at, as libseccomp's
+// linear program does; both run here in a user-space BPF interpreter.
+BOOST_AUTO_TEST_CASE(binary_tree_decides_every_call_as_the_linear_program) {
+    oci::Seccomp seccomp = podman_like_profile();
+    std::vector<sock_filter> tree = berth::sys::compile_seccomp(seccomp).program;
+    std::vector<sock_filter> linear = berth::sys::compile_seccomp(seccomp, false).program;
+    BOOST_TEST(tree.size() != linear.size());  // two programs, not one
+    constexpr std::uint32_t kAllow = SECCOMP_RET_ALLOW, kEperm = SECCOMP_RET_ERRNO | EPERM;
+    constexpr std::uint32_t kEnosys = SECCOMP_RET_ERRNO | ENOSYS;
+    int checked = 0, differ = 0;
+    std::map<std::uint32_t, int> actions;
+    for (std::uint32_t arch : {std::uint32_t{AUDIT_ARCH_X86_64}, std::uint32_t{AUDIT_ARCH_I386}, std::uint32_t{AUDIT_ARCH_AARCH64}}) {
+        for (std::uint32_t nr = 0; nr < 1100; ++nr) {
+            for (std::uint32_t bits : {0u, 0x40000000u, 0x80000000u}) {
+                for (std::uint64_t arg0 : {0x0ULL, 0x8ULL, 0x20008ULL, 0xffffffffULL, 0x7E020000ULL, 0x10000ULL, 0x100000000ULL}) {
+                    seccomp_data data{};
+                    data.nr = static_cast<int>(nr | bits);
+                    data.arch = arch;
+                    data.args[0] = arg0;
+                    std::uint32_t expected = run_bpf(linear, data);
+                    ++actions[expected];
+                    ++checked;
+                    if (run_bpf(tree, data) != expected && differ++ == 0)
+                        BOOST_TEST_MESSAGE("first difference: arch " << arch << " nr " << data.nr << " arg0 " << arg0);
+                }
+            }
+        }
+    }
+    BOOST_TEST(differ == 0, differ << " of " << checked << " calls decided differently");
+    // The comparison covered every kind of decision the profile makes.
+    BOOST_TEST(actions[kAllow] > 0);
+    BOOST_TEST(actions[kEperm] > 0);
+    BOOST_TEST(actions[kEnosys] > 0);
+    BOOST_TEST(actions[SECCOMP_RET_KILL_THREAD] > 0);  // an architecture the filter does not list
+    // And the interpreter runs them as the profile says.
+    seccomp_data getppid{SYS_getppid, AUDIT_ARCH_X86_64, 0, {}};
+    BOOST_TEST(run_bpf(tree, getppid) == kAllow);
+    seccomp_data personality{SYS_personality, AUDIT_ARCH_X86_64, 0, {8}};
+    BOOST_TEST(run_bpf(tree, personality) == kAllow);
+    personality.args[0] = 7;
+    BOOST_TEST(run_bpf(tree, personality) == kEnosys);
+}
+#endif
 
 BOOST_AUTO_TEST_CASE(empty_plan_loads_nothing) {
     BOOST_TEST(exited_with(run_filtered(SeccompPlan{}, getppid_errno), 0));

@@ -4,6 +4,8 @@
 
 #include "sys/seccomp.hpp"
 
+#include <linux/seccomp.h>
+
 #include <functional>
 #include <optional>
 #include <string>
@@ -34,6 +36,16 @@ int errno_of(long rc);
 bool returns_value(const sys::SeccompPlan& plan, std::uint32_t k);
 // True if the program compares the accumulator with k (jeq #k).
 bool compares_with(const sys::SeccompPlan& plan, std::uint32_t k);
+
+// A profile the size of podman's: every native syscall allowed by name but a few that
+// fail with EPERM, personality and clone allowed only for some arguments (as podman's
+// are), under an ERRNO(ENOSYS) default, for x86_64, x86 and x32.
+oci::Seccomp podman_like_profile();
+
+// Runs a classic BPF seccomp program on `data` in user space, as the kernel would, and
+// returns its SECCOMP_RET_* value. Throws std::runtime_error on an instruction it does
+// not know or a jump out of the program.
+std::uint32_t run_bpf(const std::vector<sock_filter>& program, const seccomp_data& data);
 
 // A temporary directory removed with its contents at scope exit.
 class TempDir {

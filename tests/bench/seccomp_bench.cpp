@@ -1,4 +1,5 @@
-// Seccomp compile vs cache-hit time for podman's default profile.
+// Seccomp compile vs cache-hit time for podman's default profile, the cache hit split
+// into key and file read, and the kernel's time to load the program.
 //
 //   seccomp-bench [PROFILE_JSON] [RUNS]
 //
@@ -10,8 +11,11 @@
 // native architecture gives `architectures`.
 #include "oci/json.hpp"
 #include "sys/seccomp.hpp"
+#include "sys/seccomp_cache.hpp"
 
 #include <fmt/format.h>
+#include <sys/prctl.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -119,6 +123,35 @@ Stats measure(int runs, F&& f) {
     return {us.front(), us[us.size() / 2]};
 }
 
+// seccomp(2) of the plan's program in forked children (no_new_privs set first): the
+// kernel's side of loading the filter, timed in the child.
+Stats measure_attach(int runs, const berth::sys::SeccompPlan& plan) {
+    std::vector<double> us;
+    for (int i = 0; i < runs; ++i) {
+        int pipe_fds[2];
+        if (pipe(pipe_fds) < 0) throw std::runtime_error("pipe failed");
+        pid_t pid = fork();
+        if (pid == 0) {
+            prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0);
+            auto start = std::chrono::steady_clock::now();
+            int rc = berth::sys::apply_seccomp(plan);
+            double t = std::chrono::duration<double, std::micro>(std::chrono::steady_clock::now() - start).count();
+            if (rc < 0) t = -1;
+            (void)!write(pipe_fds[1], &t, sizeof t);
+            _exit(0);
+        }
+        double t = -1;
+        close(pipe_fds[1]);
+        (void)!read(pipe_fds[0], &t, sizeof t);
+        close(pipe_fds[0]);
+        waitpid(pid, nullptr, 0);
+        if (t < 0) throw std::runtime_error("seccomp(2) failed in the child");
+        us.push_back(t);
+    }
+    std::sort(us.begin(), us.end());
+    return {us.front(), us[us.size() / 2]};
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -135,7 +168,11 @@ int main(int argc, char** argv) {
         berth::sys::SeccompPlan plan;
         auto compile = measure(runs, [&] { plan = berth::sys::build_seccomp_plan(seccomp, ""); });
         auto hit = measure(runs, [&] { berth::sys::build_seccomp_plan(seccomp, cache); });
+        berth::sys::Sha256Digest key{};
+        auto key_time = measure(runs, [&] { key = berth::sys::seccomp_cache_key(seccomp); });
+        auto read_time = measure(runs, [&] { berth::sys::load_cached_seccomp(cache, key); });
         std::filesystem::remove_all(cache);
+        auto attach = measure_attach(runs, plan);
 
         fmt::print("profile: {} ({} rules, {} names, {} architectures) -> {} BPF instructions\n", path,
                    seccomp.syscalls.size(), names, seccomp.architectures.size(), plan.program.size());
@@ -144,6 +181,10 @@ int main(int argc, char** argv) {
         fmt::print("first build with cache (compile + store): {:.0f} us\n", cold.min_us);
         fmt::print("cache hit (read + validate):     min {:.0f} us, median {:.0f} us over {} runs\n", hit.min_us,
                    hit.median_us, runs);
+        fmt::print("  of which the key:              min {:.0f} us, median {:.0f} us\n", key_time.min_us, key_time.median_us);
+        fmt::print("  of which reading the file:     min {:.0f} us, median {:.0f} us\n", read_time.min_us, read_time.median_us);
+        fmt::print("seccomp(2) in a child (kernel checks, action cache, JIT): min {:.0f} us, median {:.0f} us\n",
+                   attach.min_us, attach.median_us);
     } catch (const std::exception& e) {
         std::fprintf(stderr, "seccomp-bench: %s\n", e.what());
         return 1;

@@ -1,6 +1,10 @@
 #include "sys/seccomp_sha256.hpp"
 
 #include <bit>
+#if defined(__x86_64__)
+#include <cpuid.h>
+#include <immintrin.h>
+#endif
 #include <cstring>
 
 namespace berth::sys {
@@ -26,11 +30,70 @@ std::uint32_t load_be32(const std::uint8_t* p) noexcept {
            std::uint32_t{p[3]};
 }
 
+#if defined(__x86_64__)
+// The SHA extensions (CPUID.7.0:EBX bit 29) with the SSSE3 and SSE4.1 shuffles they need
+// (CPUID.1:ECX bits 9 and 19). Checked once.
+bool have_sha_extensions() noexcept {
+    static const bool have = [] {
+        unsigned a = 0, b = 0, c = 0, d = 0;
+        if (!__get_cpuid(1, &a, &b, &c, &d) || !(c & (1U << 9)) || !(c & (1U << 19))) return false;
+        if (!__get_cpuid_count(7, 0, &a, &b, &c, &d)) return false;
+        return (b & (1U << 29)) != 0;
+    }();
+    return have;
+}
+
+// One 64-byte block with the SHA-NI instructions: about 10x the portable code's speed,
+// which matters because the key and the file digest are on every cached `create`.
+// The instructions keep the state as two vectors, ABEF and CDGH (A in the high lane).
+__attribute__((target("sha,ssse3,sse4.1"))) void compress_sha_ni(std::array<std::uint32_t, 8>& state,
+                                                                const std::uint8_t* block) noexcept {
+    const __m128i big_endian = _mm_set_epi64x(0x0c0d0e0f08090a0bLL, 0x0405060700010203LL);
+    __m128i abcd = _mm_loadu_si128(reinterpret_cast<const __m128i*>(&state[0]));
+    __m128i efgh = _mm_loadu_si128(reinterpret_cast<const __m128i*>(&state[4]));
+    __m128i badc = _mm_shuffle_epi32(abcd, 0xB1);
+    __m128i hgfe = _mm_shuffle_epi32(efgh, 0x1B);
+    __m128i abef = _mm_alignr_epi8(badc, hgfe, 8);
+    __m128i cdgh = _mm_blend_epi16(hgfe, badc, 0xF0);
+    const __m128i abef_in = abef, cdgh_in = cdgh;
+    // w[g % 4] holds the message words 4g..4g+3 of the 4-round group g.
+    __m128i w[4];
+    for (std::size_t g = 0; g < 16; ++g) {
+        if (g < 4) {
+            w[g] = _mm_shuffle_epi8(_mm_loadu_si128(reinterpret_cast<const __m128i*>(block + 16 * g)), big_endian);
+        } else {
+            // W[t] = s1(W[t-2]) + W[t-7] + s0(W[t-15]) + W[t-16], four at a time.
+            __m128i next = _mm_sha256msg1_epu32(w[g % 4], w[(g + 1) % 4]);
+            next = _mm_add_epi32(next, _mm_alignr_epi8(w[(g + 3) % 4], w[(g + 2) % 4], 4));
+            w[g % 4] = _mm_sha256msg2_epu32(next, w[(g + 3) % 4]);
+        }
+        __m128i wk = _mm_add_epi32(w[g % 4], _mm_loadu_si128(reinterpret_cast<const __m128i*>(&kRoundConstants[4 * g])));
+        // Two rounds give the next ABEF, and the previous ABEF is then the CDGH: after
+        // the second pair of rounds both names are right again.
+        cdgh = _mm_sha256rnds2_epu32(cdgh, abef, wk);
+        abef = _mm_sha256rnds2_epu32(abef, cdgh, _mm_shuffle_epi32(wk, 0x0E));
+    }
+    abef = _mm_add_epi32(abef, abef_in);
+    cdgh = _mm_add_epi32(cdgh, cdgh_in);
+    __m128i feba = _mm_shuffle_epi32(abef, 0x1B);
+    __m128i dchg = _mm_shuffle_epi32(cdgh, 0xB1);
+    _mm_storeu_si128(reinterpret_cast<__m128i*>(&state[0]), _mm_blend_epi16(feba, dchg, 0xF0));
+    _mm_storeu_si128(reinterpret_cast<__m128i*>(&state[4]), _mm_alignr_epi8(dchg, feba, 8));
+}
+#endif
+
 }  // namespace
 
-Sha256::Sha256() noexcept : state_(kInitialState) {}
+Sha256::Sha256(bool portable) noexcept : state_(kInitialState), portable_(portable) {}
 
 void Sha256::compress(const std::uint8_t* block) noexcept {
+#if defined(__x86_64__)
+    if (!portable_ && have_sha_extensions()) return compress_sha_ni(state_, block);
+#endif
+    compress_portable(block);
+}
+
+void Sha256::compress_portable(const std::uint8_t* block) noexcept {
     std::array<std::uint32_t, 64> w;
     for (std::size_t i = 0; i < 16; ++i) w[i] = load_be32(block + 4 * i);
     for (std::size_t i = 16; i < 64; ++i) {

@@ -256,6 +256,8 @@ CreatedContainer create_container(const GlobalOptions& global, const CreateOptio
         std::string config_path = options.bundle + "/config.json";
         std::string text = fs::read_regular_file(config_path);
         oci::Config config = oci::parse_config(text, config_path);
+        // Of the config as saved, before the GPU edits below (start and delete read that).
+        bool post_hooks = config.hooks && (!config.hooks->poststart.empty() || !config.hooks->poststop.empty());
         check_lsm_labels(config);
         // Before anything exists, so a refused GPU request leaves nothing behind. The
         // edits live in memory only: the bundle's and the state's config.json stay as given.
@@ -282,6 +284,7 @@ CreatedContainer create_container(const GlobalOptions& global, const CreateOptio
 
         ContainerRecord record = new_record(options.id, options.bundle, plan.rootfs, config);
         record.no_new_keyring = options.no_new_keyring;
+        record.post_hooks = post_hooks;
 
         std::shared_ptr<cgroup::Manager> cg = make_cgroup(config, global, options.id);
         // An init cloned into a frozen cgroup never runs, so create would wait for it

@@ -94,7 +94,7 @@ void start_container(const GlobalOptions& global, const std::string& id) {
     oci::Status status = derive_status(store, record);
     if (status != oci::Status::created)
         throw_error("cannot start a container that is {}", oci::to_string(status));
-    auto config = saved_config(store, id);
+    auto config = record.post_hooks ? saved_config(store, id) : std::nullopt;
     release_fifo(store.dir(id) + "/exec.fifo", record, timeline);
     if (config && config->hooks && !config->hooks->poststart.empty()) {
         try {
@@ -173,7 +173,7 @@ void delete_container(const GlobalOptions& global, const std::string& id, bool f
     }
     std::optional<oci::Config> config;
     try {
-        config = saved_config(store, id);
+        if (record.post_hooks) config = saved_config(store, id);
     } catch (const Error& e) {
         log::warn("{}", e.what());
     }

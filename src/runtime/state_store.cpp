@@ -94,6 +94,7 @@ void StateStore::save(const ContainerRecord& r) const {
     w.key("cgroup").string(r.cgroup);
     w.key("creating").boolean(r.creating);
     if (r.no_new_keyring) w.key("noNewKeyring").boolean(true);
+    if (!r.post_hooks) w.key("noPostHooks").boolean(true);
     w.key("annotations").begin_object();
     for (const auto& [k, v] : r.annotations) w.key(k).string(v);
     w.end_object();
@@ -151,6 +152,8 @@ std::optional<ContainerRecord> StateStore::load(const std::string& id) const {
     r.creating = creating && creating->boolean;
     const json::Value* no_keyring = doc.find("noNewKeyring");
     r.no_new_keyring = no_keyring && no_keyring->boolean;
+    const json::Value* no_post_hooks = doc.find("noPostHooks");
+    r.post_hooks = !(no_post_hooks && no_post_hooks->boolean);
     if (const json::Value* a = doc.find("annotations"))
         for (const auto& [k, v] : a->members) r.annotations[k] = v.text;
     return r;

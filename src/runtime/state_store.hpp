@@ -28,6 +28,10 @@ struct ContainerRecord {
     std::string cgroup;            // the cgroup manager's saved_form()
     bool creating = true;          // false once the init reported ready
     bool no_new_keyring = false;   // create --no-new-keyring: exec joins no keyring either
+    // The saved config.json has poststart or poststop hooks, so start and delete read it.
+    // False spares them parsing it (0.1 ms with podman's seccomp profile in it); a record
+    // written before this field existed reads as true.
+    bool post_hooks = true;
     std::map<std::string, std::string> annotations;
 };
 

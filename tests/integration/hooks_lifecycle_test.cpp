@@ -3,12 +3,15 @@
 #define BOOST_TEST_MODULE integration_hooks_lifecycle
 #include "harness.hpp"
 
+#include "oci/parse.hpp"
+
 #include <boost/test/unit_test.hpp>
 
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include <cstdlib>
+#include <cstring>
 #include <map>
 #include <sstream>
 
@@ -57,6 +60,15 @@ std::string shared_log_dir(Bundle& b) {
     m.options = {"rbind", "rw"};
     b.config.mounts.push_back(m);
     return dir;
+}
+
+// `create` of a container whose process exits 0 at once; returns its state directory.
+std::string create_exiting_container(Bundle& b) {
+    b.config.process->args = {"/probe", "exit", "0"};
+    b.save();
+    Result c = b.berth({"create", "--bundle", b.dir(), b.id()});
+    BOOST_TEST_REQUIRE(c.status == 0, c.err);
+    return b.state_root() + "/" + b.id();
 }
 
 }  // namespace
@@ -201,4 +213,39 @@ BOOST_AUTO_TEST_CASE(a_createContainer_hook_runs_in_a_containers_user_namespace)
     Result r = b.run();
     BOOST_TEST_REQUIRE(r.status == 0, r.err);
     BOOST_TEST(r.out == "100000\n", r.out);
+}
+
+// Without poststart and poststop hooks, start and delete leave the saved config.json
+// unread (it may carry a large seccomp profile): here it is garbage and both still
+// succeed. Before the change start failed parsing it.
+BOOST_AUTO_TEST_CASE(start_and_delete_read_the_saved_config_only_for_post_hooks) {
+    Bundle b;
+    std::string state_dir = create_exiting_container(b);
+    write_file(state_dir + "/config.json", "not json");
+    Result s = b.berth({"start", b.id()});
+    BOOST_TEST(s.status == 0, s.err);
+    BOOST_TEST(wait_for_status(b, "stopped"));
+    Result d = b.berth({"delete", b.id()});
+    BOOST_TEST(d.status == 0, d.err);
+    BOOST_TEST(d.err.empty(), d.err);
+    BOOST_TEST(!path_exists(state_dir));
+}
+
+// A state.json without noPostHooks (written before berth recorded it) still gets the
+// saved config's poststop hooks run.
+BOOST_AUTO_TEST_CASE(a_state_without_the_hooks_mark_still_runs_poststop) {
+    Bundle b;
+    std::string state_dir = create_exiting_container(b);
+    std::string state = read_file(state_dir + "/state.json");
+    auto at = state.find(",\"noPostHooks\":true");
+    BOOST_TEST_REQUIRE(at != std::string::npos, state);
+    write_file(state_dir + "/state.json", state.erase(at, std::strlen(",\"noPostHooks\":true")), 0600);
+    std::string marker = b.dir() + "/poststop-ran";
+    berth::oci::Hooks h;
+    h.poststop = {hook("/bin/touch", {"touch", marker})};
+    b.config.hooks = h;
+    write_file(state_dir + "/config.json", berth::oci::to_json(b.config), 0600);
+    Result d = b.berth({"delete", "--force", b.id()});
+    BOOST_TEST(d.status == 0, d.err);
+    BOOST_TEST(path_exists(marker));
 }

@@ -17,6 +17,7 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <functional>
 
 using berth::sys::build_seccomp_plan;
 using berth::sys::SeccompPlan;
@@ -163,6 +164,60 @@ BOOST_AUTO_TEST_CASE(key_covers_what_shapes_the_filter) {
     oci::Seccomp split = base;
     split.syscalls[0].names = {"getpp", "id"};
     BOOST_TEST(sys::seccomp_cache_key(split) != sys::seccomp_cache_key(variants[7]));
+}
+
+// The security property of the cache: two profiles that compile to different filters
+// never share a key (else one container would get the other's filter). Every field of a
+// profile with an argument rule is changed in turn; all pairs are compared.
+BOOST_AUTO_TEST_CASE(profiles_that_compile_differently_never_share_a_key) {
+    oci::Seccomp base = profile("SCMP_ACT_ALLOW", {rule({"getppid"}, "SCMP_ACT_ERRNO", ENOSPC),
+                                                   rule({"getpriority"}, "SCMP_ACT_ERRNO", EIO, {arg(0, "SCMP_CMP_EQ", 1)})});
+    using Edit = std::function<void(oci::Seccomp&)>;
+    std::vector<Edit> edits = {
+        [](oci::Seccomp&) {},
+        [](oci::Seccomp& s) { s.default_action = "SCMP_ACT_LOG"; },
+        [](oci::Seccomp& s) { s.default_action = "SCMP_ACT_ERRNO"; },
+        [](oci::Seccomp& s) { s.default_action = "SCMP_ACT_ERRNO"; s.default_errno_ret = ENOSYS; },
+        [](oci::Seccomp& s) { s.architectures = {"SCMP_ARCH_X86"}; },
+        [](oci::Seccomp& s) { s.architectures = {"SCMP_ARCH_X86", "SCMP_ARCH_X32"}; },
+        [](oci::Seccomp& s) { s.flags = {"SECCOMP_FILTER_FLAG_LOG"}; },
+        [](oci::Seccomp& s) { s.flags = {"SECCOMP_FILTER_FLAG_SPEC_ALLOW"}; },
+        [](oci::Seccomp& s) { s.syscalls[0].errno_ret = EIO; },
+        [](oci::Seccomp& s) { s.syscalls[0].errno_ret.reset(); },
+        [](oci::Seccomp& s) { s.syscalls[0].action = "SCMP_ACT_KILL_PROCESS"; s.syscalls[0].errno_ret.reset(); },
+        [](oci::Seccomp& s) { s.syscalls[0].action = "SCMP_ACT_TRACE"; },
+        [](oci::Seccomp& s) { s.syscalls[0].names = {"getpid"}; },
+        [](oci::Seccomp& s) { s.syscalls[0].names.push_back("getpid"); },
+        [](oci::Seccomp& s) { s.syscalls[1].args[0].index = 1; },
+        [](oci::Seccomp& s) { s.syscalls[1].args[0].op = "SCMP_CMP_NE"; },
+        [](oci::Seccomp& s) { s.syscalls[1].args[0].op = "SCMP_CMP_GT"; },
+        [](oci::Seccomp& s) { s.syscalls[1].args[0].value = 2; },
+        [](oci::Seccomp& s) { s.syscalls[1].args[0].value = 0x100000001ULL; },
+        [](oci::Seccomp& s) { s.syscalls[1].args[0].op = "SCMP_CMP_MASKED_EQ"; s.syscalls[1].args[0].value_two = 1; },
+        [](oci::Seccomp& s) { s.syscalls[1].args[0].op = "SCMP_CMP_MASKED_EQ"; s.syscalls[1].args[0].value_two = 0; },
+        [](oci::Seccomp& s) { s.syscalls[1].args.push_back(arg(1, "SCMP_CMP_EQ", 0)); },
+        [](oci::Seccomp& s) { s.syscalls[1].args.push_back(arg(0, "SCMP_CMP_EQ", 2)); },  // runc's any-of
+        [](oci::Seccomp& s) { std::swap(s.syscalls[0], s.syscalls[1]); },
+        [](oci::Seccomp& s) { s.syscalls.pop_back(); },
+    };
+    std::vector<SeccompPlan> plans;
+    std::vector<sys::Sha256Digest> keys;
+    for (const Edit& edit : edits) {
+        oci::Seccomp variant = base;
+        edit(variant);
+        plans.push_back(build_seccomp_plan(variant, ""));
+        keys.push_back(sys::seccomp_cache_key(variant));
+    }
+    int different_filters = 0;
+    for (std::size_t i = 0; i < edits.size(); ++i) {
+        for (std::size_t j = i + 1; j < edits.size(); ++j) {
+            if (same_plan(plans[i], plans[j])) continue;
+            ++different_filters;
+            BOOST_TEST(keys[i] != keys[j], "edits " << i << " and " << j << " compile differently but share a key");
+        }
+    }
+    // The edits do change the filter (else the test would prove nothing).
+    BOOST_TEST(different_filters > static_cast<int>(edits.size() * (edits.size() - 1) / 2 * 9 / 10));
 }
 
 BOOST_AUTO_TEST_CASE(unusable_cache_dir_still_compiles) {

@@ -256,12 +256,14 @@ CreatedContainer create_container(const GlobalOptions& global, const CreateOptio
         std::string config_path = options.bundle + "/config.json";
         std::string text = fs::read_regular_file(config_path);
         oci::Config config = oci::parse_config(text, config_path);
-        // Of the config as saved, before the GPU edits below (start and delete read that).
-        bool post_hooks = config.hooks && (!config.hooks->poststart.empty() || !config.hooks->poststop.empty());
         check_lsm_labels(config);
         // Before anything exists, so a refused GPU request leaves nothing behind. The
-        // edits live in memory only: the bundle's and the state's config.json stay as given.
+        // edits live in memory only: the bundle's config.json stays as given, and the
+        // state's too but for the poststart/poststop hooks a CDI spec added.
+        const std::optional<oci::Hooks> given_hooks = config.hooks;
         apply_gpu_request(config, rootfs_path(config, options.bundle), binds_devices(config, global.rootless));
+        text = saved_config_text(text, config_path, given_hooks, config.hooks);
+        bool post_hooks = has_post_hooks(config.hooks);
         timeline.step("config.json read");
         // Outlives the rollback: the init must be killed before it sees end of file on
         // its sync socket and reports a second, misleading error to stderr.

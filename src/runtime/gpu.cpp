@@ -3,6 +3,7 @@
 #include "hooks/nvidia/config.hpp"
 #include "hooks/nvidia/inject.hpp"
 #include "hooks/nvidia/request.hpp"
+#include "oci/parse.hpp"
 #include "util/log.hpp"
 
 namespace berth::runtime {
@@ -36,6 +37,21 @@ void apply_gpu_request(oci::Config& config, const std::string& rootfs, bool bind
     nvidia::InjectResult result = nvidia::inject_gpus(
         config, settings, rootfs, bind_nodes ? nvidia::NodeDelivery::bind : nvidia::NodeDelivery::make);
     for (const std::string& w : result.warnings) log::warn("{}", w);
+}
+
+bool has_post_hooks(const std::optional<oci::Hooks>& hooks) {
+    return hooks && (!hooks->poststart.empty() || !hooks->poststop.empty());
+}
+
+std::string saved_config_text(const std::string& text, const std::string& path,
+                              const std::optional<oci::Hooks>& given, const std::optional<oci::Hooks>& edited) {
+    const oci::Hooks none;
+    const oci::Hooks& before = given ? *given : none;
+    const oci::Hooks& after = edited ? *edited : none;
+    if (before.poststart == after.poststart && before.poststop == after.poststop) return text;
+    oci::Config saved = oci::parse_config(text, path);
+    saved.hooks = edited;
+    return oci::to_json(saved, true);
 }
 
 }  // namespace berth::runtime

@@ -27,4 +27,13 @@ bool may_request_gpus(const oci::Config& config);
 // bad request, missing driver or node the container could not open.
 void apply_gpu_request(oci::Config& config, const std::string& rootfs, bool bind_nodes = false);
 
+// The config.json create keeps in the state directory: `text` (the bundle's, read from
+// `path`) as given, unless the GPU request changed the poststart or poststop hooks (a CDI
+// spec's containerEdits.hooks): start and delete run those from the saved config, so it
+// then is the bundle's config with the `edited` hooks. Throws as oci::parse_config.
+std::string saved_config_text(const std::string& text, const std::string& path,
+                              const std::optional<oci::Hooks>& given, const std::optional<oci::Hooks>& edited);
+
+bool has_post_hooks(const std::optional<oci::Hooks>& hooks);
+
 }  // namespace berth::runtime

@@ -311,6 +311,24 @@ check "cdi: same devices as NVIDIA_VISIBLE_DEVICES=1" test "$cdi_devs" = "$gpu1_
 check "cdi: nvidia-smi lists GPU 1" contains "$out" "GPU-00000000-0000-0000-0000-000000000001"
 check "cdi: nvidia-smi does not list GPU 0" lacks "$out" "GPU-00000000-0000-0000-0000-000000000000"
 
+echo "# CDI poststart/poststop hooks: start and delete run them (they read the state's config)"
+cat > "$tmp/cdi/hooked.json" <<JSON
+{"cdiVersion": "0.5.0", "kind": "example.com/hooked",
+ "devices": [{"name": "one", "containerEdits": {"env": ["HOOKED=1"]}}],
+ "containerEdits": {"hooks": [
+   {"hookName": "poststart", "path": "/bin/sh", "args": ["sh", "-c", "cat > $tmp/poststart.json"]},
+   {"hookName": "poststop", "path": "/bin/sh", "args": ["sh", "-c", "cat > $tmp/poststop.json"]}]}}
+JSON
+b=$(make_bundle cdi-hooks 'echo "hooked=$HOOKED"' --annotation=cdi.k8s.io/h=example.com/hooked=one)
+before=$(md5sum < "$b/config.json")
+run cdi-hooks "$b"
+check "cdi hooks: container runs with the device's env" contains "$out" "hooked=1"
+check "cdi hooks: the poststart hook ran with the state" contains "$(cat "$tmp/poststart.json" 2>&1)" '"id":"cdi-hooks"'
+check "cdi hooks: the poststop hook ran with the state" contains "$(cat "$tmp/poststop.json" 2>&1)" '"status":"stopped"'
+check "cdi hooks: bundle config.json unchanged" test "$(md5sum < "$b/config.json")" = "$before"
+check "cdi hooks: nothing left after delete" nothing_left cdi-hooks
+rm -f "$tmp/cdi/hooked.json"
+
 echo "# CDI MIG devices: cdi generate lists <gpu>:<n> (and MIG-<uuid> from the fake NVML)"
 check "cdi spec lists MIG 0:1" grep -q '^- name: "0:1"$' "$tmp/cdi/nvidia.yaml"
 check "cdi spec lists MIG 0:1 by UUID" grep -q "^- name: \"$(mig_uuid 0 1 1)\"\$" "$tmp/cdi/nvidia.yaml"

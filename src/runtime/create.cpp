@@ -282,7 +282,7 @@ CreatedContainer create_container(const GlobalOptions& global, const CreateOptio
         const std::vector<UniqueFd> idmapped_trees = prepare_idmapped_mounts(plan);
         const std::vector<UniqueFd> shared_trees = prepare_shared_bind_trees(plan);
         const std::vector<UniqueFd> host_tree_slots = reserve_host_bind_trees(plan);
-        fs::write_file_atomic(dir + "/config.json", text, 0600);
+        store.write_file(options.id, "config.json", text);
 
         ContainerRecord record = new_record(options.id, options.bundle, plan.rootfs, config);
         record.no_new_keyring = options.no_new_keyring;
@@ -306,7 +306,8 @@ CreatedContainer create_container(const GlobalOptions& global, const CreateOptio
         timeline.step("cgroup made");
 
         std::string fifo = dir + "/exec.fifo";
-        if (::mkfifo(fifo.c_str(), 0622) < 0 || ::chmod(fifo.c_str(), 0622) < 0) throw_errno("mkfifo \"{}\"", fifo);
+        if (!store.reuse_exec_fifo(options.id) && (::mkfifo(fifo.c_str(), 0622) < 0 || ::chmod(fifo.c_str(), 0622) < 0))
+            throw_errno("mkfifo \"{}\"", fifo);
         UniqueFd state_dir(::open(dir.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC));
         if (!state_dir) throw_errno("open \"{}\"", dir);
         plan.state_dir_fd = state_dir.get();

@@ -53,7 +53,8 @@ bool wait_exit(const ContainerRecord& record, int ms) {
     return ::poll(&p, 1, ms) > 0;
 }
 
-void release_fifo(const std::string& fifo, const ContainerRecord& record, log::Timeline& timeline) {
+void release_fifo(const std::string& fifo, const std::string& spare_fifo, const ContainerRecord& record,
+                  log::Timeline& timeline) {
     // The pidfd first: opening the fifo lets the init run, and a process that exits at once
     // may be reaped (by a shim or subreaper) before a later pidfd_open could find it.
     UniqueFd pidfd = open_pidfd(record);
@@ -70,7 +71,8 @@ void release_fifo(const std::string& fifo, const ContainerRecord& record, log::T
         if (p[0].revents & POLLIN) break;
         if (p[1].revents & POLLIN) throw_error("container init exited before start");
     }
-    ::unlink(fifo.c_str());
+    // Kept as the spare of the next create in this directory (StateStore::reuse_exec_fifo).
+    if (::rename(fifo.c_str(), spare_fifo.c_str()) < 0) ::unlink(fifo.c_str());
     timeline.step("init released (exec.fifo opened)");
     char byte = 0;
     if (::read(fd.get(), &byte, 1) != 1)
@@ -95,7 +97,7 @@ void start_container(const GlobalOptions& global, const std::string& id) {
     if (status != oci::Status::created)
         throw_error("cannot start a container that is {}", oci::to_string(status));
     auto config = record.post_hooks ? saved_config(store, id) : std::nullopt;
-    release_fifo(store.dir(id) + "/exec.fifo", record, timeline);
+    release_fifo(store.dir(id) + "/exec.fifo", store.spare_exec_fifo(id), record, timeline);
     if (config && config->hooks && !config->hooks->poststart.empty()) {
         try {
             run_hooks(config->hooks->poststart, {"poststart", record.bundle},

@@ -56,17 +56,54 @@ bool take_free_dir(const std::string& root, const std::string& target, const std
     return false;
 }
 
-// The entries of `dir` go; `dir` itself stays.
+// The names whose inodes a pooled directory keeps as spares (StateStore::write_file).
+constexpr const char* kSpareNames[] = {"state.json", "config.json", "exec.fifo"};
+
+bool is_spare(std::string_view name) { return name.starts_with(".spare.") || name.starts_with(".spare2."); }
+
+// Keeps `name` (a file of kSpareNames) as a spare of itself: true when it was renamed.
+bool keep_as_spare(int dfd, const std::string& name) {
+    if (std::find(std::begin(kSpareNames), std::end(kSpareNames), name) == std::end(kSpareNames)) return false;
+    for (const char* prefix : {".spare.", ".spare2."})
+        if (::renameat2(dfd, name.c_str(), dfd, (prefix + name).c_str(), RENAME_NOREPLACE) == 0) return true;
+    return false;
+}
+
+// The entries of `dir` go but for the spare inodes; `dir` itself stays.
 void empty_dir(const std::string& dir) {
     std::unique_ptr<DIR, int (*)(DIR*)> d(::opendir(dir.c_str()), ::closedir);
     if (!d) throw_errno("open \"{}\"", dir);
+    const int dfd = dirfd(d.get());
     while (const dirent* e = ::readdir(d.get())) {
         const std::string name = e->d_name;
-        if (name == "." || name == "..") continue;
-        if (::unlinkat(dirfd(d.get()), e->d_name, 0) == 0 || errno == ENOENT) continue;
+        if (name == "." || name == ".." || is_spare(name)) continue;
+        if (e->d_type != DT_DIR && keep_as_spare(dfd, name)) continue;
+        if (::unlinkat(dfd, e->d_name, 0) == 0 || errno == ENOENT) continue;
         if (errno != EISDIR && errno != EPERM) throw_errno("remove \"{}/{}\"", dir, name);
         fs::remove_tree(dir + "/" + name);
     }
+}
+
+void pwrite_all(int fd, std::string_view data, const std::string& path) {
+    for (size_t done = 0; done < data.size();) {
+        ssize_t n = ::pwrite(fd, data.data() + done, data.size() - done, static_cast<off_t>(done));
+        if (n < 0 && errno == EINTR) continue;
+        if (n < 0) throw_errno("write \"{}\"", path);
+        done += static_cast<size_t>(n);
+    }
+    if (::ftruncate(fd, static_cast<off_t>(data.size())) < 0) throw_errno("truncate \"{}\"", path);
+}
+
+// The spare inode of <dir>/<name>, opened for writing: .spare.<name>, else .spare2.<name>
+// renamed to it, else a new file. O_NONBLOCK: a fifo in its place fails, never hangs.
+UniqueFd open_spare(const std::string& dir, const std::string& name, const std::string& spare) {
+    constexpr int flags = O_WRONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC;
+    UniqueFd fd(::open(spare.c_str(), flags));
+    if (!fd && errno == ENOENT && ::rename((dir + "/.spare2." + name).c_str(), spare.c_str()) == 0)
+        fd.reset(::open(spare.c_str(), flags));
+    if (!fd && errno == ENOENT) fd.reset(::open(spare.c_str(), flags | O_CREAT | O_EXCL, 0600));
+    if (!fd) throw_errno("open \"{}\"", spare);
+    return fd;
 }
 
 }  // namespace
@@ -99,7 +136,28 @@ void StateStore::save(const ContainerRecord& r) const {
     for (const auto& [k, v] : r.annotations) w.key(k).string(v);
     w.end_object();
     w.end_object();
-    fs::write_file_atomic(dir(r.id) + "/state.json", w.str(), 0600);
+    write_file(r.id, "state.json", w.str());
+}
+
+void StateStore::write_file(const std::string& id, const std::string& name, std::string_view data) const {
+    const std::string d = dir(id), target = d + "/" + name, spare = d + "/.spare." + name;
+    pwrite_all(open_spare(d, name, spare).get(), data, spare);
+    if (::renameat2(AT_FDCWD, spare.c_str(), AT_FDCWD, target.c_str(), RENAME_EXCHANGE) == 0) return;
+    // ENOENT: the first write; EINVAL: a file system without RENAME_EXCHANGE.
+    if ((errno != ENOENT && errno != EINVAL) || ::rename(spare.c_str(), target.c_str()) < 0)
+        throw_errno("rename \"{}\"", target);
+}
+
+std::string StateStore::spare_exec_fifo(const std::string& id) const { return dir(id) + "/.spare.exec.fifo"; }
+
+bool StateStore::reuse_exec_fifo(const std::string& id) const {
+    const std::string spare = spare_exec_fifo(id);
+    struct stat st{};
+    // Only a fifo berth made as it makes one (root-owned state: anything else is left alone).
+    if (::lstat(spare.c_str(), &st) < 0 || !S_ISFIFO(st.st_mode) || (st.st_mode & 07777) != 0622 ||
+        st.st_uid != ::geteuid())
+        return false;
+    return ::renameat2(AT_FDCWD, spare.c_str(), AT_FDCWD, (dir(id) + "/exec.fifo").c_str(), RENAME_NOREPLACE) == 0;
 }
 
 namespace {

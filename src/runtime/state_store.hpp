@@ -1,6 +1,9 @@
 // The state store: <root>/<id>/ holds state.json (written atomically), exec.fifo while
 // the container is `created`, and a copy of config.json as create read it. Commands that
 // change a container hold an flock on the directory. Parent only; throws berth::Error.
+// Each of those files also has spare inodes beside it (.spare.<name>, .spare2.<name>):
+// a write fills a spare and swaps it in, and delete keeps the files for the pool, since
+// on a disk-backed root a new inode costs 0.1-0.2 ms (ext4) and a reused one ~0.02 ms.
 #pragma once
 
 #include "oci/state.hpp"
@@ -12,6 +15,7 @@
 #include <map>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace berth::runtime {
@@ -57,8 +61,18 @@ public:
     // Makes <root>/<id> (0711), or takes an empty one from kFreeDirs; throws
     // `container "id" already exists`.
     void create_dir(const std::string& id) const;
-    // Atomic (temp file + rename).
+    // Atomic (write_file).
     void save(const ContainerRecord& record) const;
+    // Replaces <root>/<id>/<name> atomically: fills the spare inode and swaps it in
+    // (RENAME_EXCHANGE), so readers see the old or the new content, never a mix, and the
+    // old inode becomes the next spare. The caller holds the ContainerLock (one spare per
+    // name). Mode 0600. No fsync (as fs::write_file_atomic).
+    void write_file(const std::string& id, const std::string& name, std::string_view data) const;
+    // Renames the spare fifo (a started or deleted container's exec.fifo) to
+    // <root>/<id>/exec.fifo: false when there is none, and mkfifo is the caller's.
+    bool reuse_exec_fifo(const std::string& id) const;
+    // Where start moves exec.fifo once the init opened it, for reuse_exec_fifo().
+    std::string spare_exec_fifo(const std::string& id) const;
     // std::nullopt when there is no such container.
     std::optional<ContainerRecord> load(const std::string& id) const;
     // load() that throws `container "id" does not exist`.

@@ -177,13 +177,13 @@ bool enter_root_without_mount_ns(const LaunchPlan& plan, int sync_fd, Failure& f
     return true;
 }
 
-bool prepare_filesystem(const LaunchPlan& plan, int sync_fd, Failure& f) noexcept {
+bool prepare_filesystem(const LaunchPlan& plan, int sync_fd, OldRootDetach& detach, Failure& f) noexcept {
     if (!plan.ns.own_mount) return enter_root_without_mount_ns(plan, sync_fd, f);
     int root_fd = -1;
     bool ok = setup_rootfs(plan, root_fd, f);
     if (root_fd >= 0) ::close(root_fd);
     if (!ok || !wait_for_create_hooks(plan, sync_fd, f)) return false;
-    if (!enter_rootfs(plan, f)) return false;
+    if (!enter_rootfs(plan, detach, f)) return false;
     if (!reopen_dev_null(f)) return false;
     // The init leads its own session already (new_session, right after `go`; CRIU
     // refuses a session leader outside the container's pid namespace).
@@ -242,11 +242,15 @@ void container_init(const LaunchPlan& plan, int sync_fd) noexcept {
         report_and_exit(sync_fd, (fail(f, "sched_setaffinity", "initial"), f));
     if (!setup_namespaces(plan, go.value, f)) report_and_exit(sync_fd, f);
     report_step(plan, sync_fd, "namespaces");
-    if (!prepare_filesystem(plan, sync_fd, f)) report_and_exit(sync_fd, f);
+    OldRootDetach detach;
+    if (!prepare_filesystem(plan, sync_fd, detach, f)) report_and_exit(sync_fd, f);
     report_step(plan, sync_fd, "rootfs");
     if (!apply_limits(plan, f)) report_and_exit(sync_fd, f);
     if (!apply_exec_labels(plan.process, f)) report_and_exit(sync_fd, f);
     if (!hand_over_stdio(p, f)) report_and_exit(sync_fd, f);
+    // Nothing of the host may be left for `berth exec` to join once create returns; before
+    // the filter, which may refuse statmount(2).
+    if (!wait_old_root_detached(detach, f)) report_and_exit(sync_fd, f);
     // From the filter on, only syscalls every profile allows (child/filter.hpp).
     FilterPoint filter = filter_point(plan, true);
     if (filter == FilterPoint::before_identity && !load_filter(plan, sync_fd, f)) report_and_exit(sync_fd, f);

@@ -295,7 +295,7 @@ bool setup_rootfs(const LaunchPlan& plan, int& root_fd, Failure& f) noexcept {
     return true;
 }
 
-bool enter_rootfs(const LaunchPlan& plan, Failure& f) noexcept {
+bool enter_rootfs(const LaunchPlan& plan, OldRootDetach& detach, Failure& f) noexcept {
     if (plan.no_pivot) {
         if (!hide_host_kernel_fs(plan.rootfs.c_str(), f)) return false;
         if (::chdir(plan.rootfs.c_str()) < 0) return fail(f, "chdir", plan.rootfs.c_str());
@@ -313,7 +313,7 @@ bool enter_rootfs(const LaunchPlan& plan, Failure& f) noexcept {
     if (::fchdir(old_root.fd) < 0) return fail(f, "chdir", "old root");
     // The detach must not propagate to the host's mounts.
     if (::mount(nullptr, ".", nullptr, MS_SLAVE | MS_REC, nullptr) < 0) return fail(f, "old root propagation", "/");
-    if (::umount2(".", MNT_DETACH) < 0) return fail(f, "unmount old root", "/");
+    if (!start_old_root_detach(old_root.fd, detach, f)) return false;
     return ::chdir("/") == 0 || fail(f, "chdir", "/");
 }
 

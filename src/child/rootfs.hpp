@@ -3,6 +3,7 @@
 
 #include "child/child_util.hpp"
 #include "child/launch_plan.hpp"
+#include "child/old_root.hpp"
 
 namespace berth::child {
 
@@ -10,8 +11,9 @@ namespace berth::child {
 // mount, /dev and its nodes and links. `root_fd` receives an O_PATH fd of the rootfs.
 bool setup_rootfs(const LaunchPlan& plan, int& root_fd, Failure& f) noexcept;
 
-// pivot_root (or MS_MOVE + chroot with --no-pivot); afterwards "/" is the rootfs.
-bool enter_rootfs(const LaunchPlan& plan, Failure& f) noexcept;
+// pivot_root (or MS_MOVE + chroot with --no-pivot); afterwards "/" is the rootfs. The old
+// root's detach may still be under way (old_root.hpp): wait_old_root_detached(detach).
+bool enter_rootfs(const LaunchPlan& plan, OldRootDetach& detach, Failure& f) noexcept;
 
 // After pivot_root: the console, masked and read-only paths, sysctls, a read-only root,
 // read-only what was filled while writable (a `ro` /dev), and last rootfsPropagation.

@@ -13,6 +13,9 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <sstream>
+#include <string>
+
 using namespace berth::it;
 
 namespace {
@@ -143,6 +146,19 @@ BOOST_AUTO_TEST_CASE(exec_into_a_created_container_runs_and_start_still_works) {
     BOOST_TEST(r.status == 0, r.err);
     BOOST_TEST(parse_report(r.out).get("hostname") == "berth-test");
     BOOST_TEST(b.berth({"exec", b.id(), "/probe", "exit", "7"}).status == 7);
+    // The old root is detached before create returns (child/old_root.hpp): setns lands on
+    // whatever is stacked on the namespace's root, so one mount at "/", the rootfs.
+    Result mounts = b.berth({"exec", b.id(), "/probe", "cat", "/proc/self/mountinfo"});
+    BOOST_TEST_REQUIRE(mounts.status == 0, mounts.err);
+    std::istringstream lines(mounts.out);
+    int at_root = 0;
+    for (std::string line; std::getline(lines, line);) {
+        std::istringstream fields(line);
+        std::string id, parent, devno, root, point;
+        fields >> id >> parent >> devno >> root >> point;
+        at_root += point == "/";
+    }
+    BOOST_TEST(at_root == 1, mounts.out);
     BOOST_TEST(container_status(b) == "created");
     BOOST_TEST(b.berth({"start", b.id()}).status == 0);
     BOOST_TEST(container_status(b) == "running");

@@ -16,7 +16,7 @@ demo=(busybox-static)
 test=(libboost-test-dev busybox-static runc crun golang-github-containers-common procps time util-linux
   iproute2 kmod man-db groff-base jq bash-completion zsh fish
   uidmap  # tests/rootless/: newuidmap/newgidmap for multi-range maps and rootless Podman
-  criu)   # checkpoint/restore: berth drives the criu command line (tests/vm runs it for real)
+  criu)   # checkpoint/restore: berth drives criu swrk (tests/vm runs it; its rpc.proto checks the unit tests)
 # sanitize: the ASan+UBSan and libFuzzer builds of contrib/test.sh
 sanitize=(clang libclang-rt-14-dev)
 # engines: tests/engines/ (podman, containerd + ctr, dockerd, a CRI client in Python) and

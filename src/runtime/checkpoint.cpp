@@ -1,13 +1,15 @@
-// `checkpoint`: `criu dump` (or pre-dump) of a running container, as runc does it.
+// `checkpoint`: CRIU's DUMP (or PRE_DUMP) request for a running container, as runc makes it.
 #include "cgroup/layout.hpp"
 #include "runtime/container.hpp"
 #include "runtime/criu.hpp"
+#include "runtime/criu_rpc.hpp"
 #include "runtime/launch.hpp"
 #include "util/error.hpp"
 #include "util/fs.hpp"
 #include "util/json_string.hpp"
 #include "util/text.hpp"
 
+#include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -58,25 +60,22 @@ std::string freezer_dir(pid_t pid) {
     return "";
 }
 
-std::vector<std::string> dump_args(const CheckpointOptions& o, const oci::Config& config, const child::LaunchPlan& plan,
-                                   pid_t pid, const std::string& image, const std::string& work) {
-    std::vector<std::string> a{o.pre_dump ? "pre-dump" : "dump", "-t", std::to_string(pid), "-D", image, "-W", work,
-                               "-o", "dump.log"};
-    for (auto& c : criu::common_args(o.criu, false)) a.push_back(std::move(c));
-    std::string freezer = freezer_dir(pid);
-    if (!freezer.empty()) a.insert(a.end(), {"--freeze-cgroup", freezer});
+criu::Opts dump_opts(const CheckpointOptions& o, const oci::Config& config, const child::LaunchPlan& plan, pid_t pid) {
+    criu::Opts r = criu::common_opts(o.criu, config, false);
+    r.pid = pid;
+    r.log_file = "dump.log";
+    r.freeze_cgroup = freezer_dir(pid);
     // Memory tracking lets the next dump write only the pages changed since this one.
-    if (o.pre_dump) a.emplace_back("--track-mem");
-    if (!o.parent_path.empty()) a.insert(a.end(), {"--prev-images-dir", o.parent_path, "--track-mem"});
-    if (o.leave_running && !o.pre_dump) a.emplace_back("--leave-running");
+    r.track_mem = o.pre_dump || !o.parent_path.empty();
+    r.parent_img = o.parent_path;
+    r.leave_running = o.leave_running && !o.pre_dump;
     if (!o.page_server.empty()) {
         auto colon = o.page_server.rfind(':');
-        if (colon == std::string::npos) throw_error("--page-server \"{}\": want ADDRESS:PORT", o.page_server);
-        a.insert(a.end(), {"--page-server", "--address", o.page_server.substr(0, colon), "--port",
-                           o.page_server.substr(colon + 1)});
+        long long port = colon == std::string::npos ? 0 : text::to_integer(o.page_server.substr(colon + 1)).value_or(0);
+        if (port <= 0 || port > 65535) throw_error("--page-server \"{}\": want ADDRESS:PORT", o.page_server);
+        r.page_server = std::pair{o.page_server.substr(0, colon), static_cast<int>(port)};
     }
-    for (const auto& m : criu::external_mounts(plan, pid))
-        a.insert(a.end(), {"--external", fmt::format("mnt[{}]:{}", m.key, m.key)});
+    for (const auto& m : criu::external_mounts(plan, pid)) r.external.push_back(fmt::format("mnt[{}]:{}", m.key, m.key));
     // Namespaces joined by path belong to someone else (a pod): CRIU records them as
     // external and restore joins the one given then. --empty-ns network leaves the
     // network namespace to be made empty instead.
@@ -84,11 +83,11 @@ std::vector<std::string> dump_args(const CheckpointOptions& o, const oci::Config
     for (const auto& ns : config.linux_ ? config.linux_->namespaces : std::vector<oci::Namespace>{}) {
         if (ns.path.empty()) continue;
         if (ns.type == oci::NamespaceType::network && !empty_net)
-            a.insert(a.end(), {"--external", fmt::format("net[{}]:extRootNetNS", ns_inode(pid, "net"))});
+            r.external.push_back(fmt::format("net[{}]:extRootNetNS", ns_inode(pid, "net")));
         if (ns.type == oci::NamespaceType::pid)
-            a.insert(a.end(), {"--external", fmt::format("pid[{}]:extRootPidNS", ns_inode(pid, "pid"))});
+            r.external.push_back(fmt::format("pid[{}]:extRootPidNS", ns_inode(pid, "pid")));
     }
-    return a;
+    return r;
 }
 
 }  // namespace
@@ -114,7 +113,11 @@ int checkpoint(const GlobalOptions& global, const CheckpointOptions& o) {
             fs::make_dirs(image, 0700);
             fs::make_dirs(work, 0700);
             if (!o.pre_dump) save_descriptors(record.pid, image);
-            criu::run(global, dump_args(o, *config, plan, record.pid, image, work), work + "/dump.log");
+            criu::Opts opts = dump_opts(o, *config, plan, record.pid);
+            UniqueFd image_fd = criu::open_dir(image), work_fd = criu::open_dir(work);
+            opts.images_dir_fd = image_fd.get();
+            opts.work_dir_fd = work_fd.get();
+            criu::call(global, o.pre_dump ? criu::Request::pre_dump : criu::Request::dump, opts, work + "/dump.log");
         }
         // runc: a full dump stops the container, which is then destroyed (poststop hooks,
         // cgroup, state); pre-dump and --leave-running keep it as it was.

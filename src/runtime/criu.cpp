@@ -1,12 +1,15 @@
 #include "runtime/criu.hpp"
 
+#include "runtime/criu_rpc.hpp"
 #include "runtime/state_store.hpp"
+#include "util/text.hpp"
 #include "util/error.hpp"
 #include "util/fs.hpp"
 #include "util/log.hpp"
 #include "util/unique_fd.hpp"
 
 #include <fcntl.h>
+#include <sched.h>
 #include <sys/stat.h>
 #include <sys/utsname.h>
 #include <sys/wait.h>
@@ -17,9 +20,7 @@
 #include <cstdlib>
 
 namespace berth::runtime::criu {
-namespace {
 
-// `name` as execvp would find it, or "" when it is nowhere on PATH.
 std::string find_binary(const std::string& name) {
     if (name.find('/') != std::string::npos) return ::access(name.c_str(), X_OK) == 0 ? name : "";
     const char* env = ::getenv("PATH");
@@ -34,6 +35,27 @@ std::string find_binary(const std::string& name) {
     }
     return "";
 }
+
+std::string first_error(const std::string& text) {
+    std::string last;
+    std::size_t at = 0;
+    while (at < text.size()) {
+        std::size_t end = text.find('\n', at);
+        if (end == std::string::npos) end = text.size();
+        std::string line = text.substr(at, end - at);
+        at = end + 1;
+        if (line.empty()) continue;
+        last = line;
+        std::size_t e = line.find("Error (");
+        // "exited, status=1" only says that one of CRIU's helpers failed; its reason follows.
+        if (e == std::string::npos || line.find("): exited, status=") != std::string::npos) continue;
+        std::size_t close = line.find("): ", e);
+        return close == std::string::npos ? line.substr(e) : line.substr(close + 3);
+    }
+    return last;
+}
+
+namespace {
 
 // Runs `binary args` with stdout and stderr captured; returns the exit status (-1: not run).
 int capture(const std::string& binary, const std::vector<std::string>& args, std::string& out) {
@@ -59,27 +81,6 @@ int capture(const std::string& binary, const std::vector<std::string>& args, std
     while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {
     }
     return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-}
-
-// CRIU's first "Error (file:line): text" line as "text"; the first is the cause, the rest
-// are its consequences. Falls back to the last non-empty line.
-std::string first_error(const std::string& text) {
-    std::string last;
-    std::size_t at = 0;
-    while (at < text.size()) {
-        std::size_t end = text.find('\n', at);
-        if (end == std::string::npos) end = text.size();
-        std::string line = text.substr(at, end - at);
-        at = end + 1;
-        if (line.empty()) continue;
-        last = line;
-        std::size_t e = line.find("Error (");
-        // "exited, status=1" only says that one of CRIU's helpers failed; its reason follows.
-        if (e == std::string::npos || line.find("): exited, status=") != std::string::npos) continue;
-        std::size_t close = line.find("): ", e);
-        return close == std::string::npos ? line.substr(e) : line.substr(close + 3);
-    }
-    return last;
 }
 
 // What makes a cached `criu check` answer stale: another binary or another boot.
@@ -143,75 +144,40 @@ void require_usable(const GlobalOptions& global) {
     if (!a.usable) throw Error(a.detail);
 }
 
-void run(const GlobalOptions& global, std::vector<std::string> args, const std::string& log,
-         const std::function<std::vector<std::string>()>& in_child, const std::function<void(pid_t)>& started) {
-    std::string binary = find_binary(global.criu);
-    if (binary.empty()) throw_error("criu binary \"{}\" not found", global.criu);
-    log::debug("criu {}", fmt::join(args, " "));
-    int pipefd[2];
-    if (::pipe2(pipefd, O_CLOEXEC) < 0) throw_errno("pipe");
-    UniqueFd go_read(pipefd[0]), go_write(pipefd[1]);
-    pid_t pid = ::fork();
-    if (pid < 0) throw_errno("fork");
-    if (pid == 0) {
-        go_write.reset();
-        char c;
-        if (::read(go_read.get(), &c, 1) != 1) ::_exit(126);
-        try {
-            if (in_child)
-                for (auto& a : in_child()) args.push_back(std::move(a));
-        } catch (const std::exception& e) {
-            std::string line = std::string("Error (berth): ") + e.what() + "\n";
-            int fd = ::open(log.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-            if (fd >= 0 && ::write(fd, line.data(), line.size()) < 0) ::_exit(125);
-            ::_exit(125);
-        }
-        std::vector<char*> argv{const_cast<char*>(binary.c_str())};
-        for (auto& a : args) argv.push_back(a.data());
-        argv.push_back(nullptr);
-        ::execv(binary.c_str(), argv.data());
-        ::_exit(127);
+Opts common_opts(const CriuCommonOptions& o, const oci::Config& config, bool restore) {
+    Opts r;
+    r.log_level = 4;
+    // runc's default, soft, for both; restore rebases the dumped cgroup paths with cg_root.
+    const std::string& mode = o.manage_cgroups_mode;
+    r.manage_cgroups_mode = mode == "full"     ? CgroupMode::full
+                          : mode == "strict" ? CgroupMode::strict
+                          : mode == "ignore" ? CgroupMode::ignore
+                                             : CgroupMode::soft;
+    r.tcp_established = o.tcp_established;
+    r.ext_unix_sk = o.ext_unix_sk;
+    r.shell_job = o.shell_job;
+    r.file_locks = o.file_locks;
+    r.auto_dedup = o.auto_dedup;
+    r.lazy_pages = o.lazy_pages;
+    // A terminal's pty master is outside the container (with the console socket's
+    // receiver): on dump CRIU then accepts the unpaired slave (and /dev/console bound from
+    // it); on restore it makes a new pair and sends the master (orphan-pts-master). runc
+    // sets it on both.
+    r.orphan_pts_master = true;
+    if (!o.status_fd.empty()) {
+        auto fd = text::to_integer(o.status_fd);
+        if (!fd || *fd < 0 || *fd > INT_MAX) throw_error("--status-fd \"{}\": want a file descriptor number", o.status_fd);
+        r.status_fd = static_cast<int>(*fd);
     }
-    go_read.reset();
-    auto reap = [pid] {
-        int status = 0;
-        while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {
-        }
-        return status;
-    };
-    try {
-        if (started) started(pid);
-    } catch (...) {
-        ::kill(pid, SIGKILL);
-        reap();
-        throw;
-    }
-    if (::write(go_write.get(), "g", 1) != 1) throw_errno("release criu");
-    go_write.reset();
-    int status = reap();
-    if (WIFEXITED(status) && WEXITSTATUS(status) == 0) return;
-    std::string why = first_error(fs::read_file_if_exists(log).value_or(""));
-    if (why.empty()) why = WIFEXITED(status) ? fmt::format("exit status {}", WEXITSTATUS(status)) : "killed";
-    throw_error("criu {} failed: {} (log: {})", args.front(), why, log);
-}
-
-std::vector<std::string> common_args(const CriuCommonOptions& o, bool restore) {
-    // runc's default, soft, for both; restore rebases the dumped cgroup paths with --cgroup-root.
-    std::string mode = o.manage_cgroups_mode.empty() ? "soft" : o.manage_cgroups_mode;
-    std::vector<std::string> a{"-v4", "--manage-cgroups=" + mode};
-    if (o.tcp_established) a.emplace_back("--tcp-established");
-    if (o.ext_unix_sk) a.emplace_back("--ext-unix-sk");
-    if (o.shell_job) a.emplace_back("--shell-job");
-    if (o.file_locks) a.emplace_back("--file-locks");
-    if (o.auto_dedup) a.emplace_back("--auto-dedup");
-    if (o.lazy_pages) a.emplace_back("--lazy-pages");
-    if (!o.status_fd.empty()) a.insert(a.end(), {"--status-fd", o.status_fd});
     // On dump --empty-ns only keeps the network namespace from being made external
     // (checkpoint.cpp); restore makes it empty. The CLI accepts only "network".
-    if (restore)
-        for (const auto& ns : o.empty_ns)
-            if (ns == "network") a.insert(a.end(), {"--empty-ns", "net"});
-    return a;
+    if (restore && !o.empty_ns.empty()) r.empty_ns = CLONE_NEWNET;
+    // runc: the annotation names CRIU's configuration file (empty: none), else
+    // /etc/criu/runc.conf when it exists; berth's default is its own name's.
+    auto note = config.annotations.find("org.criu.config");
+    if (note != config.annotations.end()) r.config_file = note->second;
+    else if (fs::exists(kDefaultConfigFile)) r.config_file = kDefaultConfigFile;
+    return r;
 }
 
 namespace {
@@ -228,6 +194,12 @@ std::string image_dir(const CriuCommonOptions& o) {
 
 std::string work_dir(const CriuCommonOptions& o) {
     return o.work_path.empty() ? image_dir(o) : absolute(o.work_path);
+}
+
+UniqueFd open_dir(const std::string& path) {
+    UniqueFd fd(::open(path.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+    if (!fd) throw_errno("open \"{}\"", path);
+    return fd;
 }
 
 }  // namespace berth::runtime::criu

@@ -1,9 +1,11 @@
-// Driving Debian's criu binary through its command line (`criu dump|pre-dump|restore|check`):
-// Debian ships libcriu only as a shared library, and the swrk RPC would need protobuf in
-// the static berth (README, Design notes). Parent only; throws berth::Error.
+// What checkpoint and restore share about Debian's criu binary: whether it works here
+// (`criu check`, cached), the options both commands pass, the external mounts. The
+// requests themselves go over its swrk RPC (criu_rpc.hpp). Parent only; throws berth::Error.
 #pragma once
 
+#include "oci/config.hpp"
 #include "runtime/operations.hpp"
+#include "util/unique_fd.hpp"
 
 #include <sys/types.h>
 
@@ -29,21 +31,26 @@ Availability availability(const GlobalOptions& global);
 // Throws `<what>: criu ...` (the one line of availability()) unless usable.
 void require_usable(const GlobalOptions& global);
 
-// Runs `criu args...` and waits. `in_child` runs in the forked child before execve (it may
-// allocate: berth is single-threaded) and returns the extra arguments to append; `started`
-// runs in the parent with the child's pid before the child is released. On a non-zero exit
-// throws `criu <action> failed: <CRIU's first error line> (log: <log>)`.
-void run(const GlobalOptions& global, std::vector<std::string> args, const std::string& log,
-         const std::function<std::vector<std::string>()>& in_child = {},
-         const std::function<void(pid_t)>& started = {});
+// `name` as execvp would find it, or "" when it is nowhere on PATH.
+std::string find_binary(const std::string& name);
 
-// The flags both commands share (CriuCommonOptions) as criu arguments, with -v4;
-// `restore` adds those only restore takes (--empty-ns).
-std::vector<std::string> common_args(const CriuCommonOptions& o, bool restore);
+// CRIU's first "Error (file:line): text" line of a log as "text" (the cause; the rest are
+// its consequences), else its last non-empty line.
+std::string first_error(const std::string& log_text);
+
+// The flags both commands share (CriuCommonOptions) as RPC options, log level 4 and the
+// configuration file of `config` (runc's org.criu.config annotation, else
+// /etc/criu/berth.conf when it exists); `restore` adds those only restore takes (empty_ns).
+struct Opts;
+inline constexpr const char* kDefaultConfigFile = "/etc/criu/berth.conf";
+Opts common_opts(const CriuCommonOptions& o, const oci::Config& config, bool restore);
 
 // --image-path and --work-path made absolute (default ./checkpoint and the image path).
 std::string image_dir(const CriuCommonOptions& o);
 std::string work_dir(const CriuCommonOptions& o);
+
+// A directory opened for CRIU to reach as /proc/<berth>/fd/N (images_dir_fd, work_dir_fd).
+UniqueFd open_dir(const std::string& path);
 
 }  // namespace berth::runtime::criu
 

@@ -1,11 +1,13 @@
 // `restore`: a new container from CRIU images and a bundle, as runc does it: berth makes
-// the state and the cgroup, then `criu restore --restore-sibling` makes the restored init
-// berth's own child, in that cgroup, with the bundle's rootfs as its root.
+// the state and the cgroup, then CRIU's RESTORE request (swrk, rst_sibling) makes the
+// restored init berth's own child, in that cgroup, with the bundle's rootfs as its root.
 #include "child/child_util.hpp"
 #include "oci/json.hpp"
 #include "oci/parse.hpp"
 #include "runtime/container.hpp"
+#include "runtime/create.hpp"
 #include "runtime/criu.hpp"
+#include "runtime/criu_rpc.hpp"
 #include "runtime/foreground.hpp"
 #include "runtime/hooks.hpp"
 #include "runtime/launch.hpp"
@@ -65,57 +67,50 @@ void make_mountpoints(const child::LaunchPlan& plan) {
     }
 }
 
-// --cgroup-root for each hierarchy criu sees itself in (/proc/self/cgroup): the cgroup
-// berth moved it to, so the restored tasks land in the container's cgroup. CRIU rebases
-// the dumped paths (and a cgroup namespace's root) onto it; without it the tasks go back
-// to the checkpointed container's path, remade (runc 1.1 passes none on v2, 1.2 does).
-// ":PATH" names cgroup v2 (controller ""), as runc 1.2's CgRoot with Ctrl "" does.
-std::vector<std::string> cgroup_roots() {
-    std::vector<std::string> out;
-    std::string unified;
-    for (const auto& line : text::split(fs::read_file("/proc/self/cgroup"), '\n')) {
+// cg_root for each hierarchy criu sees itself in (/proc/<criu>/cgroup, once berth moved
+// it): the container's cgroup, so the restored tasks land there. CRIU rebases the dumped
+// paths (and a cgroup namespace's root) onto it; without it the tasks go back to the
+// checkpointed container's path, remade (runc 1.1 passes none on v2, 1.2 does).
+// Controllers "" name cgroup2, as runc 1.2's CgRoot with Ctrl "" does.
+std::vector<criu::CgroupRoot> cgroup_roots(pid_t criu_pid) {
+    std::vector<criu::CgroupRoot> out;
+    std::optional<std::string> unified;
+    for (const auto& line : text::split(fs::read_file(fmt::format("/proc/{}/cgroup", criu_pid)), '\n')) {
         auto c1 = line.find(':'), c2 = line.find(':', c1 + 1);
         if (c1 == std::string::npos || c2 == std::string::npos) continue;
         std::string controllers = line.substr(c1 + 1, c2 - c1 - 1), path = line.substr(c2 + 1);
         if (controllers.empty()) unified = path;
-        else out.insert(out.end(), {"--cgroup-root", controllers + ":" + path});
+        else out.push_back({controllers, path});
     }
-    if (!unified.empty()) out.insert(out.end(), {"--cgroup-root", ":" + unified});
+    if (unified) out.push_back({std::string(), *unified});
     return out;
 }
 
 // Runs in the forked criu child: a private mount namespace, so the rootfs bind CRIU needs
-// as its --root (it must be a mount) never shows on the host, and nothing to undo.
-std::vector<std::string> prepare_criu_child(const std::string& rootfs) {
+// as its root (it must be a mount) never shows on the host, and nothing to undo.
+void prepare_criu_child(const std::string& rootfs) {
     if (::unshare(CLONE_NEWNS) < 0) throw_errno("unshare mount namespace");
     if (::mount(nullptr, "/", nullptr, MS_REC | MS_PRIVATE, nullptr) < 0) throw_errno("make / private");
     if (::mount(rootfs.c_str(), rootfs.c_str(), nullptr, MS_BIND | MS_REC, nullptr) < 0)
         throw_errno("bind rootfs \"{}\"", rootfs);
-    return cgroup_roots();
 }
 
-struct RestoreInputs {
-    const RestoreOptions* o;
-    const oci::Config* config;
-    const child::LaunchPlan* plan;
-    std::string image, work, pid_path;
-};
-
-std::vector<std::string> restore_args(const RestoreInputs& in, std::vector<UniqueFd>& keep) {
-    const RestoreOptions& o = *in.o;
-    std::vector<std::string> a{"restore", "-D", in.image, "-W", in.work, "-o", "restore.log", "--root",
-                               in.plan->rootfs, "--restore-detached", "--restore-sibling", "--pidfile",
-                               in.pid_path, "--evasive-devices"};
-    for (auto& c : criu::common_args(o.criu, true)) a.push_back(std::move(c));
-    for (const auto& m : criu::external_mounts(*in.plan, 0))
-        a.insert(a.end(), {"--external", fmt::format("mnt[{}]:{}", m.key, m.source)});
+// The RESTORE options; `keep` holds the fds CRIU inherits (namespaces joined by path).
+criu::Opts restore_opts(const RestoreOptions& o, const oci::Config& config, const child::LaunchPlan& plan,
+                        const std::string& image, std::vector<UniqueFd>& keep) {
+    criu::Opts r = criu::common_opts(o.criu, config, true);
+    r.log_file = "restore.log";
+    r.root = plan.rootfs;
+    r.rst_sibling = true;
+    r.evasive_devices = true;
+    for (const auto& m : criu::external_mounts(plan, 0)) r.external.push_back(fmt::format("mnt[{}]:{}", m.key, m.source));
     // The caller's stdio stand in for the pipes the init had (runc does the same): engines
     // give the restored container the pipes of its new conmon or shim.
-    auto fds = read_descriptors(in.image);
+    auto fds = read_descriptors(image);
     for (std::size_t i = 0; i < fds.size() && i < 3; ++i)
-        if (fds[i].starts_with("pipe:")) a.insert(a.end(), {"--inherit-fd", fmt::format("fd[{}]:{}", i, fds[i])});
+        if (fds[i].starts_with("pipe:")) r.inherit_fd.push_back({fds[i], static_cast<int>(i)});
     bool empty_net = !o.criu.empty_ns.empty();
-    for (const auto& ns : in.config->linux_ ? in.config->linux_->namespaces : std::vector<oci::Namespace>{}) {
+    for (const auto& ns : config.linux_ ? config.linux_->namespaces : std::vector<oci::Namespace>{}) {
         const char* key = ns.type == oci::NamespaceType::network && !empty_net ? "extRootNetNS"
                         : ns.type == oci::NamespaceType::pid                   ? "extRootPidNS"
                                                                               : nullptr;
@@ -123,20 +118,20 @@ std::vector<std::string> restore_args(const RestoreInputs& in, std::vector<Uniqu
         // Inherited by criu: opened without O_CLOEXEC, closed by berth after criu ran.
         UniqueFd fd(::open(ns.path.c_str(), O_RDONLY));
         if (!fd) throw_errno("open namespace \"{}\"", ns.path);
-        a.insert(a.end(), {"--inherit-fd", fmt::format("fd[{}]:{}", fd.get(), key)});
+        r.inherit_fd.push_back({key, fd.get()});
         keep.push_back(std::move(fd));
     }
-    if (!o.lsm_profile.empty()) a.insert(a.end(), {"--lsm-profile", o.lsm_profile});
-    if (!o.lsm_mount_context.empty()) a.insert(a.end(), {"--lsm-mount-context", o.lsm_mount_context});
-    return a;
+    r.lsm_profile = o.lsm_profile;
+    r.lsm_mount_context = o.lsm_mount_context;
+    return r;
 }
 
 // The hooks runc runs on restore: prestart and createRuntime, in berth's namespaces, with
-// the restored init's pid (runc at CRIU's setup-namespaces notification, before the tasks
-// run; berth's criu command line has no such stop, so here they run once CRIU is done).
-// Not createContainer, startContainer or poststart: the process is not created or
-// started again. poststop runs at delete, as for any container. A failure fails the
-// restore and the rollback kills the restored tree.
+// the restored init's pid, at CRIU's setup-namespaces notification (the tasks exist in
+// their namespaces but do not run yet), as runc runs them. Not createContainer,
+// startContainer or poststart: the process is not created or started again. poststop
+// runs at delete, as for any container. A failure is answered to CRIU, which kills the
+// restored tree and fails the request.
 void run_restore_hooks(const oci::Config& config, const ContainerRecord& record) {
     if (!config.hooks) return;
     std::string state = oci::to_json(oci_state(record, oci::Status::creating));
@@ -144,24 +139,44 @@ void run_restore_hooks(const oci::Config& config, const ContainerRecord& record)
     run_hooks(config.hooks->create_runtime, {"createRuntime", record.bundle}, state);
 }
 
+// What berth does at CRIU's notifications during RESTORE.
+struct RestoreNotify {
+    const oci::Config* config;
+    ContainerRecord* record;
+    int console = -1;  // the connected --console-socket, or -1
+
+    void operator()(const criu::Response& n, UniqueFd fd) const {
+        if (n.script == "setup-namespaces") {
+            record->pid = n.notify_pid;
+            run_restore_hooks(*config, *record);
+        } else if (n.script == "orphan-pts-master") {
+            if (!fd) throw Error("criu sent no pty master with orphan-pts-master");
+            if (console < 0) throw Error(".process.terminal: the restored pty master needs --console-socket");
+            // The same message a created container's init sends (child/process.cpp).
+            static const char payload[] = "/dev/ptmx";
+            if (!child::send_with_fd(console, payload, sizeof payload - 1, fd.get()))
+                throw_errno("send the restored pty master to the console socket");
+        }
+    }
+};
+
 // The restored init, running in its cgroup; throws with nothing left behind.
 CreatedContainer restore_container(const GlobalOptions& global, const RestoreOptions& o) {
     validate_id(o.id);
     criu::require_usable(global);
     StateStore store(global.root);
-    RestoreInputs in{&o, nullptr, nullptr, criu::image_dir(o.criu), criu::work_dir(o.criu), ""};
-    if (!fs::exists(in.image + "/inventory.img"))
-        throw_error("--image-path \"{}\": no checkpoint there (no inventory.img)", in.image);
+    std::string image = criu::image_dir(o.criu), work = criu::work_dir(o.criu);
+    if (!fs::exists(image + "/inventory.img"))
+        throw_error("--image-path \"{}\": no checkpoint there (no inventory.img)", image);
     std::string config_path = o.bundle + "/config.json";
     std::string text = fs::read_regular_file(config_path);
     oci::Config config = oci::parse_config(text, config_path);
-    in.config = &config;
-    // CRIU hands a restored pty master only over its RPC socket (orphan-pts-master),
-    // which the command line berth drives does not offer.
-    if (config.process && config.process->terminal)
-        throw_error(".process.terminal: restoring a container with a terminal is not supported (criu's command line "
-                    "cannot pass the pty master to --console-socket)");
     check_lsm_labels(config);
+    UniqueFd console;
+    if (config.process && config.process->terminal) {
+        if (o.console_socket.empty()) throw_error(".process.terminal: needs --console-socket");
+        console = connect_console(o.console_socket);
+    }
     Rollback rollback;
     store.create_dir(o.id);
     std::string dir = store.dir(o.id);
@@ -169,9 +184,8 @@ CreatedContainer restore_container(const GlobalOptions& global, const RestoreOpt
     ContainerLock lock(store, o.id);
     PlanInputs pin{&config, o.id, o.bundle, dir, global.root + "/.seccomp-cache", global.rootless, o.no_pivot, false, 0};
     child::LaunchPlan plan = build_launch_plan(pin);
-    in.plan = &plan;
     fs::write_file_atomic(dir + "/config.json", text, 0600);
-    fs::make_dirs(in.work, 0700);
+    fs::make_dirs(work, 0700);
 
     ContainerRecord record = new_record(o.id, o.bundle, plan.rootfs, config);
     std::shared_ptr<cgroup::Manager> cg = make_cgroup(config, global, o.id);
@@ -185,26 +199,40 @@ CreatedContainer restore_container(const GlobalOptions& global, const RestoreOpt
     store.save(record);
     make_mountpoints(plan);
 
-    in.pid_path = dir + "/criu.pid";
     std::vector<UniqueFd> keep;
-    std::vector<std::string> args = restore_args(in, keep);
+    criu::Opts opts = restore_opts(o, config, plan, image, keep);
+    UniqueFd image_fd = criu::open_dir(image), work_fd = criu::open_dir(work);
+    opts.images_dir_fd = image_fd.get();
+    opts.work_dir_fd = work_fd.get();
     const std::string rootfs = plan.rootfs;
-    // criu joins the container's cgroup before it runs, so what it forks starts there.
-    criu::run(global, std::move(args), in.work + "/restore.log", [&rootfs] { return prepare_criu_child(rootfs); },
-              [&](pid_t criu_pid) { cg->add_process(criu_pid); });
+    criu::SessionHooks hooks;
+    // The work directory as CRIU's mount namespace sees it: CRIU mounts its cgroup yard
+    // (a tmpfs) in it, which fails with EINVAL on a directory of berth's namespace.
+    hooks.in_child = [&rootfs, &work] {
+        prepare_criu_child(rootfs);
+        return std::vector<int>{criu::open_dir(work).release()};
+    };
+    hooks.received = [&](std::vector<UniqueFd> fds) {
+        if (fds.size() != 1) throw Error("criu's child sent no work directory");
+        work_fd = std::move(fds[0]);
+        opts.work_dir_fd = work_fd.get();
+    };
+    // criu joins the container's cgroup before it runs, so what it forks starts there; the
+    // request, encoded after this, names that cgroup as the root to restore into.
+    hooks.started = [&](pid_t criu_pid) {
+        cg->add_process(criu_pid);
+        opts.cg_root = cgroup_roots(criu_pid);
+    };
+    hooks.notify = RestoreNotify{&config, &record, console.get()};
+    criu::Response resp = criu::call(global, criu::Request::restore, opts, work + "/restore.log", hooks);
     keep.clear();
-    auto pid_text = fs::read_file(in.pid_path);
-    auto pid_value = text::to_integer(pid_text.substr(0, pid_text.find('\n')));
-    if (!pid_value || *pid_value <= 0) throw_error("criu restore wrote no pid to \"{}\"", in.pid_path);
-    pid_t pid = static_cast<pid_t>(*pid_value);
-    ::unlink(in.pid_path.c_str());
+    console.reset();
+    pid_t pid = resp.restore_pid > 0 ? resp.restore_pid : record.pid;
+    if (pid <= 0) throw_error("criu restore reported no pid");
     UniqueFd pidfd(static_cast<int>(::syscall(SYS_pidfd_open, pid, 0)));
     if (!pidfd) throw_errno("pidfd_open of the restored init {}", pid);
     rollback.add("kill restored init", [pid] { ::kill(pid, SIGKILL); });
-    record.pid = pid;
-    run_restore_hooks(config, record);
-    std::string saved = cg->saved_form();  // the systemd driver's scope started with criu
-    record.cgroup = saved;
+    record.cgroup = cg->saved_form();  // the systemd driver's scope started with criu
     record.pid = pid;
     record.start_time = process_start_time(pid);
     record.creating = false;

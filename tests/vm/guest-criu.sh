@@ -67,6 +67,9 @@ mkdir -p /tmp/b-cr1b
 # createRuntime on restore, with the restored init's pid; poststop at delete.
 hook() { echo '{"path":"/bin/sh","args":["sh","-c","echo '$1' $(jq -r .pid) >> /tmp/cr-hooks"]}'; }
 hooks="{$(for h in prestart createRuntime createContainer startContainer poststart poststop; do echo -n "\"$h\":[$(hook $h)],"; done | sed 's/,$//')}"
+# A second prestart hook reads the counter: CRIU's setup-namespaces notification comes
+# before the restored tasks run, so it must still hold the checkpointed value.
+hooks=$(jq -c '.prestart += [{"path":"/bin/sh","args":["sh","-c","cat /tmp/cr-data/count > /tmp/cr-hook-count"]}]' <<<"$hooks")
 jq '.linux.cgroupsPath="/berth-vm/cr1b" | .root.path="'$d'/rootfs" | .hooks='"$hooks" $d/config.json > /tmp/b-cr1b/config.json
 { $berth restore -d --image-path /tmp/cr-img --pid-file /tmp/cr1b.pid -b /tmp/b-cr1b cr1b < /dev/null 2>/tmp/cr1b.err
   echo $? > /tmp/cr1b.rc; } | cat > /tmp/cr1.out2 &
@@ -79,6 +82,7 @@ pid=$($berth state cr1b | jq -r .pid)
 check "restored: state running" eq "$($berth state cr1b | jq -r .status)" running
 check "restored: --pid-file is the init" eq "$(cat /tmp/cr1b.pid 2>&1)" "${pid:-none}"
 check "restored: prestart and createRuntime ran, with the restored init's pid" eq "$(cat /tmp/cr-hooks 2>&1 | tr '\n' ' ')" "prestart $pid createRuntime $pid "
+check "restored: the hooks ran before the restored counter resumed (it still held the checkpointed value)" eq "$(cat /tmp/cr-hook-count 2>&1)" "$c1"
 # A paused container's checkpoint restores running (criu keeps no cgroup v2 freeze state).
 # criu records the cgroup path of the dump (/berth-vm/cr1); restore must rebase it onto
 # the new container's cgroup, the one berth made from the bundle.
@@ -123,11 +127,38 @@ restore_refused "missing image" cr2 "no checkpoint there" --image-path /tmp/cr-n
 d2=$(bundle cr3 "$netns | .process.args=$(jq -c .process.args $d/config.json)")
 cp -a $d/rootfs/. $d2/rootfs/
 restore_refused "wrong bundle" cr3 "criu restore failed" --image-path /tmp/cr-img -b $d2
-# A terminal: criu 3.17 hands a restored pty master back only over its RPC socket
-# (orphan-pts-master, cr-service.c), never on its command line, so there is nothing to
-# send to --console-socket: refused before anything is made.
-d4=$(bundle cr4 '.process.terminal=true')
-restore_refused "terminal" cr4 "process.terminal" --image-path /tmp/cr-img -b $d4 --console-socket /tmp/none.sock
+# A hook that fails: CRIU is told at setup-namespaces, kills the restored tree and fails.
+mkdir -p /tmp/b-cr6
+jq '.linux.cgroupsPath="/berth-vm/cr6" | .hooks={"createRuntime":[{"path":"/bin/sh","args":["sh","-c","exit 3"]}]}' \
+  /tmp/b-cr1b/config.json > /tmp/b-cr6/config.json
+restore_refused "failing createRuntime hook" cr6 "createRuntime" --image-path /tmp/cr-img -b /tmp/b-cr6
+# A terminal: criu 3.17 hands the restored pty master back in its orphan-pts-master RPC
+# notification, which berth sends to --console-socket as create does.
+python3 "$(dirname "${BASH_SOURCE[0]}")/console-receiver.py" /tmp/tty.sock /tmp/tty &
+recv=$!
+for i in $(seq 100); do [[ -S /tmp/tty.sock ]] && break; sleep 0.1; done
+d4=$(bundle cr4 '.process.terminal=true | .process.args=["sh","-c","i=0; while :; do i=$((i+1)); echo n$i; sleep 0.1; done"]')
+$berth create --console-socket /tmp/tty.sock -b $d4 cr4 && $berth start cr4
+sleep 1
+err=$($berth checkpoint --image-path /tmp/cr-tty cr4 2>&1)
+check "checkpoint of a container with a terminal" eq "$err" ""
+echo "# $(grep -m3 Error /tmp/cr-tty/dump.log)" >> $tap.part
+last=$(grep -o 'n[0-9]*' /tmp/tty.1 2>/dev/null | tail -n1)
+err=$($berth restore -d --console-socket /tmp/tty.sock --image-path /tmp/cr-tty -b $d4 cr4 2>&1)
+check "restore of a container with a terminal, with --console-socket" eq "$err" ""
+echo "# $(grep -m3 Error /tmp/cr-tty/restore.log)" >> $tap.part
+sleep 1
+first=$(grep -o 'n[0-9]*' /tmp/tty.2 2>/dev/null | head -n1)
+echo "# terminal: last before $last, first after $first" >> $tap.part
+last=${last#n} first=${first#n}
+check "restored: the counter writes to the new pty master, continuing the count" \
+  test -n "$first" -a "${first:-0}" -gt "${last:-0}" -a "${first:-0}" -le "$(( ${last:-0} + 3 ))"
+check "restored: its stdout is a pty" eq "$($berth exec cr4 busybox readlink /proc/1/fd/1 2>&1 | cut -c1-9)" /dev/pts/
+$berth delete --force cr4 2>/dev/null
+check "restored terminal container deleted" test ! -e $cg/cr4
+d5=$(bundle cr5 '.process.terminal=true')
+restore_refused "terminal without --console-socket" cr5 "console-socket" --image-path /tmp/cr-tty -b $d5
+kill $recv 2>/dev/null; wait $recv 2>/dev/null
 check "no restored process left" eq "$(pgrep -c -f 'echo hello > /scratch/t')" 0
 ip netns del berth-cr
 crdone

@@ -137,16 +137,21 @@ restore_refused "failing createRuntime hook" cr6 "createRuntime" --image-path /t
 python3 "$(dirname "${BASH_SOURCE[0]}")/console-receiver.py" /tmp/tty.sock /tmp/tty &
 recv=$!
 for i in $(seq 100); do [[ -S /tmp/tty.sock ]] && break; sleep 0.1; done
-d4=$(bundle cr4 '.process.terminal=true | .process.args=["sh","-c","i=0; while :; do i=$((i+1)); echo n$i; sleep 0.1; done"]')
+# Its CRIU configuration file comes from the org.criu.config annotation (as runc's):
+# the file's log-file replaces berth's dump.log and restore.log.
+echo "log-file /tmp/cr4-criu.log" > /tmp/cr4-criu.conf
+d4=$(bundle cr4 '.process.terminal=true | .process.args=["sh","-c","i=0; while :; do i=$((i+1)); echo n$i; sleep 0.1; done"] | .annotations={"org.criu.config":"/tmp/cr4-criu.conf"}')
 $berth create --console-socket /tmp/tty.sock -b $d4 cr4 && $berth start cr4
 sleep 1
 err=$($berth checkpoint --image-path /tmp/cr-tty cr4 2>&1)
 check "checkpoint of a container with a terminal" eq "$err" ""
-echo "# $(grep -m3 Error /tmp/cr-tty/dump.log)" >> $tap.part
+echo "# $(grep -m3 Error /tmp/cr4-criu.log)" >> $tap.part
+check "org.criu.config: CRIU logged the dump where its file said" test ! -e /tmp/cr-tty/dump.log -a -s /tmp/cr4-criu.log
 last=$(grep -o 'n[0-9]*' /tmp/tty.1 2>/dev/null | tail -n1)
 err=$($berth restore -d --console-socket /tmp/tty.sock --image-path /tmp/cr-tty -b $d4 cr4 2>&1)
 check "restore of a container with a terminal, with --console-socket" eq "$err" ""
-echo "# $(grep -m3 Error /tmp/cr-tty/restore.log)" >> $tap.part
+echo "# $(grep -m3 Error /tmp/cr4-criu.log)" >> $tap.part
+check "org.criu.config: and the restore" test ! -e /tmp/cr-tty/restore.log
 sleep 1
 first=$(grep -o 'n[0-9]*' /tmp/tty.2 2>/dev/null | head -n1)
 echo "# terminal: last before $last, first after $first" >> $tap.part

@@ -160,6 +160,41 @@ struct RestoreNotify {
     }
 };
 
+// CRIU's RESTORE of the container `plan` describes into `cg`, the hooks and the console
+// at its notifications (RestoreNotify); returns the restored init's pid.
+pid_t run_criu_restore(const GlobalOptions& global, const RestoreOptions& o, const oci::Config& config,
+                       const child::LaunchPlan& plan, cgroup::Manager& cg, ContainerRecord& record, int console) {
+    std::string image = criu::image_dir(o.criu), work = criu::work_dir(o.criu);
+    std::vector<UniqueFd> keep;
+    criu::Opts opts = restore_opts(o, config, plan, image, keep);
+    UniqueFd image_fd = criu::open_dir(image), work_fd;
+    opts.images_dir_fd = image_fd.get();
+    const std::string rootfs = plan.rootfs;
+    criu::SessionHooks hooks;
+    // The work directory as CRIU's mount namespace sees it: CRIU mounts its cgroup yard
+    // (a tmpfs) in it, which fails with EINVAL on a directory of berth's namespace.
+    hooks.in_child = [&rootfs, &work] {
+        prepare_criu_child(rootfs);
+        return std::vector<int>{criu::open_dir(work).release()};
+    };
+    hooks.received = [&](std::vector<UniqueFd> fds) {
+        if (fds.size() != 1) throw Error("criu's child sent no work directory");
+        work_fd = std::move(fds[0]);
+        opts.work_dir_fd = work_fd.get();
+    };
+    // criu joins the container's cgroup before it runs, so what it forks starts there; the
+    // request, encoded after this, names that cgroup as the root to restore into.
+    hooks.started = [&](pid_t criu_pid) {
+        cg.add_process(criu_pid);
+        opts.cg_root = cgroup_roots(criu_pid);
+    };
+    hooks.notify = RestoreNotify{&config, &record, console};
+    criu::Response resp = criu::call(global, criu::Request::restore, opts, work + "/restore.log", hooks);
+    pid_t pid = resp.restore_pid > 0 ? resp.restore_pid : record.pid;
+    if (pid <= 0) throw_error("criu restore reported no pid");
+    return pid;
+}
+
 // The restored init, running in its cgroup; throws with nothing left behind.
 CreatedContainer restore_container(const GlobalOptions& global, const RestoreOptions& o) {
     validate_id(o.id);
@@ -199,36 +234,8 @@ CreatedContainer restore_container(const GlobalOptions& global, const RestoreOpt
     store.save(record);
     make_mountpoints(plan);
 
-    std::vector<UniqueFd> keep;
-    criu::Opts opts = restore_opts(o, config, plan, image, keep);
-    UniqueFd image_fd = criu::open_dir(image), work_fd = criu::open_dir(work);
-    opts.images_dir_fd = image_fd.get();
-    opts.work_dir_fd = work_fd.get();
-    const std::string rootfs = plan.rootfs;
-    criu::SessionHooks hooks;
-    // The work directory as CRIU's mount namespace sees it: CRIU mounts its cgroup yard
-    // (a tmpfs) in it, which fails with EINVAL on a directory of berth's namespace.
-    hooks.in_child = [&rootfs, &work] {
-        prepare_criu_child(rootfs);
-        return std::vector<int>{criu::open_dir(work).release()};
-    };
-    hooks.received = [&](std::vector<UniqueFd> fds) {
-        if (fds.size() != 1) throw Error("criu's child sent no work directory");
-        work_fd = std::move(fds[0]);
-        opts.work_dir_fd = work_fd.get();
-    };
-    // criu joins the container's cgroup before it runs, so what it forks starts there; the
-    // request, encoded after this, names that cgroup as the root to restore into.
-    hooks.started = [&](pid_t criu_pid) {
-        cg->add_process(criu_pid);
-        opts.cg_root = cgroup_roots(criu_pid);
-    };
-    hooks.notify = RestoreNotify{&config, &record, console.get()};
-    criu::Response resp = criu::call(global, criu::Request::restore, opts, work + "/restore.log", hooks);
-    keep.clear();
+    pid_t pid = run_criu_restore(global, o, config, plan, *cg, record, console.get());
     console.reset();
-    pid_t pid = resp.restore_pid > 0 ? resp.restore_pid : record.pid;
-    if (pid <= 0) throw_error("criu restore reported no pid");
     UniqueFd pidfd(static_cast<int>(::syscall(SYS_pidfd_open, pid, 0)));
     if (!pidfd) throw_errno("pidfd_open of the restored init {}", pid);
     rollback.add("kill restored init", [pid] { ::kill(pid, SIGKILL); });

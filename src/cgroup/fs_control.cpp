@@ -185,7 +185,7 @@ void FsManager::undo_create() noexcept {
         // The parents it made (a nested cgroupsPath), deepest first; one that another
         // container joined meanwhile is busy and stays.
         for (auto it = made_.rbegin(); it != made_.rend(); ++it) {
-            if (::rmdir(it->c_str()) != 0 && errno != ENOENT && errno != EBUSY && errno != ENOTEMPTY)
+            if (fsio::rmdir(*it) != 0 && errno != ENOENT && errno != EBUSY && errno != ENOTEMPTY)
                 log::warn("remove cgroup \"{}\": {}", *it, std::strerror(errno));
         }
     } catch (const Error& e) {

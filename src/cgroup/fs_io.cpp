@@ -10,17 +10,78 @@
 
 #include <chrono>
 #include <memory>
+#include <string_view>
 #include <thread>
 
 namespace berth::cgroup::fsio {
 
+namespace {
+
+constexpr std::string_view kCgroupRoot = "/sys/fs/cgroup/";
+
+// /sys/fs/cgroup, opened once per process and never closed before exit (CLOEXEC: a
+// container init drops it at execve). It cannot go away while berth runs: a mount point
+// (cgroup2 on a unified host) or a tmpfs whose entries are the hierarchies' mount points.
+int cgroup_root() {
+    static const UniqueFd root(::open("/sys/fs/cgroup", O_PATH | O_DIRECTORY | O_CLOEXEC));
+    return root.get();
+}
+
+struct At {
+    int dirfd;
+    const char* path;
+};
+
+// Where `path` resolves from: /sys/fs/cgroup's fd and the rest, or AT_FDCWD and `path`.
+At at(const std::string& path) {
+    if (!std::string_view(path).starts_with(kCgroupRoot)) return {AT_FDCWD, path.c_str()};
+    int root = cgroup_root();
+    if (root < 0) return {AT_FDCWD, path.c_str()};
+    return {root, path.c_str() + kCgroupRoot.size()};
+}
+
+}  // namespace
+
+int open(const std::string& path, int flags, mode_t mode) {
+    At a = at(path);
+    return ::openat(a.dirfd, a.path, flags, mode);
+}
+
+int mkdir(const std::string& path, mode_t mode) {
+    At a = at(path);
+    return ::mkdirat(a.dirfd, a.path, mode);
+}
+
+int rmdir(const std::string& path) {
+    At a = at(path);
+    return ::unlinkat(a.dirfd, a.path, AT_REMOVEDIR);
+}
+
+int access(const std::string& path, int mode) {
+    At a = at(path);
+    return ::faccessat(a.dirfd, a.path, mode, 0);
+}
+
+DIR* opendir(const std::string& path) {
+    int fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (fd < 0) return nullptr;
+    DIR* d = ::fdopendir(fd);
+    if (!d) {
+        int err = errno;
+        ::close(fd);
+        errno = err;
+    }
+    return d;
+}
+
 bool exists(const std::string& path) {
     struct stat st {};
-    return ::stat(path.c_str(), &st) == 0;
+    At a = at(path);
+    return ::fstatat(a.dirfd, a.path, &st, 0) == 0;
 }
 
 std::optional<std::string> read_if_exists(const std::string& path) {
-    UniqueFd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
+    UniqueFd fd(open(path, O_RDONLY | O_CLOEXEC));
     if (!fd) {
         if (errno == ENOENT) return std::nullopt;
         throw_errno("read \"{}\"", path);
@@ -56,7 +117,7 @@ std::string trim(std::string s) {
 void write(const std::string& dir, const std::string& file, const std::string& value, bool create) {
     const std::string path = dir + "/" + file;
     const int flags = O_WRONLY | O_CLOEXEC | (create ? O_CREAT | O_TRUNC : 0);
-    UniqueFd fd(::open(path.c_str(), flags, 0644));
+    UniqueFd fd(open(path, flags, 0644));
     if (!fd) throw_errno("write \"{}\" = \"{}\"", file, value);
     // One write: the kernel parses each write(2) to a control file as one command.
     ssize_t n;
@@ -71,7 +132,7 @@ void write(const std::string& dir, const std::string& file, const std::string& v
 }
 
 bool mkdir_one(const std::string& path) {
-    if (::mkdir(path.c_str(), 0755) == 0) return true;
+    if (mkdir(path, 0755) == 0) return true;
     if (errno != EEXIST) throw_errno("create cgroup \"{}\"", path);
     return false;
 }
@@ -81,8 +142,8 @@ namespace {
 void remove_tree(const std::string& path, bool emulated) {
     // A cgroup without sub-cgroups (a container's, nearly always) goes in one rmdir: its
     // control files are no obstacle. Otherwise (EBUSY; ENOTEMPTY in a test's tree) the walk.
-    if (::rmdir(path.c_str()) == 0 || errno == ENOENT) return;
-    std::unique_ptr<DIR, int (*)(DIR*)> dir(::opendir(path.c_str()), ::closedir);
+    if (rmdir(path) == 0 || errno == ENOENT) return;
+    std::unique_ptr<DIR, int (*)(DIR*)> dir(opendir(path), ::closedir);
     if (!dir) {
         if (errno == ENOENT) return;
         throw_errno("remove cgroup \"{}\"", path);
@@ -100,7 +161,7 @@ void remove_tree(const std::string& path, bool emulated) {
     dir.reset();
     // Sub-cgroups first: rmdir of a cgroup that still has children fails with EBUSY.
     for (int attempt = 0;; ++attempt) {
-        if (::rmdir(path.c_str()) == 0 || errno == ENOENT) return;
+        if (rmdir(path) == 0 || errno == ENOENT) return;
         // EBUSY: tasks still leaving after a kill; most are gone within a millisecond.
         if (errno != EBUSY || attempt == 13) throw_errno("remove cgroup \"{}\"", path);
         std::this_thread::sleep_for(std::chrono::milliseconds(attempt < 4 ? 1 : 10 << std::min(attempt - 4, 4)));
@@ -123,7 +184,7 @@ std::vector<pid_t> read_pids_recursive(const std::string& dir) {
         if (nl == std::string::npos) break;
         pos = nl + 1;
     }
-    std::unique_ptr<DIR, int (*)(DIR*)> d(::opendir(dir.c_str()), ::closedir);
+    std::unique_ptr<DIR, int (*)(DIR*)> d(opendir(dir), ::closedir);
     if (!d) return out;
     while (const dirent* e = ::readdir(d.get())) {
         const std::string name = e->d_name;

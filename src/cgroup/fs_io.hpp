@@ -2,6 +2,7 @@
 // Runs in the parent. Every function throws berth::Error naming the file and the errno.
 #pragma once
 
+#include <dirent.h>
 #include <sys/types.h>
 
 #include <optional>
@@ -9,6 +10,19 @@
 #include <vector>
 
 namespace berth::cgroup::fsio {
+
+// Path calls on cgroup files. A path under /sys/fs/cgroup is resolved from that directory,
+// opened O_PATH once per process, so no call walks /sys/fs and /sys/fs/cgroup again: they
+// are sysfs (kernfs) entries, whose lookup takes sysfs's kernfs rwsem, and every network
+// namespace made or torn down (its loopback device) takes that rwsem for writing; 50
+// containers made at once queued there (kernfs_dop_revalidate). Other paths (a test's
+// tree) go as they are. The results and errno of open(2), mkdir(2), rmdir(2),
+// faccessat(2), opendir(3).
+int open(const std::string& path, int flags, mode_t mode = 0);
+int mkdir(const std::string& path, mode_t mode);
+int rmdir(const std::string& path);
+int access(const std::string& path, int mode);
+DIR* opendir(const std::string& path);
 
 bool exists(const std::string& path);
 // The whole file; throws `read "<path>": <errno>`.

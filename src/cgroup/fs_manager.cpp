@@ -256,7 +256,7 @@ void FsManager::create_where_permitted() {
             create_dir(d);
             // An existing cgroup (cgroupsPath naming one) that the caller may not join: the
             // kernel would refuse the init later, in add_process.
-            if (!emulated_ && ::access((d.path + "/cgroup.procs").c_str(), W_OK) != 0)
+            if (!emulated_ && fsio::access(d.path + "/cgroup.procs", W_OK) != 0)
                 throw_errno("join cgroup \"{}\"", d.path);
             kept.push_back(d);
         } catch (const Error& e) {
@@ -278,7 +278,7 @@ int FsManager::open_unified_dir() const {
     if (!unified_fd_) {
         const Dir* u = unified_dir();
         if (!u) return -1;
-        unified_fd_.reset(::open(u->path.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC));
+        unified_fd_.reset(fsio::open(u->path, O_PATH | O_DIRECTORY | O_CLOEXEC));
         if (!unified_fd_) throw_errno("open cgroup \"{}\"", u->path);
     }
     return unified_fd_.get();
@@ -293,7 +293,7 @@ Placement FsManager::placement() const {
     for (const auto& d : dirs_) {
         if (d.hierarchy.unified) continue;
         std::string tasks = d.path + "/tasks";
-        UniqueFd fd(::open(tasks.c_str(), O_WRONLY | O_CLOEXEC));
+        UniqueFd fd(fsio::open(tasks, O_WRONLY | O_CLOEXEC));
         // A delegated cgroup (rootless) may give its user cgroup.procs and not tasks:
         // add_process() then, as before.
         if (!fd && (errno == EACCES || errno == EPERM)) return Manager::placement();
@@ -489,7 +489,7 @@ void FsManager::apply_device_filter(const std::vector<DeviceRule>& rules) {
     if (!u) throw_error(".linux.resources.devices: no cgroup2 directory");
     UniqueFd program = load_device_filter(rules);
     // bpf(2) looks the cgroup up with fdget(), which refuses O_PATH fds: open it for reading.
-    UniqueFd dir(::open(u->path.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+    UniqueFd dir(fsio::open(u->path, O_RDONLY | O_DIRECTORY | O_CLOEXEC));
     if (!dir) throw_errno("open cgroup \"{}\"", u->path);
     try {
         replace_device_filter(dir.get(), program.get());

@@ -39,7 +39,7 @@ OomWatch::OomWatch(bool v2, std::string dir, UniqueFd fd, UniqueFd oom_control, 
 
 OomWatch OomWatch::v1(const std::string& memory_dir) {
     const std::string control = memory_dir + "/memory.oom_control";
-    UniqueFd oom_control(::open(control.c_str(), O_RDONLY | O_CLOEXEC));
+    UniqueFd oom_control(fsio::open(control, O_RDONLY | O_CLOEXEC));
     if (!oom_control) throw_errno("open \"{}\"", control);
     UniqueFd event(::eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK));
     if (!event) throw_errno("eventfd");

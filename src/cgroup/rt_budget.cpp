@@ -35,7 +35,7 @@ RtShare read_share(const std::string& dir) {
 // The shares of `parent`'s sub-cgroups; `replace` (when not empty) counts as `with`.
 std::vector<RtShare> children_of(const std::string& parent, const std::string& replace, const RtShare& with) {
     std::vector<RtShare> out;
-    std::unique_ptr<DIR, int (*)(DIR*)> dir(::opendir(parent.c_str()), ::closedir);
+    std::unique_ptr<DIR, int (*)(DIR*)> dir(fsio::opendir(parent), ::closedir);
     if (!dir) throw_errno("open cgroup \"{}\"", parent);
     while (const dirent* e = ::readdir(dir.get())) {
         const std::string name = e->d_name;

@@ -73,7 +73,7 @@ std::vector<BlkioEntry> blkio_entries_v1(const std::string& dir, const std::stri
 
 void hugetlb_sizes(const std::string& dir, const std::string& suffix, Stats& s,
                    const std::function<void(const std::string&, HugetlbStats&)>& fill) {
-    std::unique_ptr<DIR, int (*)(DIR*)> d(::opendir(dir.c_str()), ::closedir);
+    std::unique_ptr<DIR, int (*)(DIR*)> d(fsio::opendir(dir), ::closedir);
     if (!d) return;
     while (const dirent* e = ::readdir(d.get())) {
         const std::string name = e->d_name;

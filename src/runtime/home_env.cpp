@@ -1,5 +1,6 @@
 #include "runtime/home_env.hpp"
 
+#include "util/passwd.hpp"
 #include "util/text.hpp"
 #include "util/unique_fd.hpp"
 
@@ -53,16 +54,8 @@ std::string container_passwd(const std::string& rootfs, const std::vector<sys::M
 
 void add_default_home(std::vector<std::string>& env, const std::string& passwd, unsigned uid) {
     if (std::any_of(env.begin(), env.end(), [](const std::string& e) { return e.rfind("HOME=", 0) == 0; })) return;
-    std::string home = "/";
-    // name:password:uid:gid:gecos:home:shell
-    for (const auto& line : text::split(passwd, '\n')) {
-        const auto fields = text::split(line, ':');
-        if (fields.size() >= 6 && fields[2] == std::to_string(uid) && !fields[5].empty()) {
-            home = fields[5];
-            break;
-        }
-    }
-    env.push_back("HOME=" + home);
+    const auto entry = ::berth::passwd::find_uid(passwd, uid);
+    env.push_back("HOME=" + (entry && !entry->home.empty() ? entry->home : std::string("/")));
 }
 
 }  // namespace berth::runtime

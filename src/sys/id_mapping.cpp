@@ -4,11 +4,11 @@
 #include "sys/namespaces.hpp"
 #include "util/error.hpp"
 #include "util/fs.hpp"
+#include "util/passwd.hpp"
 #include "util/text.hpp"
 #include "util/unique_fd.hpp"
 
 #include <fcntl.h>
-#include <pwd.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -35,10 +35,7 @@ bool only_own_id(const std::vector<oci::IdMapping>& maps, std::uint64_t own) {
     return maps.size() == 1 && maps[0].host_id == own && maps[0].size == 1;
 }
 
-std::string user_name(uid_t uid) {
-    passwd* pw = ::getpwuid(uid);
-    return pw ? pw->pw_name : std::string();
-}
+std::string user_name(uid_t uid) { return passwd::host_user_name(uid).value_or(std::string()); }
 
 }  // namespace
 

@@ -8,6 +8,7 @@
 //   berth-nvidia-hook print-edits [--bundle DIR]
 //   berth-nvidia-hook cdi generate [...]
 #include "hook_common.hpp"
+#include "hooks/nvidia/child_query.hpp"
 
 #include "util/error.hpp"
 
@@ -52,6 +53,12 @@ int dispatch(const std::string& command, const berth::hook::Args& args) {
     if (command == "hook" || command == "prestart" || command == "createRuntime") return cmd_hook(args);
     if (command == "print-edits") return cmd_print_edits(args);
     if (command == "cdi") return cmd_cdi(args);
+    // Hidden (berth's own): a static berth cannot dlopen the driver's libraries, so its
+    // query child runs `query-driver <nvml|cuda-version> <library>` here; see child_query.hpp.
+    if (command == "query-driver" && args.size() == 2) {
+        berth::nvidia::answer_query(args[0], args[1].c_str(), STDOUT_FILENO);
+        berth::throw_error("unknown query '{}'", args[0]);
+    }
     Container container = read_container();
     open_rootfs(container);
     if (!run_container_step(command, container, args))

@@ -1,11 +1,14 @@
 #include "hooks/nvidia/child_query.hpp"
 
+#include "hooks/nvidia/cuda_version.hpp"
+#include "hooks/nvidia/nvml.hpp"
 #include "util/error.hpp"
 #include "util/unique_fd.hpp"
 
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
+#include <sys/auxv.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -13,6 +16,21 @@
 
 namespace berth::nvidia {
 namespace {
+
+std::string g_helper;
+
+// No program interpreter: the kernel loaded this process whole (static or static-pie).
+bool statically_linked() { return ::getauxval(AT_BASE) == 0; }
+
+// The forked child of a static process: the helper answers on our pipe as its stdout,
+// with an empty environment (it sets its own PATH).
+[[noreturn]] void exec_helper(const VendorQuery& query, const char* library, int fd) {
+    if (g_helper.empty() || ::dup2(fd, STDOUT_FILENO) < 0) ::_exit(126);
+    const char* argv[] = {g_helper.c_str(), "query-driver", query.name, library, nullptr};
+    const char* envp[] = {nullptr};
+    ::execve(g_helper.c_str(), const_cast<char* const*>(argv), const_cast<char* const*>(envp));
+    ::_exit(127);
+}
 
 // Reads the whole answer or gives up at the deadline; false on timeout or end of file.
 bool read_answer(int fd, char* out, std::size_t size, std::chrono::milliseconds timeout) {
@@ -35,16 +53,24 @@ bool read_answer(int fd, char* out, std::size_t size, std::chrono::milliseconds 
 
 }  // namespace
 
-bool ask_child(const char* what, void (*child)(const char* arg, int fd), const char* arg, void* out,
-               std::size_t size, std::chrono::milliseconds timeout) {
+void set_query_helper(std::string path) { g_helper = std::move(path); }
+
+void answer_query(const std::string& name, const char* library, int fd) {
+    for (const VendorQuery* q : {&kNvmlQuery, &kCudaVersionQuery})
+        if (name == q->name) q->answer(library, fd);
+}
+
+bool ask_child(const char* what, const VendorQuery& query, const char* library, void* out, std::size_t size,
+               std::chrono::milliseconds timeout) {
     int fds[2];
     if (::pipe2(fds, O_CLOEXEC) < 0) throw_errno("nvidia: pipe for {}", what);
     UniqueFd read_end(fds[0]), write_end(fds[1]);
     pid_t pid = ::fork();
     if (pid < 0) throw_errno("nvidia: fork for {}", what);
     if (pid == 0) {
-        child(arg, write_end.get());
-        ::_exit(127);  // the child function must not return
+        if (statically_linked()) exec_helper(query, library, write_end.get());
+        query.answer(library, write_end.get());
+        ::_exit(127);  // the answer function must not return
     }
     write_end.reset();
     bool complete = read_answer(read_end.get(), static_cast<char*>(out), size, timeout);

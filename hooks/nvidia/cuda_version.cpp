@@ -23,6 +23,8 @@ void child_query(const char* path, int out) {
 
 }  // namespace
 
+const VendorQuery kCudaVersionQuery{"cuda-version", child_query};
+
 std::string format_cuda_version(int version) {
     return std::to_string(version / 1000) + "." + std::to_string((version % 1000) / 10);
 }
@@ -30,7 +32,7 @@ std::string format_cuda_version(int version) {
 std::optional<std::string> query_cuda_version(const std::string& libcuda_path,
                                               std::chrono::milliseconds timeout) {
     int version = 0;
-    if (!ask_child("the CUDA version query", child_query, libcuda_path.c_str(), &version, sizeof version, timeout) ||
+    if (!ask_child("the CUDA version query", kCudaVersionQuery, libcuda_path.c_str(), &version, sizeof version, timeout) ||
         version <= 0)
         return std::nullopt;
     return format_cuda_version(version);

@@ -77,6 +77,8 @@ std::optional<ContainerEdits> gpu_edits(const oci::Config& config, const NvidiaC
                                         const std::string& rootfs, std::vector<std::string>& warnings) {
     std::optional<Request> request = detect_request(config, nvidia, warnings);
     if (!request) return std::nullopt;
+    // A static berth's driver queries run in the hook it injects (child_query.hpp).
+    set_query_helper(effective_hook_path(nvidia));
     if (request->devices.mode == VisibleMode::cdi) return cdi_edits(request->devices.cdi_names, nvidia, warnings);
     DiscoveryOptions where{nvidia.driver_root, nvidia.effective_dev_root(), nvidia.proc_root};
     Driver driver = discover_driver(where);

@@ -169,6 +169,8 @@ NvmlInfo decode(const WireAnswer& a) {
 
 }  // namespace
 
+const VendorQuery kNvmlQuery{"nvml", child_query};
+
 std::string brand_name(int nvml_brand) {
     // nvmlBrandType_t order (nvml.h). libnvidia-container names only the first six and
     // calls the rest "Unknown"; CUDA images' requirement strings use these spellings
@@ -201,7 +203,7 @@ std::string nvml_mig_uuid(const NvmlInfo& info, std::string_view gpu_uuid, std::
 std::optional<NvmlInfo> query_nvml(const std::string& libnvml_path, std::string& why,
                                    std::chrono::milliseconds timeout) {
     auto answer = std::make_unique<WireAnswer>();
-    if (!ask_child("the NVML query", child_query, libnvml_path.c_str(), answer.get(), sizeof *answer, timeout)) {
+    if (!ask_child("the NVML query", kNvmlQuery, libnvml_path.c_str(), answer.get(), sizeof *answer, timeout)) {
         why = fmt::format("no answer from '{}' (it died, or took over {} ms)", libnvml_path, timeout.count());
         return std::nullopt;
     }

@@ -26,8 +26,9 @@ commit=$(git -C "$top" rev-parse --short=12 HEAD 2>/dev/null || echo unknown)
 date=$(git -C "$top" log -1 --format=%cD 2>/dev/null || date -R)
 
 # Debian policy: stripped binaries, man pages and changelogs compressed with gzip -9n.
-strip --strip-unneeded --remove-section=.comment --remove-section=.note \
-  "$stage/usr/sbin/berth" "$stage/usr/libexec/berth-nvidia-hook"
+bins=("$stage/usr/sbin/berth" "$stage/usr/libexec/berth-nvidia-hook")
+[[ -f $stage/usr/libexec/berth-systemd ]] && bins+=("$stage/usr/libexec/berth-systemd")
+strip --strip-unneeded --remove-section=.comment --remove-section=.note "${bins[@]}"
 find "$stage/usr/share/man" -type f -exec gzip -9n {} +
 doc=$stage/usr/share/doc/berth
 install -d "$doc"
@@ -41,12 +42,12 @@ berth ($version) unstable; urgency=medium
 CHANGELOG
 gzip -9n "$doc/changelog.Debian"
 
-# Depends: what the two binaries link (libc6, libmount1; the rest is static or dlopened).
+# Depends: what the binaries link (libc6 for the dynamic ones; berth itself is static).
 shlib=$(mktemp -d)
 trap 'rm -rf "$shlib"' EXIT
 mkdir "$shlib/debian"
 printf 'Source: berth\n\nPackage: berth\nArchitecture: any\n' >"$shlib/debian/control"
-depends=$(cd "$shlib" && dpkg-shlibdeps -O -e"$stage/usr/sbin/berth" -e"$stage/usr/libexec/berth-nvidia-hook" 2>/dev/null |
+depends=$(cd "$shlib" && dpkg-shlibdeps -O "${bins[@]/#/-e}" 2>/dev/null |
   sed -n 's/^shlibs:Depends=//p')
 [[ -n $depends ]] || { echo "package.sh: dpkg-shlibdeps found no dependencies" >&2; exit 1; }
 

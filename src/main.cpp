@@ -1,3 +1,10 @@
 #include "cli/cli.hpp"
 
-int main(int argc, char** argv) { return berth::cli::main(argc, argv); }
+// BERTH_SYSTEMD_HANDOFF: the static berth, whose systemd driver is berth-systemd.
+#ifdef BERTH_SYSTEMD_HANDOFF
+constexpr bool kSystemdHandoff = true;
+#else
+constexpr bool kSystemdHandoff = false;
+#endif
+
+int main(int argc, char** argv) { return berth::cli::main(argc, argv, kSystemdHandoff); }

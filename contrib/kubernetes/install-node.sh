@@ -14,7 +14,7 @@
 # import, because containerd replaces a plugin's whole table with an imported file's.
 # Environment (defaults are the DaemonSet's):
 #   HOST_ROOT       where the host's / is mounted (/host; "" on the node itself)
-#   BERTH_SRC       directory holding berth, berth-nvidia-hook and the .toml entries
+#   BERTH_SRC       directory holding berth, berth-systemd, berth-nvidia-hook and the .toml entries
 #                   (the directory of this script)
 #   BIN_DIR         host path for berth (/usr/local/sbin); HOOK_DIR for the hook
 #                   (/usr/local/libexec)
@@ -126,6 +126,8 @@ install() {
   mkdirs "$(dirname "$STATE_FILE")"
   [ -f "$(state)" ] || : >"$(state)"
   put "$BERTH_SRC/berth" "$BIN_DIR/berth"
+  # The static berth's systemd cgroup driver (SystemdCgroup = true): it looks beside itself.
+  [ -f "$BERTH_SRC/berth-systemd" ] && put "$BERTH_SRC/berth-systemd" "$BIN_DIR/berth-systemd"
   [ -f "$BERTH_SRC/berth-nvidia-hook" ] && put "$BERTH_SRC/berth-nvidia-hook" "$HOOK_DIR/berth-nvidia-hook"
   if add_runtime_entry; then
     $RESTART_CMD || die "install: restarting containerd failed: $RESTART_CMD"

@@ -3,6 +3,7 @@
 
 #include "cli/args.hpp"
 #include "cli/command.hpp"
+#include "cli/systemd_handoff.hpp"
 #include "runtime/rootless.hpp"
 #include "sys/id_mapping.hpp"
 #include "sys/sealed_exe.hpp"
@@ -220,13 +221,17 @@ int execute(const ParsedCommand& parsed) {
     return entry->run(parsed.global, parsed.options);
 }
 
-int main(int argc, char** argv) {
+int main(int argc, char** argv, bool systemd_handoff) {
     std::vector<std::string> args(argv + (argc > 0 ? 1 : 0), argv + argc);
     ParsedCommand parsed;
     try {
         parsed = parse_command_line(args);
     } catch (const UsageError& e) {
         std::fprintf(stderr, "%s\n", e.what());
+        return 1;
+    }
+    if (systemd_handoff && needs_systemd_driver(parsed)) {
+        std::fprintf(stderr, "berth: %s\n", exec_systemd_build(argv).c_str());
         return 1;
     }
     // Only the commands that put a process into a container pay for the re-exec.

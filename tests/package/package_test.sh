@@ -23,7 +23,7 @@ done
 deb=$("$top/contrib/package.sh" "$out" | tail -n 1) || bail "contrib/package.sh failed"
 ok 0 "contrib/package.sh built ${deb##*/}"
 contents=$(dpkg-deb --contents "$deb" | awk '{print $6}' | sed 's|^\./|/|')
-for path in /usr/sbin/berth /usr/libexec/berth-nvidia-hook /usr/share/man/man8/berth.8.gz \
+for path in /usr/sbin/berth /usr/libexec/berth-nvidia-hook /usr/libexec/berth-systemd /usr/share/man/man8/berth.8.gz \
     /usr/share/man/man8/berth-run.8.gz /usr/share/man/man1/berth-nvidia-hook.1.gz \
     /usr/share/bash-completion/completions/berth /usr/share/zsh/vendor-completions/_berth \
     /usr/share/fish/vendor_completions.d/berth.fish /usr/share/doc/berth/copyright \
@@ -33,11 +33,11 @@ for path in /usr/sbin/berth /usr/libexec/berth-nvidia-hook /usr/share/man/man8/b
   grep -qx "$path" <<<"$contents"
   ok $? "the package has $path"
 done
-# Depends names the package of every library the two binaries link (readelf, dpkg -S).
+# Depends names the package of every library the binaries link (readelf, dpkg -S).
 depends=$(dpkg-deb --field "$deb" Depends)
 missing= multiarch=$(dpkg-architecture -qDEB_HOST_MULTIARCH)
-for lib in $(dpkg-deb --fsys-tarfile "$deb" | tar -x -C "$T" ./usr/sbin/berth ./usr/libexec/berth-nvidia-hook &&
-             readelf -d "$T/usr/sbin/berth" "$T/usr/libexec/berth-nvidia-hook" | sed -n 's/.*NEEDED.*\[\(.*\)\]/\1/p' | sort -u); do
+for lib in $(dpkg-deb --fsys-tarfile "$deb" | tar -x -C "$T" ./usr/sbin/berth ./usr/libexec/berth-nvidia-hook ./usr/libexec/berth-systemd &&
+             readelf -d "$T/usr/sbin/berth" "$T/usr/libexec/berth-nvidia-hook" "$T/usr/libexec/berth-systemd" | sed -n 's/.*NEEDED.*\[\(.*\)\]/\1/p' | sort -u); do
   pkg=$(dpkg -S "/lib/$multiarch/$lib" "/usr/lib/$multiarch/$lib" 2>/dev/null | head -n 1 | cut -d: -f1)
   [[ -n $pkg && ", $depends" == *", $pkg "* ]] || missing+=" $lib(${pkg:-?})"
 done

@@ -38,6 +38,9 @@ chmod 1777 /tmp /var/tmp
 install -d -m 0755 -o $ruid -g $ruid $rhome $rhome/bin
 # The berth under test where the user may run it (the checkout may be private).
 install -m 0755 "$BERTH" $rhome/bin/berth
+# A static berth runs the systemd driver in berth-systemd, which it looks for beside itself.
+twin=$(dirname "$BERTH")/berth-systemd
+[[ -x $twin ]] && install -m 0755 "$twin" $rhome/bin/berth-systemd
 ub=$rhome/bin/berth
 # Bounded, and tried twice: once in seven boots on the loaded 2-core machine this start
 # never returned, and the rest of the boot then reported nothing. The cause is not known;

@@ -8,7 +8,7 @@
 //   berth-nvidia-hook print-edits [--bundle DIR]
 //   berth-nvidia-hook cdi generate [...]
 #include "hook_common.hpp"
-#include "hooks/nvidia/child_query.hpp"
+#include "hooks/nvidia/vendor_answers.hpp"
 
 #include "util/error.hpp"
 

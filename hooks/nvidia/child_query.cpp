@@ -1,32 +1,31 @@
 #include "hooks/nvidia/child_query.hpp"
 
-#include "hooks/nvidia/cuda_version.hpp"
-#include "hooks/nvidia/nvml.hpp"
 #include "util/error.hpp"
 #include "util/unique_fd.hpp"
 
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
-#include <sys/auxv.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include <cerrno>
 
 namespace berth::nvidia {
+
+// vendor_answers.hpp's, weak: null unless berth-nvidia-answers is linked in (only into
+// dynamic programs), so a static berth carries no dlopen.
+[[gnu::weak]] void answer_query(const std::string& name, const char* library, int fd);
+
 namespace {
 
 std::string g_helper;
 
-// No program interpreter: the kernel loaded this process whole (static or static-pie).
-bool statically_linked() { return ::getauxval(AT_BASE) == 0; }
-
-// The forked child of a static process: the helper answers on our pipe as its stdout,
+// The forked child of a program without the answers: the helper answers on our pipe as its stdout,
 // with an empty environment (it sets its own PATH).
-[[noreturn]] void exec_helper(const VendorQuery& query, const char* library, int fd) {
+[[noreturn]] void exec_helper(const char* query, const char* library, int fd) {
     if (g_helper.empty() || ::dup2(fd, STDOUT_FILENO) < 0) ::_exit(126);
-    const char* argv[] = {g_helper.c_str(), "query-driver", query.name, library, nullptr};
+    const char* argv[] = {g_helper.c_str(), "query-driver", query, library, nullptr};
     const char* envp[] = {nullptr};
     ::execve(g_helper.c_str(), const_cast<char* const*>(argv), const_cast<char* const*>(envp));
     ::_exit(127);
@@ -55,12 +54,7 @@ bool read_answer(int fd, char* out, std::size_t size, std::chrono::milliseconds 
 
 void set_query_helper(std::string path) { g_helper = std::move(path); }
 
-void answer_query(const std::string& name, const char* library, int fd) {
-    for (const VendorQuery* q : {&kNvmlQuery, &kCudaVersionQuery})
-        if (name == q->name) q->answer(library, fd);
-}
-
-bool ask_child(const char* what, const VendorQuery& query, const char* library, void* out, std::size_t size,
+bool ask_child(const char* what, const char* query, const char* library, void* out, std::size_t size,
                std::chrono::milliseconds timeout) {
     int fds[2];
     if (::pipe2(fds, O_CLOEXEC) < 0) throw_errno("nvidia: pipe for {}", what);
@@ -68,9 +62,9 @@ bool ask_child(const char* what, const VendorQuery& query, const char* library, 
     pid_t pid = ::fork();
     if (pid < 0) throw_errno("nvidia: fork for {}", what);
     if (pid == 0) {
-        if (statically_linked()) exec_helper(query, library, write_end.get());
-        query.answer(library, write_end.get());
-        ::_exit(127);  // the answer function must not return
+        if (answer_query == nullptr) exec_helper(query, library, write_end.get());
+        answer_query(query, library, write_end.get());
+        ::_exit(127);  // an unknown query
     }
     write_end.reset();
     bool complete = read_answer(read_end.get(), static_cast<char*>(out), size, timeout);

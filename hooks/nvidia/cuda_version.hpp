@@ -6,16 +6,11 @@
 // between fork and _exit, which is only safe when no other thread held a lock at fork.
 #pragma once
 
-#include "hooks/nvidia/child_query.hpp"
-
 #include <chrono>
 #include <optional>
 #include <string>
 
 namespace berth::nvidia {
-
-// The child's side (child_query.hpp): "cuda-version".
-extern const VendorQuery kCudaVersionQuery;
 
 // "12.4" from 12040 (major = v/1000, minor = (v%1000)/10).
 std::string format_cuda_version(int version);

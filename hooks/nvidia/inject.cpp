@@ -1,6 +1,7 @@
 #include "hooks/nvidia/inject.hpp"
 
 #include "hooks/nvidia/cdi_spec.hpp"
+#include "hooks/nvidia/child_query.hpp"
 #include "hooks/nvidia/cuda_version.hpp"
 #include "hooks/nvidia/discovery.hpp"
 #include "hooks/nvidia/nvml.hpp"

@@ -7,8 +7,6 @@
 // child calls dlopen() between fork and _exit). The rest is pure.
 #pragma once
 
-#include "hooks/nvidia/child_query.hpp"
-
 #include <chrono>
 #include <cstdint>
 #include <optional>
@@ -46,9 +44,6 @@ const NvmlGpu* find_nvml_gpu(const NvmlInfo& info, std::string_view gpu_uuid);
 
 // The UUID NVML gives the MIG device (gi, ci) of GPU `gpu_uuid`; empty if it has none.
 std::string nvml_mig_uuid(const NvmlInfo& info, std::string_view gpu_uuid, std::uint32_t gi, std::uint32_t ci);
-
-// The child's side (child_query.hpp): "nvml".
-extern const VendorQuery kNvmlQuery;
 
 // Runs libnvidia-ml at `libnvml_path` (the driver's, under its driver root) in a child:
 // nvmlInit_v2, then per GPU UUID, brand, compute capability, MIG mode and MIG devices.

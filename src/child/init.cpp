@@ -248,9 +248,6 @@ void container_init(const LaunchPlan& plan, int sync_fd) noexcept {
     if (!apply_limits(plan, f)) report_and_exit(sync_fd, f);
     if (!apply_exec_labels(plan.process, f)) report_and_exit(sync_fd, f);
     if (!hand_over_stdio(p, f)) report_and_exit(sync_fd, f);
-    // Nothing of the host may be left for `berth exec` to join once create returns; before
-    // the filter, which may refuse statmount(2).
-    if (!wait_old_root_detached(detach, f)) report_and_exit(sync_fd, f);
     // From the filter on, only syscalls every profile allows (child/filter.hpp).
     FilterPoint filter = filter_point(plan, true);
     if (filter == FilterPoint::before_identity && !load_filter(plan, sync_fd, f)) report_and_exit(sync_fd, f);

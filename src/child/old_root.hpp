@@ -6,9 +6,9 @@
 // mounts: 0.05-0.5 ms on an idle 2-core VM, up to 5 ms while it is loaded. A thread of
 // the init (CLONE_THREAD: nothing to reap, and execve's de_thread ends it) makes the call,
 // and the init waits only until the old root is out of its namespace, seen through
-// statmount(2) (ENOENT), before it tells the parent it is ready: from then on `berth exec`
-// may join the namespace (setns follows mounts stacked on the namespace's root), so what
-// create guarantees is unchanged. Without statmount (kernels before 6.8), without a thread
+// statmount(2) (ENOENT), and before it resolves any path: while the old root is stacked
+// on "/", ".." from the root follows it into the host's tree, and `berth exec`'s setns
+// would land there too. So what create guarantees is unchanged. Without statmount (kernels before 6.8), without a thread
 // (pids.max) or off x86-64, the init waits for the whole call, as before.
 #pragma once
 

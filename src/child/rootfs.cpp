@@ -314,6 +314,10 @@ bool enter_rootfs(const LaunchPlan& plan, OldRootDetach& detach, Failure& f) noe
     // The detach must not propagate to the host's mounts.
     if (::mount(nullptr, ".", nullptr, MS_SLAVE | MS_REC, nullptr) < 0) return fail(f, "old root propagation", "/");
     if (!start_old_root_detach(old_root.fd, detach, f)) return false;
+    // Before any path is resolved: while the old root is stacked on "/", ".." from the
+    // root follows the mount into the host's tree ("/../tmp" was the host's /tmp: a
+    // process.cwd, a masked path or a mount destination could escape).
+    if (!wait_old_root_detached(detach, f)) return false;
     return ::chdir("/") == 0 || fail(f, "chdir", "/");
 }
 

@@ -11,8 +11,9 @@ namespace berth::child {
 // mount, /dev and its nodes and links. `root_fd` receives an O_PATH fd of the rootfs.
 bool setup_rootfs(const LaunchPlan& plan, int& root_fd, Failure& f) noexcept;
 
-// pivot_root (or MS_MOVE + chroot with --no-pivot); afterwards "/" is the rootfs. The old
-// root's detach may still be under way (old_root.hpp): wait_old_root_detached(detach).
+// pivot_root (or MS_MOVE + chroot with --no-pivot); afterwards "/" is the rootfs and the
+// old root is out of the namespace, though its unmount may still be finishing in a thread
+// (old_root.hpp): `detach` must outlive the init's setup.
 bool enter_rootfs(const LaunchPlan& plan, OldRootDetach& detach, Failure& f) noexcept;
 
 // After pivot_root: the console, masked and read-only paths, sysctls, a read-only root,

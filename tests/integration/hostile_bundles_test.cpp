@@ -419,6 +419,18 @@ BOOST_FIXTURE_TEST_CASE(cwd_outside_the_rootfs, Hostile) {
     host_unchanged();
 }
 
+// The old root, stacked on "/" by pivot_root, is detached by a thread of the init; a
+// path resolved before it is gone followed ".." into the host's tree (the cwd above was
+// the host's /tmp, then unreachable). Timing-dependent, so several containers.
+BOOST_FIXTURE_TEST_CASE(cwd_dotdot_never_reaches_the_old_root, Hostile) {
+    b.config.process->cwd = "/../../tmp";
+    for (int i = 0; i < 24; ++i) {
+        Report r = ran(run({"/probe"}));
+        BOOST_TEST(r.get("cwd") == "/tmp", "run " << i);
+    }
+    host_unchanged();
+}
+
 namespace {
 bool host_has_apparmor() { return path_exists("/sys/kernel/security/apparmor"); }
 bool host_has_selinux() { return path_exists("/sys/fs/selinux/enforce"); }

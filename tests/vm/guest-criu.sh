@@ -167,4 +167,5 @@ kill $recv 2>/dev/null; wait $recv 2>/dev/null
 check "no restored process left" eq "$(pgrep -c -f 'echo hello > /scratch/t')" 0
 ip netns del berth-cr
 crdone
+. "$(dirname "${BASH_SOURCE[0]}")/guest-criu-lazy.sh"
 . "$(dirname "${BASH_SOURCE[0]}")/guest-criu-podman.sh"

@@ -18,7 +18,8 @@ namespace {
 constexpr char kMagic[8] = {'B', 'E', 'R', 'T', 'H', 'B', 'P', 'F'};
 // Bump when the header, the key serialisation or the compiled program's shape changes,
 // so old files miss. 2: the ENOSYS stub in front of the filter. 3: libseccomp's binary tree.
-constexpr std::uint32_t kFormatVersion = 3;
+// 4: the tree rewritten as ranges of syscall numbers.
+constexpr std::uint32_t kFormatVersion = 4;
 
 struct CacheHeader {
     char magic[8];

@@ -1,6 +1,7 @@
 #include "sys/seccomp_compile.hpp"
 
 #include "sys/seccomp_enosys.hpp"
+#include "sys/seccomp_ranges.hpp"
 #include "util/error.hpp"
 #include "util/log.hpp"
 #include "util/unique_fd.hpp"
@@ -294,7 +295,7 @@ std::vector<std::string> named_syscalls(const oci::Seccomp& seccomp) {
 
 }  // namespace
 
-SeccompPlan compile_seccomp(const oci::Seccomp& seccomp, bool binary_tree) {
+SeccompPlan compile_seccomp(const oci::Seccomp& seccomp, SeccompShape shape) {
     std::string default_field = fmt::format("{}.defaultAction", kField);
     std::uint32_t default_action = resolve_action(seccomp.default_action, seccomp.default_errno_ret,
                                                   default_field, fmt::format("{}.defaultErrnoRet", kField));
@@ -305,7 +306,7 @@ SeccompPlan compile_seccomp(const oci::Seccomp& seccomp, bool binary_tree) {
     Context ctx(seccomp_init(default_action));
     if (!ctx) throw_error("{}: libseccomp cannot create a filter for \"{}\"", default_field, seccomp.default_action);
     std::vector<std::uint32_t> archs = add_architectures(ctx, seccomp);
-    if (binary_tree) use_binary_tree(ctx);
+    if (shape != SeccompShape::linear) use_binary_tree(ctx);
     bool uses_notify = false;
     add_syscall_rules(ctx, seccomp, default_action, uses_notify);
 
@@ -317,6 +318,13 @@ SeccompPlan compile_seccomp(const oci::Seccomp& seccomp, bool binary_tree) {
     plan.program = enosys_stub(default_action, named_syscalls(seccomp), archs);
     std::vector<sock_filter> filter = export_bpf(ctx);
     plan.program.insert(plan.program.end(), filter.begin(), filter.end());
+    // Fewer instructions to check, emulate per syscall number and JIT when seccomp(2)
+    // loads it; a program the rewrite does not handle stays as libseccomp made it.
+    if (shape == SeccompShape::ranges) {
+        auto ranged = range_seccomp_program(plan.program);
+        if (ranged && ranged->size() < plan.program.size()) plan.program = std::move(*ranged);
+        else if (!ranged) log::debug("seccomp: program of {} instructions kept as compiled", plan.program.size());
+    }
     if (plan.program.size() > BPF_MAXINSNS) {
         throw_error("{}: filter has {} instructions, the kernel allows {}", kField, plan.program.size(), BPF_MAXINSNS);
     }

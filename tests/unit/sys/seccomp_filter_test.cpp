@@ -3,7 +3,9 @@
 #include "seccomp_test_util.hpp"
 
 #include "sys/seccomp.hpp"
+#include "oci/parse.hpp"
 #include "sys/seccomp_compile.hpp"
+#include "sys/seccomp_ranges.hpp"
 
 #include <boost/test/unit_test.hpp>
 
@@ -17,7 +19,10 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <fstream>
 #include <map>
+#include <set>
+#include <sstream>
 
 using berth::sys::build_seccomp_plan;
 using berth::sys::SeccompPlan;
@@ -262,48 +267,167 @@ BOOST_AUTO_TEST_CASE(x32_calls_get_their_own_limit) {
 }
 
 #if defined(__x86_64__)
-// The binary tree libseccomp makes for berth (sys/seccomp_compile.cpp) decides every
-// syscall number of every ABI, and the argument values the rules look at, as libseccomp's
-// linear program does; both run here in a user-space BPF interpreter.
-BOOST_AUTO_TEST_CASE(binary_tree_decides_every_call_as_the_linear_program) {
-    oci::Seccomp seccomp = podman_like_profile();
-    std::vector<sock_filter> tree = berth::sys::compile_seccomp(seccomp).program;
-    std::vector<sock_filter> linear = berth::sys::compile_seccomp(seccomp, false).program;
-    BOOST_TEST(tree.size() != linear.size());  // two programs, not one
-    constexpr std::uint32_t kAllow = SECCOMP_RET_ALLOW, kEperm = SECCOMP_RET_ERRNO | EPERM;
-    constexpr std::uint32_t kEnosys = SECCOMP_RET_ERRNO | ENOSYS;
-    int checked = 0, differ = 0;
-    std::map<std::uint32_t, int> actions;
-    for (std::uint32_t arch : {std::uint32_t{AUDIT_ARCH_X86_64}, std::uint32_t{AUDIT_ARCH_I386}, std::uint32_t{AUDIT_ARCH_AARCH64}}) {
-        for (std::uint32_t nr = 0; nr < 1100; ++nr) {
-            for (std::uint32_t bits : {0u, 0x40000000u, 0x80000000u}) {
-                for (std::uint64_t arg0 : {0x0ULL, 0x8ULL, 0x20008ULL, 0xffffffffULL, 0x7E020000ULL, 0x10000ULL, 0x100000000ULL}) {
-                    seccomp_data data{};
-                    data.nr = static_cast<int>(nr | bits);
-                    data.arch = arch;
-                    data.args[0] = arg0;
-                    std::uint32_t expected = run_bpf(linear, data);
-                    ++actions[expected];
-                    ++checked;
-                    if (run_bpf(tree, data) != expected && differ++ == 0)
-                        BOOST_TEST_MESSAGE("first difference: arch " << arch << " nr " << data.nr << " arg0 " << arg0);
+namespace {
+
+// The argument values worth trying for `seccomp`: each constant a comparison names, one
+// either side of it, with the upper word changed, and the small numbers i386's socketcall
+// rules compare with.
+std::set<std::uint64_t> argument_values(const oci::Seccomp& seccomp) {
+    std::set<std::uint64_t> out{0, ~0ULL, 0xffffffffULL, 0x100000000ULL};
+    for (std::uint64_t v = 0; v <= 32; ++v) out.insert(v);
+    for (const oci::SeccompSyscall& s : seccomp.syscalls) {
+        for (const oci::SeccompArg& a : s.args) {
+            for (std::uint64_t c : {a.value, a.value_two, a.value & a.value_two, a.value | a.value_two}) {
+                for (std::uint64_t v : {c - 1, c, c + 1}) {
+                    out.insert(v);
+                    out.insert(v ^ (1ULL << 32));
+                    out.insert(v & 0xffffffffULL);
                 }
             }
         }
     }
-    BOOST_TEST(differ == 0, differ << " of " << checked << " calls decided differently");
-    // The comparison covered every kind of decision the profile makes.
-    BOOST_TEST(actions[kAllow] > 0);
-    BOOST_TEST(actions[kEperm] > 0);
-    BOOST_TEST(actions[kEnosys] > 0);
-    BOOST_TEST(actions[SECCOMP_RET_KILL_THREAD] > 0);  // an architecture the filter does not list
-    // And the interpreter runs them as the profile says.
+    return out;
+}
+
+// Runs `got` and `want` on every syscall number 0..1099 with and without the x32 bit and
+// the top bit, numbers near 2^31 and 2^32, on x86_64, i386, aarch64 and an architecture no
+// filter names, with each argument value in all six arguments and in each compared one
+// alone. Returns the number of inputs decided differently; counts the decisions seen.
+int count_differences(const std::vector<sock_filter>& got, const std::vector<sock_filter>& want,
+                      const oci::Seccomp& seccomp, std::map<std::uint32_t, int>& actions) {
+    std::vector<std::uint32_t> numbers;
+    for (std::uint32_t nr = 0; nr < 1100; ++nr) {
+        for (std::uint32_t bits : {0u, 0x40000000u, 0x80000000u}) numbers.push_back(nr | bits);
+    }
+    for (std::uint32_t nr : {0x3fffffffu, 0x7fffffffu, 0xbfffffffu, 0xc0000000u, 0xfffffffeu, 0xffffffffu}) numbers.push_back(nr);
+    std::set<std::uint32_t> indices;
+    for (const oci::SeccompSyscall& s : seccomp.syscalls) {
+        for (const oci::SeccompArg& a : s.args) indices.insert(a.index);
+    }
+    std::set<std::uint64_t> values = argument_values(seccomp);
+    int differ = 0;
+    auto compare = [&](const seccomp_data& data) {
+        std::uint32_t expected = run_bpf(want, data);
+        ++actions[expected];
+        if (run_bpf(got, data) != expected && differ++ == 0) {
+            BOOST_TEST_MESSAGE("first difference: arch " << data.arch << " nr " << data.nr << " args " << data.args[0]
+                                                         << " " << data.args[1] << " " << data.args[2]);
+        }
+    };
+    for (std::uint32_t arch : {std::uint32_t{AUDIT_ARCH_X86_64}, std::uint32_t{AUDIT_ARCH_I386},
+                               std::uint32_t{AUDIT_ARCH_AARCH64}, std::uint32_t{0}}) {
+        for (std::uint32_t nr : numbers) {
+            seccomp_data data{};
+            data.nr = static_cast<int>(nr);
+            data.arch = arch;
+            compare(data);
+            for (std::uint64_t v : values) {
+                for (auto& a : data.args) a = v;
+                compare(data);
+                for (std::uint32_t i : indices) {
+                    data = seccomp_data{static_cast<int>(nr), arch, 0, {}};
+                    data.args[i] = v;
+                    compare(data);
+                }
+            }
+        }
+    }
+    return differ;
+}
+
+// The profiles of this file and a podman-sized one, each compiled in the three shapes.
+std::vector<std::pair<std::string, oci::Seccomp>> profiles_to_compare() {
+    std::vector<std::pair<std::string, oci::Seccomp>> out{{"podman-like", podman_like_profile()}};
+    auto with_archs = [](oci::Seccomp s) {
+        s.architectures = {"SCMP_ARCH_X86_64", "SCMP_ARCH_X86", "SCMP_ARCH_X32"};
+        return s;
+    };
+    out.emplace_back("errno default, stub", profile("SCMP_ACT_ERRNO", {rule({"exit", "exit_group", "getppid"}, "SCMP_ACT_ALLOW")}));
+    out.emplace_back("x32 stub", with_archs(profile("SCMP_ACT_ERRNO", {rule({"exit", "exit_group"}, "SCMP_ACT_ALLOW")})));
+    out.emplace_back("kill default", profile("SCMP_ACT_KILL_PROCESS", {rule({"exit", "exit_group"}, "SCMP_ACT_ALLOW")}));
+    out.emplace_back("allow default", profile("SCMP_ACT_ALLOW", {rule({"getppid"}, "SCMP_ACT_ERRNO", kEnospc),
+                                                                 rule({"kill", "tkill"}, "SCMP_ACT_TRAP"),
+                                                                 rule({"getpid"}, "SCMP_ACT_LOG"),
+                                                                 rule({"gettid"}, "SCMP_ACT_TRACE", 3),
+                                                                 rule({"ioctl"}, "SCMP_ACT_NOTIFY")}));
+    std::vector<oci::SeccompSyscall> ops;
+    for (const char* op : {"SCMP_CMP_NE", "SCMP_CMP_LT", "SCMP_CMP_LE", "SCMP_CMP_EQ", "SCMP_CMP_GE", "SCMP_CMP_GT"}) {
+        ops.push_back(rule({"getpriority"}, "SCMP_ACT_ERRNO", kEnospc, {arg(0, op, 0x100000005ULL)}));
+        ops.push_back(rule({"setpriority"}, "SCMP_ACT_ERRNO", kEnospc, {arg(1, op, 7), arg(2, op, 9)}));
+    }
+    ops.push_back(rule({"socket"}, "SCMP_ACT_ERRNO", EPERM, {arg(0, "SCMP_CMP_MASKED_EQ", 0xff00000000ULL, 0x1200000000ULL)}));
+    ops.push_back(rule({"socket", "bind"}, "SCMP_ACT_ERRNO", {}, {arg(0, "SCMP_CMP_EQ", 40), arg(0, "SCMP_CMP_EQ", 16)}));
+    out.emplace_back("each operator", with_archs(profile("SCMP_ACT_ALLOW", ops)));
+    oci::Seccomp errno_default = with_archs(profile("SCMP_ACT_ERRNO", ops));
+    errno_default.syscalls.push_back(rule({"read", "write", "exit_group", "socketcall", "connect"}, "SCMP_ACT_ALLOW"));
+    out.emplace_back("each operator, errno default", errno_default);
+    // podman's own profile, when containers-common is installed (CI installs it): every
+    // rule, whatever its includes and excludes (a superset of what podman passes on), and
+    // the architectures podman derives from its archMap on x86_64.
+    std::ifstream in("/usr/share/containers/seccomp.json");
+    if (in) {
+        std::stringstream text;
+        text << R"({"ociVersion": "1.0.2", "linux": {"seccomp": )" << in.rdbuf() << "}}";
+        oci::Config config = berth::oci::parse_config(text.str(), "seccomp.json");
+        oci::Seccomp podman = *config.linux_->seccomp;
+        podman.architectures = {"SCMP_ARCH_X86_64", "SCMP_ARCH_X86", "SCMP_ARCH_X32"};
+        out.emplace_back("podman", podman);
+    } else {
+        BOOST_TEST_MESSAGE("no /usr/share/containers/seccomp.json: podman's own profile not compared");
+    }
+    return out;
+}
+
+}  // namespace
+
+// libseccomp's binary tree and berth's ranges of it (sys/seccomp_compile.cpp,
+// sys/seccomp_ranges.cpp) decide every syscall number of every ABI, and the argument
+// values the rules look at, as libseccomp's linear program does; all run here in a
+// user-space BPF interpreter.
+BOOST_AUTO_TEST_CASE(binary_tree_decides_every_call_as_the_linear_program) {
+    using berth::sys::SeccompShape;
+    for (const auto& [name, seccomp] : profiles_to_compare()) {
+        BOOST_TEST_CONTEXT("profile " << name) {
+            std::vector<sock_filter> tree = berth::sys::compile_seccomp(seccomp, SeccompShape::tree).program;
+            // The rewrite itself, also where compile_seccomp keeps the shorter tree.
+            std::optional<std::vector<sock_filter>> rewritten = berth::sys::range_seccomp_program(tree);
+            BOOST_TEST_REQUIRE(rewritten.has_value());
+            std::vector<sock_filter> ranges = *rewritten;
+            BOOST_TEST(berth::sys::compile_seccomp(seccomp).program.size() == std::min(ranges.size(), tree.size()));
+            std::vector<sock_filter> linear = berth::sys::compile_seccomp(seccomp, SeccompShape::linear).program;
+            BOOST_TEST_MESSAGE(name << ": " << linear.size() << " instructions linear, " << tree.size() << " as a tree, "
+                                    << ranges.size() << " as ranges");
+            std::map<std::uint32_t, int> actions;
+            BOOST_TEST(count_differences(ranges, tree, seccomp, actions) == 0);
+            BOOST_TEST(count_differences(tree, linear, seccomp, actions) == 0);
+            BOOST_TEST(actions[SECCOMP_RET_KILL_THREAD] > 0);  // an architecture the filter does not list
+            BOOST_TEST(actions.size() > 2);                    // and some decisions of the profile's own
+        }
+    }
+}
+
+BOOST_AUTO_TEST_CASE(podman_sized_profiles_load_as_ranges) {
+    using berth::sys::SeccompShape;
+    oci::Seccomp seccomp = podman_like_profile();
+    std::vector<sock_filter> tree = berth::sys::compile_seccomp(seccomp, SeccompShape::tree).program;
+    std::vector<sock_filter> ranges = berth::sys::compile_seccomp(seccomp).program;
+    BOOST_TEST(ranges.size() * 2 < tree.size(), ranges.size() << " instructions as ranges, " << tree.size() << " as a tree");
+    constexpr std::uint32_t kAllow = SECCOMP_RET_ALLOW, kEnosys = SECCOMP_RET_ERRNO | ENOSYS;
+    // The interpreter runs them as the profile says.
     seccomp_data getppid{SYS_getppid, AUDIT_ARCH_X86_64, 0, {}};
-    BOOST_TEST(run_bpf(tree, getppid) == kAllow);
+    BOOST_TEST(run_bpf(ranges, getppid) == kAllow);
     seccomp_data personality{SYS_personality, AUDIT_ARCH_X86_64, 0, {8}};
-    BOOST_TEST(run_bpf(tree, personality) == kAllow);
+    BOOST_TEST(run_bpf(ranges, personality) == kAllow);
     personality.args[0] = 7;
-    BOOST_TEST(run_bpf(tree, personality) == kEnosys);
+    BOOST_TEST(run_bpf(ranges, personality) == kEnosys);
+    // And so does the kernel.
+    SeccompPlan plan = berth::sys::compile_seccomp(seccomp);
+    int status = run_filtered(plan, [] {
+        if (errno_of(syscall(SYS_personality, 7)) != ENOSYS) return 1;
+        if (syscall(SYS_personality, 0xffffffff) < 0) return 2;
+        return errno_of(syscall(1000)) == ENOSYS ? 0 : 3;
+    });
+    BOOST_TEST(exited_with(status, 0), "status " << status);
 }
 #endif
 

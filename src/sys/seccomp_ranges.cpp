@@ -161,6 +161,7 @@ public:
     }
 
     // A binary search over r[lo, hi): "number >= start of the middle range" goes right.
+    // With `share_`, a child that is a return is a jump to the block's copy of it.
     bool tree(const std::vector<Range>& r, std::size_t lo, std::size_t hi) {
         if (hi - lo == 1) {
             leaf(r[lo].leaf);
@@ -169,17 +170,49 @@ public:
         std::size_t mid = lo + (hi - lo) / 2;
         std::size_t at = code.size();
         code.push_back(BPF_JUMP(BPF_JMP | BPF_JGE | BPF_K, r[mid].start, 0, 0));
-        if (!tree(r, lo, mid)) return false;
+        if (share_ && mid - lo == 1 && r[lo].leaf.returns) shared_.push_back(Shared{at, false, r[lo].leaf.value});
+        else if (!tree(r, lo, mid)) return false;
         std::size_t left = code.size() - at - 1;
         if (left > kMaxCondJump) return false;
         code[at].jt = static_cast<std::uint8_t>(left);
+        if (share_ && hi - mid == 1 && r[mid].leaf.returns) {
+            shared_.push_back(Shared{at, true, r[mid].leaf.value});
+            return true;
+        }
         return tree(r, mid, hi);
+    }
+
+    // Points the shared jumps at one return per value, after the block; false if one is
+    // too far for 8 bits.
+    bool place_shared_returns() {
+        std::vector<std::pair<std::uint32_t, std::size_t>> placed;  // value, index
+        for (const Shared& j : shared_) {
+            auto it = std::find_if(placed.begin(), placed.end(), [&](const auto& p) { return p.first == j.value; });
+            if (it == placed.end()) {
+                placed.emplace_back(j.value, code.size());
+                stmt(BPF_RET | BPF_K, j.value);
+                it = placed.end() - 1;
+            }
+            std::size_t distance = it->second - j.at - 1;
+            if (distance > kMaxCondJump) return false;
+            (j.jt ? code[j.at].jt : code[j.at].jf) = static_cast<std::uint8_t>(distance);
+        }
+        return true;
     }
 
     void block(const std::vector<Range>& r) {
         if (r.size() == 1) return leaf(r.front().leaf);
-        stmt(BPF_LD | BPF_W | BPF_ABS, kNrOffset);
-        ok_ = ok_ && tree(r, 0, r.size());
+        std::size_t start = code.size(), entries = entries_.size();
+        for (bool share : {true, false}) {
+            code.resize(start);
+            entries_.resize(entries);
+            shared_.clear();
+            share_ = share;
+            stmt(BPF_LD | BPF_W | BPF_ABS, kNrOffset);
+            bool built = tree(r, 0, r.size()) && place_shared_returns();
+            if (built) return;
+        }
+        ok_ = false;
     }
 
     // Appends the original instructions reachable from the entries and points the
@@ -226,7 +259,14 @@ public:
     bool ok() const { return ok_; }
 
 private:
+    struct Shared {
+        std::size_t at;  // a comparison whose jt or jf goes to a return of `value`
+        bool jt;
+        std::uint32_t value;
+    };
     std::vector<std::pair<std::size_t, std::size_t>> entries_;  // a JA's index, its original target
+    std::vector<Shared> shared_;
+    bool share_ = false;
     bool ok_ = true;
 };
 

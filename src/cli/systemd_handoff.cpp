@@ -19,6 +19,8 @@ const std::string* saved_container_id(const CommandOptions& options) {
     if (const auto* d = std::get_if<runtime::DeleteOptions>(&options)) return &d->id;
     if (const auto* u = std::get_if<runtime::UpdateOptions>(&options)) return &u->id;
     if (const auto* e = std::get_if<runtime::ExecOptions>(&options)) return &e->id;
+    // A full dump deletes the container (its scope stopped) once CRIU is done.
+    if (const auto* c = std::get_if<runtime::CheckpointOptions>(&options)) return &c->id;
     return nullptr;
 }
 

@@ -8,8 +8,8 @@
 
 namespace berth::cli {
 
-// True when `parsed` uses the systemd driver: --systemd-cgroup, or a delete, update or
-// exec (the commands that talk to systemd about a saved container) of a container whose
+// True when `parsed` uses the systemd driver: --systemd-cgroup, or a delete, update, exec
+// or checkpoint (the commands that talk to systemd about a saved container) of a container whose
 // saved cgroup state names the systemd driver. Reads that state without the lock: the
 // dynamic build takes it. Does not throw (an unreadable state is left to the command).
 bool needs_systemd_driver(const ParsedCommand& parsed);

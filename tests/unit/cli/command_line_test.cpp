@@ -2,10 +2,15 @@
 // usage errors with their exact one-line messages.
 #include "cli/args.hpp"
 #include "cli/command.hpp"
+#include "cli/systemd_handoff.hpp"
+#include "cgroup/saved_form.hpp"
+#include "runtime/state_store.hpp"
 
 #include <boost/test/unit_test.hpp>
 
 #include <csignal>
+#include <cstdlib>
+#include <filesystem>
 #include <unistd.h>
 
 using namespace berth::cli;
@@ -276,3 +281,32 @@ BOOST_AUTO_TEST_CASE(checkpoint_and_restore_accept_runc_flags) {
 }
 
 BOOST_AUTO_TEST_SUITE_END()
+
+// Podman runs delete, update, exec and checkpoint without --systemd-cgroup: a container the
+// systemd driver made still goes to berth-systemd for them (a checkpoint deletes it).
+BOOST_AUTO_TEST_CASE(commands_on_a_systemd_container_need_the_systemd_driver) {
+    char tmpl[] = "/tmp/berth-handoff.XXXXXX";
+    BOOST_REQUIRE(::mkdtemp(tmpl) != nullptr);
+    const std::string root = tmpl;
+    rt::StateStore store(root);
+    for (const char* id : {"sd", "fs"}) {
+        store.create_dir(id);
+        rt::ContainerRecord record;
+        record.id = id;
+        berth::cgroup::SavedForm form;
+        form.add("driver", std::string(id) == "sd" ? "systemd" : "cgroupfs");
+        record.cgroup = form.encode();
+        store.save(record);
+    }
+    for (std::string command : {"delete", "update", "exec", "checkpoint"}) {
+        std::vector<std::string> args{"--root", root, command, "sd"};
+        if (command == "exec") args.push_back("true");
+        BOOST_TEST(needs_systemd_driver(parse(args)), command);
+        args[3] = "fs";
+        BOOST_TEST(!needs_systemd_driver(parse(args)), command);
+    }
+    BOOST_TEST(!needs_systemd_driver(parse({"--root", root, "kill", "sd"})));
+    BOOST_TEST(needs_systemd_driver(parse({"--root", root, "--systemd-cgroup", "kill", "fs"})));
+    std::filesystem::remove_all(root);
+}
+
